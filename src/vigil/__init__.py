@@ -1,0 +1,1 @@
+"""Vigil: AI video surveillance for industrial sites."""

@@ -1,0 +1,57 @@
+"""The bus contract every implementation keeps.
+
+Delivery is at least once; each consumer group sees every message of a topic; messages with the
+same key (a camera id) stay in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    topic: str
+    key: str
+    value: Any
+    published_at: datetime
+    offset: int
+
+
+class Subscription(Protocol):
+    """An async iterator of messages for one consumer group."""
+
+    def __aiter__(self) -> AsyncIterator[Message]: ...
+
+    async def get(self, timeout_s: float | None = None) -> Message | None:
+        """Next message, or None after `timeout_s` without one."""
+        ...
+
+    def commit(self, message: Message) -> None:
+        """Mark `message` (and everything before it on its key) as processed."""
+        ...
+
+    def close(self) -> None: ...
+
+    @property
+    def dropped(self) -> int:
+        """Messages dropped because this consumer fell behind (bounded topics only)."""
+        ...
+
+
+class Bus(Protocol):
+    def publish(self, topic: str, key: str, value: Any) -> None:
+        """Publish from any thread; never blocks the caller for long."""
+        ...
+
+    def subscribe(self, topic: str, group: str, *, max_pending: int | None = None) -> Subscription:
+        """Join `group` on `topic`. With `max_pending`, the oldest pending messages are dropped
+        (and counted) when the consumer falls behind: for analysis frames, never for records."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...

@@ -1,0 +1,127 @@
+"""Values carried on the bus.
+
+In process a `Frame` carries the decoded BGR array; across processes it travels as JPEG bytes
+plus a small JSON header (`Frame.to_bytes` / `Frame.from_bytes`). Detections and alerts are JSON
+as in the reference architecture.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vigil.vision.detections import Detections
+
+CameraId = str
+
+
+class CameraState(StrEnum):
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    RECONNECTING = "reconnecting"
+    OFFLINE = "offline"
+    AUTH_FAILED = "auth_failed"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One analysis frame. `image` is HxWx3 BGR uint8; `timestamp` is the capture time (UTC)."""
+
+    camera_id: CameraId
+    timestamp: datetime
+    seq: int
+    image: npt.NDArray[np.uint8] = field(repr=False)
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+    def to_bytes(self, quality: int = 85) -> bytes:
+        """JPEG plus a length-prefixed JSON header, for buses that cross a process boundary."""
+        import cv2
+
+        ok, jpeg = cv2.imencode(".jpg", self.image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise ValueError(f"could not JPEG-encode frame {self.seq} of {self.camera_id}")
+        header = json.dumps(
+            {"camera_id": self.camera_id, "timestamp": self.timestamp.isoformat(), "seq": self.seq}
+        ).encode()
+        return struct.pack(">I", len(header)) + header + jpeg.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Frame:
+        import cv2
+
+        (n,) = struct.unpack(">I", data[:4])
+        header = json.loads(data[4 : 4 + n])
+        image = cv2.imdecode(np.frombuffer(data[4 + n :], np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError("frame payload is not a decodable JPEG")
+        return cls(
+            camera_id=header["camera_id"],
+            timestamp=datetime.fromisoformat(header["timestamp"]),
+            seq=int(header["seq"]),
+            image=image,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FrameDetections:
+    """The detector's answer for one frame; `frame` rides along in process for snapshots."""
+
+    camera_id: CameraId
+    timestamp: datetime
+    seq: int
+    detections: Detections
+    model: str
+    frame: Frame | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The reference architecture's ai.detections message."""
+        return {
+            "camera_id": self.camera_id,
+            "timestamp": self.timestamp.isoformat(),
+            "seq": self.seq,
+            "model": self.model,
+            "detections": [d.to_json() for d in self.detections],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInfo:
+    """A finished recording segment. `key` is its object key in the video-segments store."""
+
+    camera_id: CameraId
+    key: str
+    start: datetime
+    end: datetime
+    size_bytes: int
+    keyframe_count: int = 0
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class CameraStatus:
+    camera_id: CameraId
+    state: CameraState
+    detail: str | None
+    changed_at: datetime
+    fps: float | None = None
+    width: int | None = None
+    height: int | None = None
+    reconnects: int = 0

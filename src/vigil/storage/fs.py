@@ -1,0 +1,85 @@
+"""Objects as files under `root/<bucket>/<key>`; writes are atomic (temp file + rename)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from vigil.errors import NotFoundError, StorageError
+from vigil.storage.base import BUCKETS, ObjectInfo, validate_key
+
+
+class FsObjectStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        for bucket in BUCKETS:
+            (self.root / bucket).mkdir(parents=True, exist_ok=True)
+
+    def _path(self, bucket: str, key: str) -> Path:
+        validate_key(bucket, key)
+        path = (self.root / bucket / key).resolve()
+        if not path.is_relative_to(self.root / bucket):
+            raise StorageError(f"invalid object key {key!r} in bucket {bucket!r}")
+        return path
+
+    def put_bytes(self, bucket: str, key: str, data: bytes) -> None:
+        path = self._path(bucket, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except OSError as err:
+            raise StorageError(f"cannot write {bucket}/{key}: {err.strerror}") from err
+
+    def put_file(self, bucket: str, key: str, path: Path, *, move: bool = False) -> None:
+        dest = self._path(bucket, key)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if move:
+                try:
+                    os.replace(path, dest)
+                    return
+                except OSError:  # other filesystem: fall back to copy + delete
+                    pass
+            tmp = dest.with_name(f".tmp-{dest.name}")
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, dest)
+            if move:
+                path.unlink(missing_ok=True)
+        except OSError as err:
+            raise StorageError(f"cannot store {bucket}/{key}: {err.strerror}") from err
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        path = self._path(bucket, key)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError as err:
+            raise NotFoundError(f"no object {bucket}/{key}") from err
+
+    def exists(self, bucket: str, key: str) -> bool:
+        return self._path(bucket, key).is_file()
+
+    def delete(self, bucket: str, key: str) -> None:
+        self._path(bucket, key).unlink(missing_ok=True)
+
+    def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
+        base = self.root / bucket
+        if bucket not in BUCKETS:
+            raise StorageError(f"unknown bucket {bucket!r}")
+        for path in sorted(base.rglob("*")):
+            if not path.is_file() or path.name.startswith(".tmp-"):
+                continue
+            key = path.relative_to(base).as_posix()
+            if key.startswith(prefix):
+                st = path.stat()
+                yield ObjectInfo(bucket, key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+
+    def local_path(self, bucket: str, key: str) -> Path | None:
+        path = self._path(bucket, key)
+        return path if path.is_file() else None

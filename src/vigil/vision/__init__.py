@@ -1,0 +1,4 @@
+"""Vision: motion gating, detectors, tracking and faces.
+
+Detectors return the common `Detections` type of vision/detections.py.
+"""

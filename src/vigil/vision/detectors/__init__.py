@@ -1,0 +1,1 @@
+"""Detector backends behind one `Detector` protocol (detectors/base.py)."""

@@ -6,7 +6,7 @@ same key (a camera id) stay in order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -47,9 +47,17 @@ class Bus(Protocol):
         """Publish from any thread; never blocks the caller for long."""
         ...
 
-    def subscribe(self, topic: str, group: str, *, max_pending: int | None = None) -> Subscription:
+    def subscribe(
+        self,
+        topic: str,
+        group: str,
+        *,
+        max_pending: int | None = None,
+        on_drop: Callable[[Message], None] | None = None,
+    ) -> Subscription:
         """Join `group` on `topic`. With `max_pending`, the oldest pending messages are dropped
-        (and counted) when the consumer falls behind: for analysis frames, never for records."""
+        (counted, and passed to `on_drop`) when the consumer falls behind: for analysis frames,
+        never for records."""
         ...
 
     async def start(self) -> None: ...

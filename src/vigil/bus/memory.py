@@ -11,7 +11,7 @@ import itertools
 import logging
 import threading
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from vigil.bus.base import Message
@@ -21,7 +21,13 @@ log = logging.getLogger(__name__)
 
 
 class MemorySubscription:
-    def __init__(self, topic: str, group: str, max_pending: int | None) -> None:
+    def __init__(
+        self,
+        topic: str,
+        group: str,
+        max_pending: int | None,
+        on_drop: Callable[[Message], None] | None = None,
+    ) -> None:
         self.topic = topic
         self.group = group
         self._pending: deque[Message] = deque()
@@ -31,6 +37,7 @@ class MemorySubscription:
         self._loop = asyncio.get_running_loop()
         self._dropped = 0
         self._closed = False
+        self._on_drop = on_drop
 
     @property
     def dropped(self) -> int:
@@ -38,13 +45,16 @@ class MemorySubscription:
 
     def deliver(self, message: Message) -> None:
         """Called from any thread."""
+        dropped: Message | None = None
         with self._lock:
             if self._closed:
                 return
             if self._max_pending is not None and len(self._pending) >= self._max_pending:
-                self._pending.popleft()
+                dropped = self._pending.popleft()
                 self._dropped += 1
             self._pending.append(message)
+        if dropped is not None and self._on_drop is not None:
+            self._on_drop(dropped)
         try:
             self._loop.call_soon_threadsafe(self._ready.set)
         except RuntimeError:  # loop closed during shutdown: nobody is listening any more
@@ -103,13 +113,18 @@ class MemoryBus:
             sub.close()
 
     def subscribe(
-        self, topic: str, group: str, *, max_pending: int | None = None
+        self,
+        topic: str,
+        group: str,
+        *,
+        max_pending: int | None = None,
+        on_drop: Callable[[Message], None] | None = None,
     ) -> MemorySubscription:
         with self._lock:
             groups = self._subs.setdefault(topic, {})
             if group in groups:
                 raise ValueError(f"group {group!r} already subscribed to {topic!r}")
-            sub = MemorySubscription(topic, group, max_pending)
+            sub = MemorySubscription(topic, group, max_pending, on_drop)
             groups[group] = sub
             return sub
 

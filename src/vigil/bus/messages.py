@@ -125,3 +125,31 @@ class CameraStatus:
     width: int | None = None
     height: int | None = None
     reconnects: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """An alert as people see it (API, WebSocket, notifications)."""
+
+    id: str
+    camera_id: str
+    camera_name: str
+    rule_id: str | None
+    rule_name: str | None
+    type: str
+    severity: str
+    status: str
+    title: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    event_id: str | None
+    snapshot_url: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self.__slots__:
+            value = getattr(self, name)
+            out[name] = value.isoformat() if isinstance(value, datetime) else value
+        return out

@@ -1,0 +1,60 @@
+# Vigil: `make run` builds everything and runs the demo; `make test` installs what the tests
+# need and runs every check. Both work on a fresh Debian machine with Python 3.11 and Node 20.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DIST := src/vigil/web/dist/index.html
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+	web/vite.config.ts web/package.json web/tsconfig.json web/tsconfig.app.json
+# Debian packages: opencv-doc ships the pedestrian footage (vtest.avi) the demo DVR loops;
+# chromium runs the browser tests.
+DEBIAN_PKGS := opencv-doc chromium
+
+.PHONY: run test venv web system-deps lint typecheck test-py test-web clean
+
+run: venv web
+	-@$(MAKE) --no-print-directory system-deps DEBIAN_PKGS=opencv-doc
+	$(BIN)/vigil up --demo
+
+test: venv web system-deps lint typecheck test-web test-py
+
+venv: $(STAMP)
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+web: $(DIST)
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+$(DIST): web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+
+system-deps:
+	@missing=""; for p in $(DEBIAN_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+test-web: web
+	cd web && npm run lint && npm run typecheck && npm run format:check && npm run test -- --run
+
+test-py: venv system-deps
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) web/node_modules src/vigil/web/dist .pytest_cache .mypy_cache .ruff_cache

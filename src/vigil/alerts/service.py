@@ -1,0 +1,140 @@
+"""Alert lifecycle: list, read and acknowledge alerts; every change is pushed on the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from vigil.analytics.incidents import alert_view
+from vigil.bus import Bus, topics
+from vigil.bus.messages import AlertView
+from vigil.clock import Clock
+from vigil.db.models import Alert, Camera
+from vigil.db.session import Database
+from vigil.errors import ConflictError, NotFoundError, VigilError
+from vigil.ops import metrics
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("new", "acknowledged", "resolved")
+
+
+class BadRequestError(VigilError):
+    status_code = 400
+
+
+def parse_uuid(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as err:
+        raise NotFoundError(f"no {what} {value!r}") from err
+
+
+class AlertService:
+    def __init__(self, db: Database, bus: Bus, clock: Clock) -> None:
+        self._db = db
+        self._bus = bus
+        self._clock = clock
+
+    async def list(
+        self,
+        statuses: Sequence[str] = STATUSES,
+        camera_id: str | None = None,
+        limit: int = 50,
+        after: tuple[datetime, str] | None = None,
+    ) -> list[AlertView]:
+        unknown = [s for s in statuses if s not in STATUSES]
+        if unknown:
+            raise BadRequestError(f"status: unknown value(s) {', '.join(unknown)}; use "
+                                  f"{', '.join(STATUSES)}")
+        return await asyncio.to_thread(self._list, list(statuses), camera_id, limit, after)
+
+    def _list(
+        self,
+        statuses: list[str],
+        camera_id: str | None,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> list[AlertView]:
+        query = (
+            select(Alert, Camera.name)
+            .outerjoin(Camera, Camera.id == Alert.camera_id)
+            .where(Alert.status.in_(statuses))
+            .order_by(Alert.created_at.desc(), Alert.id.desc())
+            .limit(limit)
+        )
+        if camera_id:
+            query = query.where(Alert.camera_id == camera_id)
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(Alert.created_at < at,
+                    and_(Alert.created_at == at, Alert.id < parse_uuid(last_id, "alert")))
+            )
+        with self._db.session() as session:
+            return [alert_view(a, name) for a, name in session.execute(query).all()]
+
+    async def get(self, alert_id: str) -> AlertView:
+        return await asyncio.to_thread(self._get, parse_uuid(alert_id, "alert"))
+
+    def _get(self, alert_id: uuid.UUID) -> AlertView:
+        with self._db.session() as session:
+            row = session.execute(
+                select(Alert, Camera.name)
+                .outerjoin(Camera, Camera.id == Alert.camera_id)
+                .where(Alert.id == alert_id)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no alert {alert_id}")
+            return alert_view(row[0], row[1])
+
+    async def acknowledge(self, alert_id: str, username: str) -> AlertView:
+        """new -> acknowledged. Acknowledging twice is harmless; a resolved alert is a 409."""
+        view, changed = await asyncio.to_thread(
+            self._acknowledge, parse_uuid(alert_id, "alert"), username
+        )
+        if changed:
+            log.info("alert %s acknowledged by %s", view.id, username)
+            self._bus.publish(topics.ALERTS, view.camera_id,
+                              {"type": "alert.updated", "alert": view.to_json()})
+        return view
+
+    def _acknowledge(self, alert_id: uuid.UUID, username: str) -> tuple[AlertView, bool]:
+        with self._db.session() as session:
+            row = session.execute(
+                select(Alert, Camera.name)
+                .outerjoin(Camera, Camera.id == Alert.camera_id)
+                .where(Alert.id == alert_id)
+                .with_for_update(of=Alert)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no alert {alert_id}")
+            alert, name = row
+            if alert.status == "resolved":
+                raise ConflictError(f"alert {alert_id} is already resolved")
+            changed = alert.status == "new"
+            if changed:
+                now = self._clock.now()
+                alert.status = "acknowledged"
+                alert.acknowledged_at = now
+                alert.acknowledged_by = username
+                alert.updated_at = now
+                session.commit()
+            return alert_view(alert, name), changed
+
+    async def refresh_gauges(self) -> None:
+        counts = await asyncio.to_thread(self._counts)
+        for status in ("new", "acknowledged"):
+            metrics.alerts_active.labels(status=status).set(counts.get(status, 0))
+
+    def _counts(self) -> dict[str, int]:
+        with self._db.session() as session:
+            rows = session.execute(
+                select(Alert.status, func.count()).group_by(Alert.status)
+            ).all()
+            return {status: int(n) for status, n in rows}

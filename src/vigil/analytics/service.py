@@ -1,0 +1,65 @@
+"""The analytics stage: detections in, incidents recorded as events and alerts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from vigil.analytics.engine import Incident, IncidentEnded, RuleEngine
+from vigil.analytics.incidents import IncidentRecorder
+from vigil.bus import Bus, topics
+from vigil.bus.base import Subscription
+from vigil.bus.messages import FrameDetections
+from vigil.ops import metrics
+
+log = logging.getLogger(__name__)
+_WRITE_ATTEMPTS = 5
+
+
+class AnalyticsService:
+    def __init__(self, bus: Bus, engine: RuleEngine, recorder: IncidentRecorder) -> None:
+        self._bus = bus
+        self._engine = engine
+        self._recorder = recorder
+        self._task: asyncio.Task[None] | None = None
+        self.frames_evaluated = 0
+        self.incidents = 0
+
+    async def start(self) -> None:
+        sub = self._bus.subscribe(topics.DETECTIONS, "analytics")
+        self._task = asyncio.create_task(self._run(sub), name="analytics")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self, sub: Subscription) -> None:
+        async for message in sub:
+            fd = message.value
+            if isinstance(fd, FrameDetections):
+                start = time.perf_counter()
+                outcomes = self._engine.process(fd)
+                metrics.rule_evaluation_seconds.observe(time.perf_counter() - start)
+                self.frames_evaluated += 1
+                for outcome in outcomes:
+                    await self._apply(outcome)
+            sub.commit(message)
+
+    async def _apply(self, outcome: Incident | IncidentEnded) -> None:
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                if isinstance(outcome, Incident):
+                    if await self._recorder.record(outcome):
+                        self.incidents += 1
+                else:
+                    await self._recorder.end(outcome)
+                return
+            except Exception:
+                log.exception("recording incident %s failed (attempt %d of %d)",
+                              outcome.key, attempt + 1, _WRITE_ATTEMPTS)
+                await asyncio.sleep(min(2**attempt, 10))
+        self._bus.publish(topics.dead_letter(topics.DETECTIONS), outcome.camera_id, outcome)

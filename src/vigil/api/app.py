@@ -1,0 +1,134 @@
+"""`create_app(services, hub)`: the FastAPI application. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from vigil.api.deps import ApiServices
+from vigil.api.routers import alerts, auth, cameras, events, system
+from vigil.api.ws import AlertHub
+from vigil.api.ws import router as ws_router
+from vigil.config import format_loc
+from vigil.errors import AuthError, VigilError
+
+log = logging.getLogger(__name__)
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
+        "connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+}
+
+
+def dashboard_dir() -> Path | None:
+    path = Path(str(resources.files("vigil"))) / "web" / "dist"
+    return path if (path / "index.html").is_file() else None
+
+
+def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
+    app = FastAPI(
+        title="Vigil",
+        version="0.1.0",
+        description="AI video surveillance: cameras, events, alerts.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.services = services
+    app.state.hub = hub
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, cameras, events, alerts, system):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(ws_router)
+    _add_ops_routes(app, services)
+    _add_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    _mount_dashboard(app)
+    return app
+
+
+def _add_ops_routes(app: FastAPI, services: ApiServices) -> None:
+    @app.get("/health/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/startup", include_in_schema=False)
+    async def startup() -> JSONResponse:
+        ok = services.health.started
+        return JSONResponse({"status": "ok" if ok else "starting"}, 200 if ok else 503)
+
+    @app.get("/health/ready", include_in_schema=False)
+    async def ready() -> JSONResponse:
+        status, components = services.health.report()
+        body = {"status": status,
+                "components": {k: {"status": v.status, "detail": v.detail}
+                               for k, v in components.items()}}
+        return JSONResponse(body, 503 if status == "down" or not services.health.started else 200)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(VigilError)
+    async def vigil_error(_request: Request, err: VigilError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, AuthError) else None
+        return JSONResponse({"detail": err.detail}, err.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_request: Request, err: RequestValidationError) -> JSONResponse:
+        problems = []
+        for item in err.errors():
+            loc = format_loc(str(p) if not isinstance(p, int) else p for p in item["loc"])
+            problems.append(f"{loc}: {item['msg']}")
+        return JSONResponse({"detail": "; ".join(problems), "errors": problems}, 422)
+
+
+def _mount_dashboard(app: FastAPI) -> None:
+    dist = dashboard_dir()
+    if dist is None:
+        log.warning("dashboard not built (src/vigil/web/dist missing): run `make web`")
+
+        @app.get("/", include_in_schema=False)
+        async def no_dashboard() -> PlainTextResponse:
+            return PlainTextResponse("Vigil API is running; the dashboard is not built "
+                                     "(run `make web`). API docs: /api/docs", 503)
+
+        return
+    app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+    index = dist / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> Response:
+        # Files at the top of dist (favicon, sounds) by exact name; everything else is the app.
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.parent == dist.resolve():
+            return FileResponse(candidate)
+        if path.startswith(("api/", "ws/")):
+            return JSONResponse({"detail": f"no such endpoint /{path}"}, 404)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

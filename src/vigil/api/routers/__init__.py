@@ -1,0 +1,1 @@
+"""One APIRouter per resource, assembled in api/app.py."""

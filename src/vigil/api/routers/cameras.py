@@ -1,0 +1,72 @@
+"""Cameras: configuration merged with what each camera is doing now."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from vigil.api.deps import CurrentUser, Services
+from vigil.api.schemas import CameraPublic, DetectionPublic, ErrorBody
+from vigil.config import CameraConfig
+from vigil.errors import NotFoundError
+
+router = APIRouter(prefix="/cameras", tags=["cameras"])
+
+
+def _camera(services: Services, cam: CameraConfig) -> CameraPublic:
+    status = services.live.status(cam.id)
+    latest = services.live.detections(cam.id)
+    state = "disabled" if not cam.enabled else (status.state.value if status else "connecting")
+    detections = (
+        [
+            DetectionPublic.model_validate(
+                {"class": d.class_name, "confidence": round(d.confidence, 3),
+                 "bbox": d.bbox_xyxy, "track_id": d.track_id}
+            )
+            for d in latest.detections
+        ]
+        if latest
+        else []
+    )
+    return CameraPublic(
+        id=cam.id,
+        name=cam.name,
+        channel=cam.channel,
+        status=state,  # type: ignore[arg-type]  # CameraState values are the Literal's
+        status_detail=status.detail if status else None,
+        last_frame_at=latest.timestamp if latest else None,
+        fps=status.fps if status else None,
+        width=status.width if status else None,
+        height=status.height if status else None,
+        detections=detections,
+    )
+
+
+def _find(services: Services, camera_id: str) -> CameraConfig:
+    try:
+        return services.config.camera(camera_id)
+    except KeyError:
+        raise NotFoundError(f"no camera {camera_id!r}") from None
+
+
+@router.get("")
+async def list_cameras(services: Services, _user: CurrentUser) -> list[CameraPublic]:
+    return [_camera(services, cam) for cam in services.config.cameras]
+
+
+@router.get("/{camera_id}", responses={404: {"model": ErrorBody}})
+async def get_camera(camera_id: str, services: Services, _user: CurrentUser) -> CameraPublic:
+    return _camera(services, _find(services, camera_id))
+
+
+@router.get(
+    "/{camera_id}/snapshot",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, 404: {"model": ErrorBody}},
+)
+async def camera_snapshot(camera_id: str, services: Services, _user: CurrentUser) -> Response:
+    """The latest analysed frame (JPEG, no overlays: the dashboard draws the boxes)."""
+    cam = _find(services, camera_id)
+    jpeg = services.live.snapshot_jpeg(cam.id)
+    if jpeg is None:
+        raise NotFoundError(f"camera {camera_id!r} has no frame yet")
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,114 @@
+"""Request and response bodies of /api/v1 (pydantic at the edge; `extra="forbid"` on input)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+AlertStatus = Literal["new", "acknowledged", "resolved"]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginRequest(Input):
+    username: str = Field(min_length=1, max_length=150, examples=["admin"])
+    password: str = Field(min_length=1, max_length=1024, examples=["correct-horse-battery"])
+
+
+class UserPublic(BaseModel):
+    id: str
+    username: str
+    role: Literal["admin", "operator", "viewer"]
+
+
+class LoginResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    user: UserPublic
+
+
+class DetectionPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    class_: str = Field(alias="class", serialization_alias="class")
+    confidence: float
+    bbox: tuple[float, float, float, float] = Field(
+        description="x1, y1, x2, y2 normalised to 0..1, origin top-left."
+    )
+    track_id: int | None = None
+
+
+class CameraPublic(BaseModel):
+    id: str
+    name: str
+    channel: int
+    status: Literal["online", "offline", "reconnecting", "connecting", "auth_failed", "disabled"]
+    status_detail: str | None
+    last_frame_at: datetime | None
+    fps: float | None
+    width: int | None
+    height: int | None
+    detections: list[DetectionPublic]
+
+
+class AlertPublic(BaseModel):
+    id: str
+    camera_id: str
+    camera_name: str
+    rule_id: str | None
+    rule_name: str | None
+    type: str
+    severity: Severity
+    status: AlertStatus
+    title: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    event_id: str | None
+    snapshot_url: str | None
+
+
+class AlertPage(BaseModel):
+    items: list[AlertPublic]
+    next_cursor: str | None
+
+
+class EventPublic(BaseModel):
+    id: str
+    occurred_at: datetime
+    camera_id: str
+    camera_name: str
+    type: str
+    severity: Severity
+    rule_id: str | None
+    zone_id: str | None
+    confidence: float | None
+    bbox: list[float] | None
+    snapshot_url: str | None
+    data: dict[str, object]
+
+
+class EventPage(BaseModel):
+    items: list[EventPublic]
+    next_cursor: str | None
+
+
+class ComponentPublic(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    detail: str | None
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    components: dict[str, ComponentPublic]
+
+
+class ErrorBody(BaseModel):
+    detail: str

@@ -1,0 +1,1 @@
+"""Services the API calls that belong to no pipeline stage: users and event queries."""

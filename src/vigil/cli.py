@@ -1,0 +1,154 @@
+"""The `vigil` command. Thin: each command parses, builds the service and calls it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from vigil.config import SiteConfig, load_config
+from vigil.errors import ConfigError, VigilError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Vigil: AI video surveillance for industrial sites.")
+config_app = typer.Typer(no_args_is_help=True, help="Check site configuration files.")
+app.add_typer(config_app, name="config")
+console = Console(stderr=True)
+log = logging.getLogger(__name__)
+
+
+def _data_dir(value: Path | None) -> Path:
+    return value or Path(os.environ.get("VIGIL_DATA", "./var"))
+
+
+@app.command()
+def up(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="site.yaml")] = None,
+    demo: Annotated[bool, typer.Option(help="Run the built-in DVR simulator (8 channels).")]
+    = False,
+    host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Dashboard/API port.")] = 8080,
+    data_dir: Annotated[Path | None, typer.Option(
+        help="Where recordings, the database and keys live [default: $VIGIL_DATA or ./var]")]
+    = None,
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
+) -> None:
+    """Run everything for one site in one process."""
+    from vigil.ops.logging import configure_logging
+
+    configure_logging(log_level)
+    if demo == (config is not None):
+        raise typer.BadParameter("give either --config FILE or --demo")
+    try:
+        asyncio.run(_up(config, demo, host, port, _data_dir(data_dir)))
+    except ConfigError as err:
+        console.print(f"[red]{err.detail}[/red]")
+        raise typer.Exit(2) from None
+    except VigilError as err:
+        console.print(f"[red]error:[/red] {err.detail}")
+        raise typer.Exit(1) from None
+
+
+async def _up(config_path: Path | None, demo: bool, host: str, port: int, data: Path) -> None:
+    from vigil.demo import SimulatorProcess, demo_config, demo_password, free_port
+    from vigil.runtime import RuntimeOptions, Vigil
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    simulator: SimulatorProcess | None = None
+    if demo:
+        password = demo_password()
+        sim_port = free_port(8554)
+        console.print("[bold]Starting the DVR simulator[/bold] (first run encodes the demo "
+                      "footage once; this can take a minute)…")
+        simulator = SimulatorProcess(port=sim_port, channels=8, password=password,
+                                     cache_dir=data / "cache" / "dvr-sim")
+        await simulator.start()
+        site: SiteConfig = demo_config(sim_port, password)
+    else:
+        assert config_path is not None
+        site = load_config(config_path)
+    vigil = Vigil(site, RuntimeOptions(
+        data_dir=data, host=host, port=port,
+        database_url=os.environ.get("VIGIL_DATABASE_URL") or None,
+        admin_password=os.environ.get("VIGIL_ADMIN_PASSWORD") or None,
+    ))
+    try:
+        await vigil.start()
+        _announce(vigil)
+        await stop.wait()
+        console.print("Stopping…")
+    finally:
+        await vigil.stop()
+        if simulator is not None:
+            await simulator.stop()
+
+
+def _announce(vigil: object) -> None:
+    from vigil.runtime import Vigil
+
+    assert isinstance(vigil, Vigil)
+    console.print(f"\n[bold green]Vigil is running[/bold green]: open {vigil.url}")
+    if vigil.generated_admin_password:
+        console.print(f"  first admin: user [bold]admin[/bold], password "
+                      f"[bold]{vigil.generated_admin_password}[/bold]  (shown only this once; "
+                      "set VIGIL_ADMIN_PASSWORD to choose it)")
+    else:
+        console.print("  sign in as an existing user (the admin password was shown on the "
+                      "first run, or comes from VIGIL_ADMIN_PASSWORD)")
+    console.print("  press Ctrl-C to stop\n")
+
+
+@config_app.command("check")
+def config_check(
+    file: Annotated[Path, typer.Argument(help="site.yaml to validate")],
+) -> None:
+    """Validate FILE and print every error with its path."""
+    try:
+        site = load_config(file)
+    except ConfigError as err:
+        console.print(f"[red]{err.source}: {len(err.errors)} error(s)[/red]")
+        for path, message in err.errors:
+            console.print(f"  [bold]{path}[/bold]: {message}", highlight=False)
+        raise typer.Exit(1) from None
+    rules = sum(1 for r in site.rules if r.enabled)
+    console.print(f"[green]{file}: OK[/green] — site {site.site.id!r}, {len(site.cameras)} "
+                  f"camera(s), {rules} rule(s), time zone {site.site.timezone}")
+
+
+@app.command("dvr-sim")
+def dvr_sim(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8554,
+    channels: Annotated[int, typer.Option(min=1, max=64)] = 8,
+    user: Annotated[str, typer.Option()] = "admin",
+    password: Annotated[str | None, typer.Option(
+        envvar="VIGIL_DVR_SIM_PASSWORD", help="[env: VIGIL_DVR_SIM_PASSWORD]")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where encoded footage is cached.")]
+    = None,
+) -> None:
+    """Serve N channels like a CP PLUS DVR (RTSP over TCP) from looped pre-encoded footage."""
+    from vigil.dvr.simulator import run_simulator
+    from vigil.ops.logging import configure_logging
+
+    configure_logging("INFO")
+    if not password:
+        raise typer.BadParameter("set --password or VIGIL_DVR_SIM_PASSWORD", param_hint="password")
+    run_simulator(host=host, port=port, channels=channels, username=user, password=password,
+                  cache_dir=cache_dir)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

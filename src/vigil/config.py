@@ -1,0 +1,370 @@
+"""The site configuration (`site.yaml`) as pydantic models, and loading with precise errors.
+
+Every model forbids unknown keys; every error is reported with its path, e.g.
+``cameras[2].zones[0].polygon: needs at least 3 points``. Secrets may be given as
+``${ENV_VAR}`` and are held as `SecretStr`, so they never reach logs or error messages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from shapely.geometry import Polygon
+from shapely.validation import explain_validity
+
+from vigil.errors import ConfigError
+
+Slug = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
+        description="lower-case letters, digits, '-' and '_' (max 63), starting with a letter "
+        "or digit",
+    ),
+]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+ALL_DAYS = tuple(Weekday)
+
+
+class Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteSection(Base):
+    id: Slug = Field(title="Site id", description="Stable identifier of the site.")
+    name: str = Field(title="Site name", min_length=1)
+    timezone: str = Field(
+        "UTC", title="Time zone", description="IANA zone in which schedules are evaluated."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
+                             "'Asia/Kolkata')") from err
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DvrSection(Base):
+    model: str = Field("CP-UVR-0801E1-CV2", title="DVR model")
+    host: str = Field(title="DVR address", min_length=1, description="IP or host name.")
+    rtsp_port: int = Field(554, ge=1, le=65535, title="RTSP port")
+    username: str = Field(title="DVR user", min_length=1)
+    password: SecretStr | None = Field(
+        None, title="DVR password", description="Give it as ${VIGIL_DVR_PASSWORD} to keep it "
+        "out of the file."
+    )
+    channels: int = Field(8, ge=1, le=128, title="Channel count")
+
+
+class ZoneConfig(Base):
+    id: Slug
+    name: str = Field(min_length=1)
+    polygon: list[tuple[float, float]] = Field(
+        title="Polygon",
+        description="Vertices as [x, y] normalised to the frame: 0..1, origin top-left.",
+    )
+    criticality: Literal["low", "normal", "high", "critical"] = "normal"
+
+    @field_validator("polygon")
+    @classmethod
+    def _valid_polygon(cls, pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        if len(pts) < 3:
+            raise ValueError("needs at least 3 points")
+        for i, (x, y) in enumerate(pts):
+            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                raise ValueError(f"point {i} ({x}, {y}) is outside the frame; coordinates are "
+                                 "normalised to 0..1")
+        poly = Polygon(pts)
+        if not poly.is_valid:
+            raise ValueError(f"is not a simple polygon ({explain_validity(poly)})")
+        if poly.area <= 0:
+            raise ValueError("has no area")
+        return pts
+
+
+class CameraConfig(Base):
+    id: Slug
+    name: str = Field(min_length=1)
+    channel: int = Field(ge=1, title="DVR channel (1-based)")
+    stream: Literal[0, 1] = Field(0, description="0 = main stream, 1 = sub stream.")
+    enabled: bool = True
+    url: SecretStr | None = Field(
+        None, description="Full RTSP URL for a camera not on the DVR; overrides channel/stream."
+    )
+    zones: list[ZoneConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_zones(self) -> CameraConfig:
+        _refuse_duplicates((z.id for z in self.zones), "zones", "zone id")
+        return self
+
+
+class ScheduleConfig(Base):
+    """A weekly time window in the site's time zone; `start > end` wraps past midnight."""
+
+    always: bool = False
+    start: time | None = None
+    end: time | None = None
+    days: list[Weekday] = Field(default_factory=lambda: list(ALL_DAYS))
+    holidays_off: bool = False
+
+    @model_validator(mode="after")
+    def _window(self) -> ScheduleConfig:
+        if self.always:
+            return self
+        if self.start is None or self.end is None:
+            raise ValueError("give both start and end (HH:MM), or always: true")
+        if self.start == self.end:
+            raise ValueError("start and end are equal; use always: true for all day")
+        return self
+
+
+class RuleConfig(Base):
+    id: Slug
+    name: str = Field(min_length=1)
+    type: Literal["zone_intrusion"] = "zone_intrusion"
+    cameras: list[str] | Literal["*"] = "*"
+    zones: list[str] = Field(
+        default_factory=list, description="Zone ids; empty means every zone of the camera."
+    )
+    classes: list[str] = Field(default_factory=lambda: ["person"], min_length=1)
+    schedule: str | None = Field(None, description="Name in `schedules`; none = always.")
+    severity: Severity = "high"
+    min_confidence: float = Field(0.5, ge=0.0, le=1.0)
+    min_frames: int = Field(
+        2, ge=1, description="Analysed frames a person must be seen in before it counts."
+    )
+    clear_after_s: float = Field(
+        30.0, gt=0, description="Seconds with nobody in the zone that end an incident."
+    )
+    enabled: bool = True
+
+
+class DetectionConfig(Base):
+    model: Literal["ssdlite-person"] = "ssdlite-person"
+    model_path: Path | None = None
+    min_confidence: float = Field(0.5, ge=0.05, le=1.0)
+    frame_interval_s: float = Field(1.0, ge=0.1, le=60.0)
+    threads: int = Field(1, ge=1, le=64, description="onnxruntime intra-op threads per session.")
+    workers: int = Field(1, ge=1, le=16, description="Parallel detector sessions.")
+
+
+class RecordingConfig(Base):
+    segment_s: float = Field(10.0, ge=2.0, le=300.0)
+    retain_days: float = Field(7.0, gt=0)
+    min_free_percent: float = Field(10.0, ge=0.0, le=90.0)
+
+
+class SiteConfig(Base):
+    site: SiteSection
+    dvr: DvrSection
+    cameras: list[CameraConfig] = Field(min_length=1)
+    schedules: dict[str, ScheduleConfig] = Field(default_factory=dict)
+    holidays: list[str] = Field(default_factory=list, description="Dates YYYY-MM-DD.")
+    rules: list[RuleConfig] = Field(default_factory=list)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    recording: RecordingConfig = Field(default_factory=RecordingConfig)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> SiteConfig:
+        errors = cross_check(self.model_dump(mode="python"))
+        if errors:
+            raise _CrossReferenceErrors(errors)
+        return self
+
+    def camera(self, camera_id: str) -> CameraConfig:
+        for cam in self.cameras:
+            if cam.id == camera_id:
+                return cam
+        raise KeyError(camera_id)
+
+
+class _CrossReferenceErrors(ValueError):
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{p}: {m}" for p, m in errors))
+        self.errors = errors
+
+
+def _refuse_duplicates(ids: Iterable[str], field: str, what: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(ids):
+        if value in seen:
+            raise _CrossReferenceErrors([(f"{field}[{i}].id", f"duplicate {what} {value!r}")])
+        seen.add(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def cross_check(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """References between sections (rule -> camera, zone, schedule; camera -> DVR channel).
+
+    Works on the raw document too, so these errors are reported alongside field errors.
+    """
+    errors: list[tuple[str, str]] = []
+    dvr = data.get("dvr") if isinstance(data.get("dvr"), dict) else {}
+    channels = dvr.get("channels", 8)
+    cameras = [c for c in _as_list(data.get("cameras")) if isinstance(c, dict)]
+    seen: dict[str, int] = {}
+    for i, cam in enumerate(cameras):
+        cam_id = cam.get("id")
+        if isinstance(cam_id, str):
+            if cam_id in seen:
+                errors.append((f"cameras[{i}].id", f"duplicate camera id {cam_id!r} (also "
+                               f"cameras[{seen[cam_id]}])"))
+            seen.setdefault(cam_id, i)
+        channel = cam.get("channel")
+        if (cam.get("url") is None and isinstance(channel, int) and isinstance(channels, int)
+                and channel > channels):
+            errors.append((f"cameras[{i}].channel", f"channel {channel} does not exist: the "
+                           f"DVR has {channels} channels"))
+    zones = {c.get("id"): {z.get("id") for z in _as_list(c.get("zones")) if isinstance(z, dict)}
+             for c in cameras}
+    schedules = data.get("schedules") if isinstance(data.get("schedules"), dict) else {}
+    for i, rule in enumerate(_as_list(data.get("rules"))):
+        if not isinstance(rule, dict):
+            continue
+        schedule = rule.get("schedule")
+        if schedule is not None and schedule not in schedules:
+            errors.append((f"rules[{i}].schedule", f"unknown schedule {schedule!r}; defined: "
+                           f"{', '.join(sorted(schedules)) or 'none'}"))
+        rule_cams = rule.get("cameras", "*")
+        cams = list(zones) if rule_cams == "*" else _as_list(rule_cams)
+        for j, cam_id in enumerate(cams):
+            if cam_id not in zones:
+                errors.append((f"rules[{i}].cameras[{j}]", f"unknown camera {cam_id!r}"))
+        for j, zone_id in enumerate(_as_list(rule.get("zones"))):
+            if not any(zone_id in zones.get(c, set()) for c in cams):
+                errors.append((f"rules[{i}].zones[{j}]", f"zone {zone_id!r} is not defined on "
+                               "any of the rule's cameras"))
+    if any(c.get("url") is None for c in cameras) and dvr.get("password") in (None, ""):
+        errors.append(("dvr.password", "missing: the DVR needs a password (set it in the file "
+                       "or as ${VIGIL_DVR_PASSWORD})"))
+    return errors
+
+
+def format_loc(loc: Iterable[int | str]) -> str:
+    """('cameras', 2, 'zones', 0, 'polygon') -> 'cameras[2].zones[0].polygon'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith("function-") or part in ("tagged-union", "literal['*']"):
+            continue  # pydantic's internal union branch names mean nothing to a user
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _errors_of(err: ValidationError) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    for item in err.errors(include_url=False, include_input=False):
+        ctx_err = (item.get("ctx") or {}).get("error")
+        if isinstance(ctx_err, _CrossReferenceErrors):
+            prefix = format_loc(item["loc"])
+            for path, msg in ctx_err.errors:
+                full = path if prefix == "(top level)" else f"{prefix}.{path}"
+                errors.append((full, msg))
+            continue
+        loc = format_loc(item["loc"])
+        msg = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "string_pattern_mismatch" and loc.endswith("id"):
+            msg = ("must be lower-case letters, digits, '-' or '_' (max 63), starting with a "
+                   "letter or digit")
+        elif item["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see the config reference)"
+        elif item["type"] == "missing":
+            msg = "missing (required)"
+        errors.append((loc, msg))
+    # A union (e.g. cameras: list | "*") reports each branch; keep one line per path+message.
+    return list(dict.fromkeys(errors))
+
+
+def _interpolate(node: Any, path: str, errors: list[tuple[str, str]]) -> Any:
+    """Replace "${VAR}" strings with the environment's value."""
+    if isinstance(node, dict):
+        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), errors)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(v, f"{path}[{i}]", errors) for i, v in enumerate(node)]
+    if isinstance(node, str) and (m := _ENV_REF.match(node)):
+        value = os.environ.get(m.group(1))
+        if value is None:
+            errors.append((path, f"environment variable {m.group(1)} is not set"))
+        return value
+    return node
+
+
+def parse_config(data: Any, source: str = "site.yaml") -> SiteConfig:
+    """Validate an already-parsed YAML document; raises ConfigError listing every problem."""
+    errors: list[tuple[str, str]] = []
+    if not isinstance(data, dict):
+        raise ConfigError(source, [("(top level)", "expected a mapping of sections (site, dvr, "
+                                    "cameras, …)")])
+    data = _interpolate(data, "", errors)
+    try:
+        config = SiteConfig.model_validate(data)
+    except ValidationError as err:
+        errors.extend(_errors_of(err))
+        # Field errors stop the model validator; report broken references as well.
+        errors.extend(e for e in cross_check(data) if e not in errors)
+        raise ConfigError(source, errors) from None
+    if errors:
+        raise ConfigError(source, errors)
+    return config
+
+
+def load_config(path: Path) -> SiteConfig:
+    """Read and validate `path`; raises ConfigError naming the file and every error's path."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(str(path), [("(file)", f"cannot read: {err.strerror}")]) from err
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(str(path), [(where, f"not valid YAML: {problem}")]) from None
+    return parse_config(data, str(path))

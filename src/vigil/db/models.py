@@ -1,0 +1,350 @@
+"""Vigil's tables as SQLAlchemy 2.0 typed models.
+
+Times are `timestamptz` and come back tz-aware in UTC; binding a naive datetime raises.
+Boxes and polygons are normalised to the frame (0..1), boxes as xyxy.
+The schema is created only by the Alembic migrations in `vigil.db.migrations`; these models
+must describe exactly what they create (a test compares the two). What the models cannot
+express is created by the migrations alone: the `events` partitions and
+`vigil_ensure_event_partitions()`, and the append-only trigger on `audit_log`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Double,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Text,
+    TypeDecorator,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vigil.clock import utc
+
+#: Dimension of the face embeddings (FaceNet / ArcFace: 512).
+FACE_EMBEDDING_DIM = 512
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """`timestamptz` that refuses naive datetimes and returns UTC ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UtcDateTime(),
+        str: Text(),
+        int: Integer(),
+        float: Double(),
+        uuid.UUID: PG_UUID(as_uuid=True),
+        dict[str, Any]: JSONB(),
+    }
+
+
+class CameraState(StrEnum):
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    RECONNECTING = "reconnecting"
+    OFFLINE = "offline"
+    AUTH_FAILED = "auth_failed"
+    DISABLED = "disabled"
+
+
+class AlertStatus(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    VIEWER = "viewer"
+
+
+class RuleSource(StrEnum):
+    CONFIG = "config"
+    API = "api"
+
+
+class ZoneKind(StrEnum):
+    ZONE = "zone"
+    LINE = "line"
+
+
+class AuditOutcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DENIED = "denied"
+
+
+def one_of(column: str, values: type[StrEnum]) -> str:
+    """SQL for a CHECK that `column` holds one of the enum's values."""
+    listed = ", ".join(f"'{v.value}'" for v in values)
+    return f"{column} IN ({listed})"
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(server_default=func.now())
+
+
+def _updated() -> Mapped[datetime]:
+    return mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+def _jsonb_object() -> Mapped[dict[str, Any]]:
+    return mapped_column(server_default=text("'{}'::jsonb"))
+
+
+class Camera(Base):
+    """A camera (one DVR channel and stream) and its last known connection state."""
+
+    __tablename__ = "cameras"
+    __table_args__ = (
+        CheckConstraint("stream IN (0, 1)", name="stream"),
+        CheckConstraint(one_of("state", CameraState), name="state"),
+    )
+
+    id: Mapped[str] = mapped_column(primary_key=True)  # e.g. "cam1"
+    name: Mapped[str]
+    channel: Mapped[int]
+    stream: Mapped[int]  # 0 main, 1 sub
+    enabled: Mapped[bool] = mapped_column(server_default=text("true"))
+    state: Mapped[str] = mapped_column(server_default=text("'connecting'"))
+    state_detail: Mapped[str | None]
+    last_frame_at: Mapped[datetime | None]
+    last_state_change_at: Mapped[datetime | None]
+    width: Mapped[int | None]  # pixels
+    height: Mapped[int | None]  # pixels
+    fps: Mapped[float | None]
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Event(Base):
+    """Something the analytics saw. Partitioned by month of `occurred_at` (UTC).
+
+    `id` is deterministic (set by the producer) so re-delivered messages are idempotent.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", "occurred_at"),
+        {"postgresql_partition_by": "RANGE (occurred_at)"},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    occurred_at: Mapped[datetime]
+    camera_id: Mapped[str]
+    type: Mapped[str]  # e.g. "zone_intrusion"
+    severity: Mapped[str]
+    rule_id: Mapped[str | None]
+    zone_id: Mapped[str | None]
+    track_id: Mapped[int | None]
+    confidence: Mapped[float | None]
+    bbox: Mapped[list[float] | None] = mapped_column(JSONB)  # normalised xyxy
+    snapshot_key: Mapped[str | None]
+    clip_key: Mapped[str | None]
+    data: Mapped[dict[str, Any]] = _jsonb_object()
+    created_at: Mapped[datetime] = _created()
+
+
+Index("ix_events_camera_id_occurred_at", Event.camera_id, Event.occurred_at.desc())
+Index("ix_events_type_occurred_at", Event.type, Event.occurred_at.desc())
+
+
+class Alert(Base):
+    """An incident people act on: new -> acknowledged -> resolved.
+
+    `incident_key` is deterministic so one incident yields one alert however often it is
+    reported. `event_id` has no foreign key: `events` is partitioned and its key is
+    (id, occurred_at), and events may be dropped with old partitions while alerts stay.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (CheckConstraint(one_of("status", AlertStatus), name="status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    event_id: Mapped[uuid.UUID | None]
+    camera_id: Mapped[str]
+    rule_id: Mapped[str | None]
+    type: Mapped[str]
+    severity: Mapped[str]
+    status: Mapped[str] = mapped_column(server_default=text("'new'"))
+    title: Mapped[str]
+    incident_key: Mapped[str] = mapped_column(unique=True)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None]  # username
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None]  # username
+    snapshot_key: Mapped[str | None]
+    data: Mapped[dict[str, Any]] = _jsonb_object()
+
+
+Index("ix_alerts_status_created_at", Alert.status, Alert.created_at.desc())
+Index("ix_alerts_camera_id_created_at", Alert.camera_id, Alert.created_at.desc())
+
+
+class FaceEmbedding(Base):
+    """A face seen on a camera, as a 512-d embedding searched by cosine distance (HNSW)."""
+
+    __tablename__ = "face_embeddings"
+    __table_args__ = (
+        Index(
+            "ix_face_embeddings_embedding_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_with={"m": 16, "ef_construction": 64},
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    camera_id: Mapped[str]
+    track_id: Mapped[int | None]
+    event_id: Mapped[uuid.UUID | None]
+    captured_at: Mapped[datetime]
+    embedding: Mapped[list[float]] = mapped_column(Vector(FACE_EMBEDDING_DIM))
+    quality: Mapped[float | None]
+    snapshot_key: Mapped[str | None]
+    person_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = _created()
+
+
+class User(Base):
+    """A person who signs in. Usernames are unique regardless of case."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(one_of("role", Role), name="role"),
+        Index("uq_users_username_lower", func.lower(text("username")), unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    username: Mapped[str]
+    password_hash: Mapped[str]
+    role: Mapped[str]
+    is_active: Mapped[bool] = mapped_column(server_default=text("true"))
+    mfa_secret: Mapped[str | None]
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    last_login_at: Mapped[datetime | None]
+    failed_logins: Mapped[int] = mapped_column(server_default=text("0"))
+    locked_until: Mapped[datetime | None]
+
+
+class AlertRule(Base):
+    """A site rule (from site.yaml or the API). `camera_id` None applies to all cameras."""
+
+    __tablename__ = "alert_rules"
+    __table_args__ = (CheckConstraint(one_of("source", RuleSource), name="source"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    type: Mapped[str]
+    camera_id: Mapped[str | None]
+    zone_id: Mapped[str | None]
+    schedule: Mapped[dict[str, Any]] = _jsonb_object()
+    params: Mapped[dict[str, Any]] = _jsonb_object()
+    severity: Mapped[str]
+    enabled: Mapped[bool] = mapped_column(server_default=text("true"))
+    source: Mapped[str]
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class PerimeterZone(Base):
+    """A zone (polygon) or line (two points) on one camera, normalised [[x, y], ...]."""
+
+    __tablename__ = "perimeter_zones"
+    __table_args__ = (
+        PrimaryKeyConstraint("camera_id", "id"),
+        CheckConstraint(one_of("kind", ZoneKind), name="kind"),
+    )
+
+    id: Mapped[str]
+    camera_id: Mapped[str]
+    name: Mapped[str]
+    kind: Mapped[str]
+    polygon: Mapped[list[list[float]]] = mapped_column(JSONB)
+    criticality: Mapped[str]
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class AuditLog(Base):
+    """Who did what, when. Append-only: the database refuses UPDATE, DELETE and TRUNCATE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (CheckConstraint(one_of("outcome", AuditOutcome), name="outcome"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+    actor: Mapped[str | None]  # username, "system" or an API key id
+    ip: Mapped[str | None]
+    action: Mapped[str]
+    resource: Mapped[str | None]
+    outcome: Mapped[str]
+    details: Mapped[dict[str, Any]] = _jsonb_object()
+
+
+class Segment(Base):
+    """One recorded video segment: its object key in the video-segments bucket."""
+
+    __tablename__ = "segments"
+    __table_args__ = (Index("ix_segments_camera_id_start_at", "camera_id", "start_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    camera_id: Mapped[str]
+    key: Mapped[str] = mapped_column(unique=True)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    duration_s: Mapped[float]
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = _created()
+
+
+class SystemState(Base):
+    """Small key-value facts, e.g. {"admin_bootstrap_done": true}."""
+
+    __tablename__ = "system_state"
+
+    key: Mapped[str] = mapped_column(primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONB, nullable=False)
+    updated_at: Mapped[datetime] = _updated()

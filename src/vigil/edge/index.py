@@ -1,0 +1,116 @@
+"""Bus consumers that write what the edge did into the database: the recording index (one row
+per segment) and each camera's state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from vigil.bus import Bus, topics
+from vigil.bus.base import Subscription
+from vigil.bus.messages import CameraStatus, SegmentInfo
+from vigil.clock import Clock
+from vigil.config import SiteConfig
+from vigil.db.models import Camera, Segment
+from vigil.db.session import Database
+
+log = logging.getLogger(__name__)
+
+
+def sync_cameras(db: Database, config: SiteConfig, clock: Clock) -> None:
+    """Make the cameras table match the configuration (names, channels, enabled)."""
+    now = clock.now()
+    with db.session() as session:
+        for cam in config.cameras:
+            values = {
+                "name": cam.name,
+                "channel": cam.channel,
+                "stream": cam.stream,
+                "enabled": cam.enabled,
+                "updated_at": now,
+            }
+            session.execute(
+                pg_insert(Camera)
+                .values(
+                    id=cam.id,
+                    state="connecting" if cam.enabled else "disabled",
+                    created_at=now,
+                    **values,
+                )
+                .on_conflict_do_update(index_elements=["id"], set_=values)
+            )
+        session.commit()
+
+
+class EdgeIndexer:
+    """Consumes segments and camera status; writes them with retries so nothing is lost."""
+
+    def __init__(self, bus: Bus, db: Database) -> None:
+        self._bus = bus
+        self._db = db
+        self._tasks: list[asyncio.Task[None]] = []
+        self.segments_indexed = 0
+
+    async def start(self) -> None:
+        seg = self._bus.subscribe(topics.SEGMENTS, "indexer")
+        status = self._bus.subscribe(topics.CAMERA_STATUS, "indexer")
+        self._tasks = [
+            asyncio.create_task(self._consume(seg, self._write_segment), name="segment-index"),
+            asyncio.create_task(self._consume(status, self._write_status), name="camera-state"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _consume(self, sub: Subscription, write: object) -> None:
+        async for message in sub:
+            for attempt in range(5):
+                try:
+                    await asyncio.to_thread(write, message.value)  # type: ignore[arg-type]
+                    break
+                except Exception:
+                    log.exception("index write failed (attempt %d of 5)", attempt + 1)
+                    await asyncio.sleep(min(2**attempt, 10))
+            sub.commit(message)
+
+    def _write_segment(self, seg: SegmentInfo) -> None:
+        with self._db.session() as session:
+            session.execute(
+                pg_insert(Segment)
+                .values(
+                    camera_id=seg.camera_id,
+                    key=seg.key,
+                    start_at=seg.start,
+                    end_at=seg.end,
+                    duration_s=seg.duration_s,
+                    size_bytes=seg.size_bytes,
+                    created_at=seg.end,
+                )
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            session.commit()
+        self.segments_indexed += 1
+
+    def _write_status(self, status: CameraStatus) -> None:
+        with self._db.session() as session:
+            session.execute(
+                update(Camera)
+                .where(Camera.id == status.camera_id)
+                .values(
+                    state=status.state.value,
+                    state_detail=status.detail,
+                    last_state_change_at=status.changed_at,
+                    width=status.width,
+                    height=status.height,
+                    fps=status.fps,
+                )
+            )
+            session.commit()

@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics (metrics.py), health checks (health.py), logging setup."""

@@ -1,0 +1,320 @@
+"""The one place that starts and stops a Vigil site, in order.
+
+`Vigil(config, options)` wires the stages of DESIGN.md together on the embedded defaults
+(embedded PostgreSQL, in-process bus, local object store): edge workers -> detection ->
+analytics -> alerts -> API. `stop()` undoes `start()` in reverse, whatever failed half-way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import text
+
+from vigil.alerts.service import AlertService
+from vigil.analytics.engine import RuleEngine
+from vigil.analytics.incidents import IncidentRecorder
+from vigil.analytics.service import AnalyticsService
+from vigil.api.app import create_app
+from vigil.api.deps import ApiServices
+from vigil.api.live import LiveView
+from vigil.api.security import KeyManager
+from vigil.api.services.audit import AuditService
+from vigil.api.services.events import EventQueries
+from vigil.api.services.users import UserService
+from vigil.api.ws import AlertHub
+from vigil.bus import MemoryBus, topics
+from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
+from vigil.clock import Clock, SystemClock
+from vigil.config import CameraConfig, SiteConfig
+from vigil.db.embedded import EmbeddedPostgres
+from vigil.db.migrate import upgrade
+from vigil.db.models import ensure_event_partitions
+from vigil.db.session import Database
+from vigil.dvr.cpplus import build_rtsp_url, mask_url
+from vigil.edge.camera import CameraWorker
+from vigil.edge.index import EdgeIndexer, sync_cameras
+from vigil.ops.health import ComponentHealth, HealthRegistry
+from vigil.storage import FsObjectStore
+from vigil.vision.detectors.base import load_detector
+from vigil.vision.worker import DetectionWorker
+
+log = logging.getLogger(__name__)
+_HOUSEKEEPING_S = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeOptions:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str | None = None
+    admin_password: str | None = None
+    start_cameras: bool = True
+    secure_cookies: bool = False
+
+
+@dataclass(slots=True)
+class _Started:
+    """What has been started, so that stop() undoes exactly that."""
+
+    stoppers: list[tuple[str, Callable[[], Awaitable[None]]]] = field(default_factory=list)
+
+    def add(self, name: str, stop: Callable[[], Awaitable[None]]) -> None:
+        self.stoppers.append((name, stop))
+
+
+def camera_url(config: SiteConfig, cam: CameraConfig) -> str:
+    if cam.url is not None:
+        return cam.url.get_secret_value()
+    password = config.dvr.password.get_secret_value() if config.dvr.password else ""
+    return build_rtsp_url(config.dvr.host, cam.channel, cam.stream,
+                          username=config.dvr.username, password=password,
+                          port=config.dvr.rtsp_port)
+
+
+class Vigil:
+    def __init__(self, config: SiteConfig, options: RuntimeOptions, clock: Clock | None = None):
+        self.config = config
+        self.options = options
+        self.clock = clock or SystemClock()
+        self.bus = MemoryBus(self.clock)
+        self.health = HealthRegistry()
+        self.generated_admin_password: str | None = None
+        self.db: Database | None = None
+        self.cameras: dict[str, CameraWorker] = {}
+        self.detection: DetectionWorker | None = None
+        self.analytics: AnalyticsService | None = None
+        self.indexer: EdgeIndexer | None = None
+        self._started = _Started()
+        self._server: uvicorn.Server | None = None
+        self._bound_port: int | None = None
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.options.host in ("0.0.0.0", "::") else self.options.host
+        return f"http://{host}:{self._bound_port or self.options.port}"
+
+    async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        data = self.options.data_dir.resolve()
+        data.mkdir(parents=True, exist_ok=True)
+        url = await self._start_database(data)
+        await asyncio.to_thread(upgrade, url)
+        db = self.db = Database(url)
+        self._started.add("database pool", lambda: asyncio.to_thread(db.dispose))
+        await asyncio.to_thread(self._prepare_database, db)
+
+        store = FsObjectStore(data / "objects")
+        keys = KeyManager(data / "keys", self.clock)
+        await asyncio.to_thread(keys.load_or_create)
+        await self.bus.start()
+        self._started.add("bus", self.bus.stop)
+
+        detector = await asyncio.to_thread(
+            load_detector, self.config.detection.model,
+            model_path=self.config.detection.model_path,
+            min_confidence=self.config.detection.min_confidence,
+            threads=self.config.detection.threads,
+        )
+        # Stages start consumers-first, so no message is published before its reader exists.
+        live = LiveView(self.bus)
+        hub = AlertHub(self.bus)
+        for name, component in (("live view", live), ("alert hub", hub)):
+            await component.start()
+            self._started.add(name, component.stop)
+        self.indexer = EdgeIndexer(self.bus, db)
+        await self.indexer.start()
+        self._started.add("indexer", self.indexer.stop)
+        recorder = IncidentRecorder(db, store, self.bus, self.clock)
+        self.analytics = AnalyticsService(self.bus, RuleEngine(self.config), recorder)
+        await self.analytics.start()
+        self._started.add("analytics", self.analytics.stop)
+        n_cams = sum(1 for c in self.config.cameras if c.enabled)
+        self.detection = DetectionWorker(
+            self.bus, detector, workers=self.config.detection.workers,
+            max_pending=max(4, 2 * n_cams),
+        )
+        await self.detection.start()
+        self._started.add("detection", self.detection.stop)
+
+        alerts = AlertService(db, self.bus, self.clock)
+        services = ApiServices(
+            config=self.config, clock=self.clock, bus=self.bus, store=store, keys=keys,
+            users=UserService(db, self.clock), alerts=alerts, events=EventQueries(db),
+            audit=AuditService(db, self.clock), live=live, health=self.health,
+            secure_cookies=self.options.secure_cookies,
+        )
+        self.generated_admin_password = await asyncio.to_thread(
+            services.users.ensure_admin, self.options.admin_password
+        )
+        self._register_health(db, data)
+        await self._start_server(services, hub)
+        if self.options.start_cameras:
+            self._start_cameras(store, data / "staging")
+        task = asyncio.create_task(self._housekeeping(db, alerts), name="housekeeping")
+        self._started.add("housekeeping", lambda: _cancel(task))
+        self.health.started = True
+        log.info("Vigil is up at %s with %d camera(s)", self.url, len(self.cameras))
+
+    async def _start_database(self, data: Path) -> str:
+        if self.options.database_url:
+            log.info("using the database at VIGIL_DATABASE_URL")
+            return self.options.database_url
+        pg = EmbeddedPostgres(data / "pg")
+        url = await asyncio.to_thread(pg.start)
+        self._started.add("embedded PostgreSQL", lambda: asyncio.to_thread(pg.stop))
+        return url
+
+    def _prepare_database(self, db: Database) -> None:
+        with db.session() as session:
+            ensure_event_partitions(session, self.clock.now())
+            session.commit()
+        sync_cameras(db, self.config, self.clock)
+
+    async def _start_server(self, services: ApiServices, hub: AlertHub) -> None:
+        app = create_app(services, hub)
+        server = _QuietServer(uvicorn.Config(
+            app, host=self.options.host, port=self.options.port, log_config=None,
+            lifespan="off", ws_ping_interval=20, ws_ping_timeout=20,
+        ))
+        task = asyncio.create_task(server.serve(), name="http")
+        while not server.started:
+            if task.done():
+                task.result()  # raises why the server could not start
+                raise RuntimeError(f"the HTTP server on {self.options.host}:"
+                                   f"{self.options.port} stopped during start-up")
+            await asyncio.sleep(0.05)
+        self._server = server
+        self._bound_port = server.servers[0].sockets[0].getsockname()[1]
+
+        async def stop_server() -> None:
+            server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 10)
+
+        self._started.add("HTTP server", stop_server)
+
+    def _start_cameras(self, store: FsObjectStore, staging: Path) -> None:
+        staging.mkdir(parents=True, exist_ok=True)
+        for cam in self.config.cameras:
+            if not cam.enabled:
+                continue
+            worker = CameraWorker(
+                cam.id, camera_url(self.config, cam), store=store,
+                staging_dir=staging / cam.id, clock=self.clock,
+                on_frame=self._on_frame, on_segment=self._on_segment, on_status=self._on_status,
+                segment_s=self.config.recording.segment_s,
+                frame_interval_s=self.config.detection.frame_interval_s,
+            )
+            log.info("camera %s (%s): %s", cam.id, cam.name,
+                     mask_url(camera_url(self.config, cam)))
+            worker.start()
+            self.cameras[cam.id] = worker
+        workers = list(self.cameras.values())
+
+        async def stop_cameras() -> None:
+            await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+
+        self._started.add("cameras", stop_cameras)
+
+    def _on_frame(self, frame: Frame) -> None:
+        self.bus.publish(topics.FRAMES, frame.camera_id, frame)
+
+    def _on_segment(self, segment: SegmentInfo) -> None:
+        self.bus.publish(topics.SEGMENTS, segment.camera_id, segment)
+
+    def _on_status(self, status: CameraStatus) -> None:
+        log.info("camera %s is %s%s", status.camera_id, status.state.value,
+                 f": {status.detail}" if status.detail else "")
+        self.bus.publish(topics.CAMERA_STATUS, status.camera_id, status)
+
+    def _register_health(self, db: Database, data: Path) -> None:
+        def database() -> ComponentHealth:
+            try:
+                with db.session() as session:
+                    session.execute(text("SELECT 1"))
+            except Exception as err:
+                return ComponentHealth("down", f"database unreachable: {type(err).__name__}")
+            return ComponentHealth("ok")
+
+        def cameras() -> ComponentHealth:
+            states = {cid: w.status.state for cid, w in self.cameras.items()}
+            if not states:
+                return ComponentHealth("ok", "no cameras started")
+            down = sorted(c for c, s in states.items() if s != CameraState.ONLINE)
+            if not down:
+                return ComponentHealth("ok", f"{len(states)} of {len(states)} online")
+            status = "down" if len(down) == len(states) else "degraded"
+            return ComponentHealth(status, f"not online: {', '.join(down)}")
+
+        def detection() -> ComponentHealth:
+            det = self.detection
+            if det is None:
+                return ComponentHealth("down", "not started")
+            detail = f"{det.frames_done} frames analysed, {det.dropped} dropped"
+            return ComponentHealth("degraded" if det.last_error else "ok",
+                                   f"{detail}; last error: {det.last_error}"
+                                   if det.last_error else detail)
+
+        def disk() -> ComponentHealth:
+            usage = shutil.disk_usage(data)
+            free_pct = 100.0 * usage.free / usage.total
+            floor = self.config.recording.min_free_percent
+            detail = f"{usage.free / 2**30:.1f} GiB free ({free_pct:.0f}%)"
+            return ComponentHealth("ok" if free_pct >= floor else "degraded", detail)
+
+        for name, check in (("database", database), ("cameras", cameras),
+                            ("detection", detection), ("disk", disk)):
+            self.health.register(name, check)
+
+    async def _housekeeping(self, db: Database, alerts: AlertService) -> None:
+        while True:
+            try:
+                await alerts.refresh_gauges()
+                await asyncio.to_thread(self._prepare_partitions, db)
+            except Exception:
+                log.exception("housekeeping failed; retrying in %.0f s", _HOUSEKEEPING_S)
+            await asyncio.sleep(_HOUSEKEEPING_S)
+
+    def _prepare_partitions(self, db: Database) -> None:
+        with db.session() as session:
+            ensure_event_partitions(session, self.clock.now())
+            session.commit()
+
+    async def stop(self) -> None:
+        self.health.started = False
+        while self._started.stoppers:
+            name, stop = self._started.stoppers.pop()
+            try:
+                await stop()
+            except Exception:
+                log.exception("stopping %s failed", name)
+        log.info("Vigil stopped")
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the CLI owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,77 @@
+import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { SessionExpiredError } from "./api/client.ts";
+import type { Session } from "./auth/session.ts";
+import { AlertPanel } from "./components/AlertPanel.tsx";
+import { CameraGrid } from "./components/CameraGrid.tsx";
+import { Header } from "./components/Header.tsx";
+import { useServices } from "./context.ts";
+import { useAlerts } from "./hooks/useAlerts.ts";
+import { useNow } from "./hooks/useNow.ts";
+import { unacknowledgedCount } from "./lib/alerts.ts";
+
+const CAMERA_POLL_MS = 1000;
+const HEALTH_POLL_MS = 10_000;
+
+export function Dashboard({ session }: { session: Session }) {
+  const { api, sessions } = useServices();
+  const nowMs = useNow(1000);
+  const cameras = useQuery({
+    queryKey: ["cameras"],
+    queryFn: ({ signal }) => api.cameras(signal),
+    refetchInterval: CAMERA_POLL_MS,
+  });
+  const health = useQuery({
+    queryKey: ["health"],
+    queryFn: ({ signal }) => api.health(signal),
+    refetchInterval: HEALTH_POLL_MS,
+  });
+  const alerts = useAlerts(session.token);
+  const unacknowledged = unacknowledgedCount(alerts.state);
+  const canAcknowledge = session.user.role !== "viewer";
+  const serverUnreachable =
+    cameras.isError && !(cameras.error instanceof SessionExpiredError) && cameras.failureCount > 0;
+
+  useEffect(() => {
+    document.title = unacknowledged > 0 ? `(${unacknowledged}) Vigil` : "Vigil";
+  }, [unacknowledged]);
+
+  return (
+    <div className="min-h-dvh">
+      <Header
+        user={session.user}
+        health={health.data}
+        serverUnreachable={serverUnreachable}
+        unacknowledged={unacknowledged}
+        socketState={alerts.socketState}
+        onSignOut={() => {
+          sessions.signOut();
+        }}
+      />
+      {serverUnreachable && (
+        <p
+          role="alert"
+          className="border-b border-red-700 bg-red-950 px-4 py-2 text-base font-semibold text-red-100"
+        >
+          Cannot reach the Vigil server: {cameras.error.message}. Retrying every second; camera
+          pictures below may be out of date.
+        </p>
+      )}
+      <main className="grid grid-cols-1 gap-6 p-3 sm:p-4 lg:grid-cols-[minmax(0,1fr)_minmax(22rem,28rem)]">
+        <div className="lg:sticky lg:top-20 lg:col-start-2 lg:row-start-1 lg:max-h-[calc(100dvh-6rem)] lg:overflow-y-auto lg:pr-1">
+          <AlertPanel
+            state={alerts.state}
+            loadError={alerts.loadError}
+            nowMs={nowMs}
+            canAcknowledge={canAcknowledge}
+            onChanged={alerts.apply}
+            onRefresh={alerts.refresh}
+          />
+        </div>
+        <div className="lg:col-start-1 lg:row-start-1">
+          <CameraGrid cameras={cameras.data} nowMs={nowMs} loading={cameras.isPending} />
+        </div>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+/** Wire types of the Vigil HTTP API (`/api/v1`). Times are ISO-8601 UTC strings. */
+
+export type Role = "admin" | "operator" | "viewer";
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+}
+
+export interface LoginResponse {
+  access_token: string;
+  token_type: "bearer";
+  /** Lifetime of `access_token`, in seconds. */
+  expires_in: number;
+  user: User;
+}
+
+export type CameraStatus =
+  "online" | "offline" | "reconnecting" | "connecting" | "auth_failed" | "disabled";
+
+/** Normalised 0..1 box corners `[x1, y1, x2, y2]` relative to the frame. */
+export type BboxXyxy = readonly [number, number, number, number];
+
+export interface Detection {
+  class: string;
+  /** 0..1 */
+  confidence: number;
+  bbox: BboxXyxy;
+  track_id: number | null;
+}
+
+export interface Camera {
+  id: string;
+  name: string;
+  channel: number;
+  status: CameraStatus;
+  status_detail: string | null;
+  last_frame_at: string | null;
+  fps: number | null;
+  width: number | null;
+  height: number | null;
+  detections: Detection[];
+}
+
+export type Severity = "info" | "low" | "medium" | "high" | "critical";
+export type AlertStatus = "new" | "acknowledged" | "resolved";
+
+export interface Alert {
+  id: string;
+  camera_id: string;
+  camera_name: string;
+  rule_id: string;
+  rule_name: string;
+  type: string;
+  severity: Severity;
+  status: AlertStatus;
+  title: string;
+  created_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  event_id: string | null;
+  /** API path (needs the bearer header), e.g. `/api/v1/events/{id}/snapshot`. */
+  snapshot_url: string | null;
+}
+
+export interface AlertPage {
+  items: Alert[];
+  next_cursor: string | null;
+}
+
+export type HealthStatus = "ok" | "degraded" | "down";
+
+export interface Health {
+  status: HealthStatus;
+  components: Record<string, { status: string; detail: string | null }>;
+}
+
+export type AlertSocketMessage =
+  | { type: "alert.created"; alert: Alert }
+  | { type: "alert.updated"; alert: Alert }
+  | { type: "ping" };

@@ -1,0 +1,123 @@
+import { useState, type SubmitEvent } from "react";
+import { ApiError } from "../api/client.ts";
+import { useServices } from "../context.ts";
+
+export function LoginScreen({
+  notice,
+  lastUsername,
+}: {
+  notice: string | null;
+  lastUsername: string | null;
+}) {
+  const { api, sessions } = useServices();
+  const [username, setUsername] = useState(lastUsername ?? "");
+  const [password, setPassword] = useState("");
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = (event: SubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (submitting) return;
+    setSubmitting(true);
+    setError(null);
+    api.login(username.trim(), password).then(
+      (response) => {
+        sessions.signIn(response);
+      },
+      (err: unknown) => {
+        setSubmitting(false);
+        setError(err instanceof ApiError ? err.detail : "Sign-in failed");
+      },
+    );
+  };
+
+  const inputClass =
+    "mt-1 block w-full rounded-md border border-slate-600 bg-slate-950 px-3 py-2.5 text-lg text-white placeholder:text-slate-500 focus:border-amber-400";
+
+  return (
+    <main className="grid min-h-dvh place-items-center px-4 py-10">
+      <div className="w-full max-w-sm">
+        <div className="mb-6 flex items-center justify-center gap-3">
+          <svg viewBox="0 0 32 32" className="size-10" aria-hidden="true">
+            <path
+              d="M16 3 5 7v8c0 7 4.6 12.4 11 14 6.4-1.6 11-7 11-14V7L16 3Z"
+              fill="#0f172a"
+              stroke="#fbbf24"
+              strokeWidth="2"
+            />
+            <circle cx="16" cy="16" r="3" fill="#fbbf24" />
+          </svg>
+          <h1 className="text-3xl font-bold tracking-tight text-white">Vigil</h1>
+        </div>
+        <form
+          onSubmit={submit}
+          className="rounded-xl border border-slate-700 bg-slate-900 p-6 shadow-2xl"
+          aria-labelledby="login-heading"
+        >
+          <h2 id="login-heading" className="mb-4 text-xl font-semibold text-white">
+            Sign in
+          </h2>
+          {notice !== null && error === null && (
+            <p
+              data-testid="login-notice"
+              role="status"
+              className="mb-4 rounded-md border border-amber-500/70 bg-amber-950 px-3 py-2 text-base text-amber-100"
+            >
+              {notice}
+            </p>
+          )}
+          <label className="block text-base font-medium text-slate-200">
+            Username
+            <input
+              data-testid="login-username"
+              name="username"
+              autoFocus={lastUsername === null}
+              autoComplete="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              value={username}
+              onChange={(e) => {
+                setUsername(e.target.value);
+              }}
+              className={inputClass}
+            />
+          </label>
+          <label className="mt-4 block text-base font-medium text-slate-200">
+            Password
+            <input
+              data-testid="login-password"
+              name="password"
+              type="password"
+              autoFocus={lastUsername !== null}
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => {
+                setPassword(e.target.value);
+              }}
+              className={inputClass}
+            />
+          </label>
+          {error !== null && (
+            <p
+              data-testid="login-error"
+              role="alert"
+              className="mt-4 rounded-md border border-red-500 bg-red-950 px-3 py-2 text-base font-medium text-red-100"
+            >
+              {error}
+            </p>
+          )}
+          <button
+            data-testid="login-submit"
+            type="submit"
+            disabled={submitting}
+            className="mt-6 w-full rounded-md bg-amber-400 px-4 py-2.5 text-lg font-bold text-black hover:bg-amber-300 disabled:cursor-wait disabled:opacity-60"
+          >
+            {submitting ? "Signing in…" : "Sign in"}
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,22 @@
+import type { ReactNode } from "react";
+import { TONE_DOT, TONE_PILL, type Tone } from "./styles.ts";
+
+export function Pill({
+  tone,
+  children,
+  title,
+}: {
+  tone: Tone;
+  children: ReactNode;
+  title?: string | undefined;
+}) {
+  return (
+    <span
+      title={title}
+      className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-semibold whitespace-nowrap ring-1 ring-inset ${TONE_PILL[tone]}`}
+    >
+      <span aria-hidden="true" className={`size-2 shrink-0 rounded-full ${TONE_DOT[tone]}`} />
+      {children}
+    </span>
+  );
+}

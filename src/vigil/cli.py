@@ -134,16 +134,22 @@ def dvr_sim(
         envvar="VIGIL_DVR_SIM_PASSWORD", help="[env: VIGIL_DVR_SIM_PASSWORD]")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where encoded footage is cached.")]
     = None,
+    duration_s: Annotated[float | None, typer.Option(help="Loop length [default: all footage]")]
+    = None,
 ) -> None:
     """Serve N channels like a CP PLUS DVR (RTSP over TCP) from looped pre-encoded footage."""
-    from vigil.dvr.simulator import run_simulator
+    from vigil.dvr.simulator.server import run_simulator
     from vigil.ops.logging import configure_logging
 
     configure_logging("INFO")
     if not password:
         raise typer.BadParameter("set --password or VIGIL_DVR_SIM_PASSWORD", param_hint="password")
-    run_simulator(host=host, port=port, channels=channels, username=user, password=password,
-                  cache_dir=cache_dir)
+    try:
+        run_simulator(host, port, channels, user, password, cache_dir=cache_dir,
+                      duration_s=duration_s)
+    except VigilError as err:
+        console.print(f"[red]error:[/red] {err.detail}")
+        raise typer.Exit(1) from None
 
 
 def main() -> None:

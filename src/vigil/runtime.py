@@ -36,7 +36,7 @@ from vigil.clock import Clock, SystemClock
 from vigil.config import CameraConfig, SiteConfig
 from vigil.db.embedded import EmbeddedPostgres
 from vigil.db.migrate import upgrade
-from vigil.db.models import ensure_event_partitions
+from vigil.db.partitions import ensure_event_partitions
 from vigil.db.session import Database
 from vigil.dvr.cpplus import build_rtsp_url, mask_url
 from vigil.edge.camera import CameraWorker

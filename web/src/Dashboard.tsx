@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { SessionExpiredError } from "./api/client.ts";
+import { ApiError, SessionExpiredError } from "./api/client.ts";
 import type { Session } from "./auth/session.ts";
 import { AlertPanel } from "./components/AlertPanel.tsx";
 import { CameraGrid } from "./components/CameraGrid.tsx";
@@ -53,12 +53,19 @@ export function Dashboard({ session }: { session: Session }) {
           role="alert"
           className="border-b border-red-700 bg-red-950 px-4 py-2 text-base font-semibold text-red-100"
         >
-          Cannot reach the Vigil server: {cameras.error.message}. Retrying every second; camera
-          pictures below may be out of date.
+          {cameras.error instanceof ApiError && cameras.error.status !== 0
+            ? `The Vigil server answered with an error: ${cameras.error.detail}.`
+            : "Cannot reach the Vigil server."}{" "}
+          Retrying every second; camera pictures may be out of date.
         </p>
       )}
       <main className="grid grid-cols-1 gap-6 p-3 sm:p-4 lg:grid-cols-[minmax(0,1fr)_minmax(22rem,28rem)]">
-        <div className="lg:sticky lg:top-20 lg:col-start-2 lg:row-start-1 lg:max-h-[calc(100dvh-6rem)] lg:overflow-y-auto lg:pr-1">
+        {/* Alerts come first in reading and tab order: they are what needs action. */}
+        <div
+          tabIndex={0}
+          aria-label="Alert list"
+          className="max-h-[65dvh] overflow-y-auto pr-1 lg:sticky lg:top-20 lg:col-start-2 lg:row-start-1 lg:max-h-[calc(100dvh-6rem)]"
+        >
           <AlertPanel
             state={alerts.state}
             loadError={alerts.loadError}

@@ -87,11 +87,20 @@ async def alerts_socket(websocket: WebSocket) -> None:
     log.info("alert socket opened for %s", claims.username)
     receiver = asyncio.create_task(_drain_incoming(websocket))
     try:
-        while not receiver.done():
-            try:
-                payload = await asyncio.wait_for(queue.get(), PING_INTERVAL_S)
-            except TimeoutError:
-                payload = {"type": "ping"}
+        while True:
+            getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait(
+                {getter, receiver}, timeout=PING_INTERVAL_S,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if receiver in done:  # the client went away, or the server is shutting down
+                getter.cancel()
+                break
+            if getter not in done:
+                getter.cancel()
+                payload: dict[str, Any] | None = {"type": "ping"}
+            else:
+                payload = getter.result()
             if payload is None:
                 await websocket.close(code=1013, reason="too far behind; reconnect")
                 break

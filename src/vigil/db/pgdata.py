@@ -10,6 +10,7 @@ directory (the postmaster `chdir`s there and its children inherit it).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -142,10 +143,9 @@ def terminate(procs: Iterable[psutil.Process], grace_s: float) -> list[psutil.Pr
     alive = [p for p in procs if is_alive(p)]
     for sig in (signal.SIGQUIT, signal.SIGKILL):
         for proc in alive:
-            try:
+            with contextlib.suppress(psutil.Error):
                 proc.send_signal(sig)
-            except psutil.Error:
-                pass
+                proc.send_signal(signal.SIGCONT)  # a stopped process handles nothing else
         alive = wait_gone(alive, grace_s)
         if not alive:
             break

@@ -13,19 +13,17 @@ digits and ``-._~!$'()*+,;:``), which works whether or not the firmware decodes.
 Only characters that would break the URL or the firmware's split (``& = ? # / %
 @``, space, quotes, brackets, control and non-ASCII characters) are
 percent-encoded; such a credential cannot be expressed reliably to a real DVR,
-so a warning says so (without the value). The simulator percent-decodes.
+so `credentials_are_portable` tells callers to warn (without the value). The
+simulator percent-decodes.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
 from vigil.errors import VigilError
-
-logger = logging.getLogger(__name__)
 
 MAIN_STREAM = 0
 SUB_STREAM = 1
@@ -92,17 +90,16 @@ def build_rtsp_url(
         raise CpPlusUrlError(f"invalid RTSP port {port!r}: expected 1..65535")
     if not username:
         raise CpPlusUrlError("the DVR user name is empty")
-    user_q, password_q = quote_credential(username), quote_credential(password)
-    if user_q != username or password_q != password:
-        logger.warning(
-            "the DVR user name or password contains characters (& = ? # / % @, space, "
-            "quotes or non-ASCII) that CP PLUS firmware may not accept; they are "
-            "percent-encoded in the RTSP URL"
-        )
     return (
-        f"rtsp://{host}:{port}/user={user_q}&password={password_q}"
-        f"&channel={channel}&stream={stream}.sdp?"
+        f"rtsp://{host}:{port}/user={quote_credential(username)}"
+        f"&password={quote_credential(password)}&channel={channel}&stream={stream}.sdp?"
     )
+
+
+def credentials_are_portable(username: str, password: str) -> bool:
+    """False when a credential needs percent-encoding, which real CP PLUS firmware may
+    not decode: warn the operator (at config load) to pick another password."""
+    return quote_credential(username) == username and quote_credential(password) == password
 
 
 def parse_cpplus_path(path: str) -> CpPlusPath:

@@ -153,11 +153,15 @@ class SegmentRecorder:
 
     def _open(self, packet: Packet[Any], wall: datetime) -> _Segment:
         assert packet.dts is not None
-        key = segment_key(self.camera_id, wall)
+        start = wall.astimezone(UTC)
+        key = segment_key(self.camera_id, start)
+        while self._taken(key):  # the wall clock stepped back: never overwrite a recording
+            start += timedelta(microseconds=1)
+            key = segment_key(self.camera_id, start)
         seg = _Segment(
             key=key,
             path=self.staging_dir / key.rsplit("/", 1)[-1],
-            start=wall.astimezone(UTC),
+            start=start,
             dts_offset=packet.dts,
         )
         self._segment = seg
@@ -168,6 +172,14 @@ class SegmentRecorder:
         except (av.error.FFmpegError, OSError) as err:
             self._fail(seg, f"cannot create {seg.path}: {err.strerror or err}")
         return seg
+
+    def _taken(self, key: str) -> bool:
+        if (self.staging_dir / key.rsplit("/", 1)[-1]).exists():
+            return True
+        try:
+            return self.store.exists(BUCKET, key)
+        except (StorageError, OSError):
+            return False  # the store is down; a collision is then the lesser worry
 
     def _mux(self, seg: _Segment, packet: Packet[Any]) -> None:
         assert seg.output is not None and seg.stream is not None

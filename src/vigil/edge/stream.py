@@ -94,6 +94,10 @@ class StreamReader:
                 "timeout": str(int(self.stall_timeout_s * 1_000_000)),
                 "allowed_media_types": "video",
             }
+        # Real time, not the injected clock: it is FFmpeg's real-time deadline being judged.
+        started_s = time.monotonic()
+        # FFmpeg's error messages end with the URL, password included, so its errors are
+        # translated `from None`: a logged traceback must not carry the original.
         try:
             # PyAV's own (open, read) timeouts install FFmpeg's interrupt callback, which is
             # also what `interrupt()` trips; the read timeout is the stall limit.
@@ -102,10 +106,14 @@ class StreamReader:
             )
         except av.error.FFmpegError as err:
             if self._interrupted:
-                raise StreamInterrupted("stopped while connecting") from err
-            raise classify_open_error(err, self.url, self.open_timeout_s) from err
+                raise StreamInterrupted("stopped while connecting") from None
+            if time.monotonic() - started_s >= 0.95 * self.open_timeout_s:
+                raise StreamError(
+                    f"no answer from {_hostport(self.url)} within {self.open_timeout_s:g} s"
+                ) from None
+            raise classify_open_error(err, self.url, self.open_timeout_s) from None
         except OSError as err:
-            raise StreamError(f"cannot open {self.masked_url}: {err.strerror or err}") from err
+            raise StreamError(f"cannot open {self.masked_url}: {err.strerror or err}") from None
         if not isinstance(container, av.container.InputContainer):  # pragma: no cover
             container.close()
             raise StreamError(f"{self.masked_url} is not an input")
@@ -139,12 +147,12 @@ class StreamReader:
                     continue
                 last_video_s = now_s
                 yield packet
-        except av.error.FFmpegError as err:
+        except av.error.FFmpegError as err:  # `from None`: see open()
             if self._interrupted:
-                raise StreamInterrupted("stopped") from err
+                raise StreamInterrupted("stopped") from None
             if isinstance(err, av.error.ExitError | av.error.TimeoutError):
-                raise self._stalled() from err
-            raise StreamError(f"stream {self.masked_url} failed: {_reason(err)}") from err
+                raise self._stalled() from None
+            raise StreamError(f"stream {self.masked_url} failed: {_reason(err)}") from None
         if self._interrupted:
             raise StreamInterrupted("stopped")
         raise StreamError(f"stream {self.masked_url} ended (the camera closed the connection)")

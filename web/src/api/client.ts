@@ -26,7 +26,8 @@ export interface ApiClientOptions {
   getToken: () => string | null;
   /** Called with the token that was refused, once per refused request. */
   onUnauthorized: (refusedToken: string | null) => void;
-  fetchImpl?: typeof fetch;
+  /** Defaults to the browser's `fetch`; the client only ever passes a path string. */
+  fetchImpl?: (path: string, init: RequestInit) => Promise<Response>;
 }
 
 interface RequestOptions {

@@ -2,8 +2,8 @@ import type { Detection } from "../api/types.ts";
 import { containRect, overlayBoxes } from "../lib/bbox.ts";
 import { DETECTION_COLOUR } from "./styles.ts";
 
-const LABEL_HEIGHT_PX = 20;
-const LABEL_CHAR_PX = 7.6;
+const LABEL_HEIGHT_PX = 18;
+const LABEL_CHAR_PX = 7;
 
 /**
  * Boxes and labels drawn over an `object-fit: contain` image that fills a
@@ -36,7 +36,7 @@ export function DetectionOverlay({
     >
       {boxes.map((box) => {
         const colour = DETECTION_COLOUR[box.className] ?? "#f8fafc";
-        const labelWidth = box.label.length * LABEL_CHAR_PX + 10;
+        const labelWidth = box.label.length * LABEL_CHAR_PX + 8;
         // Label above the box, or inside its top edge when there is no room above.
         const labelY =
           box.rect.y - LABEL_HEIGHT_PX >= content.y ? box.rect.y - LABEL_HEIGHT_PX : box.rect.y;
@@ -61,10 +61,10 @@ export function DetectionOverlay({
               rx={2}
             />
             <text
-              x={Math.max(content.x, labelX) + 5}
-              y={labelY + 14.5}
+              x={Math.max(content.x, labelX) + 4}
+              y={labelY + 13}
               fill="#020617"
-              fontSize={13}
+              fontSize={12}
               fontWeight={700}
               fontFamily="ui-sans-serif, system-ui, sans-serif"
             >

@@ -4,9 +4,9 @@ import { HealthIndicator } from "./HealthIndicator.tsx";
 
 const SOCKET_TEXT: Record<SocketState, string> = {
   open: "Live",
-  connecting: "Connecting live updates…",
-  reconnecting: "Live updates paused — reconnecting",
-  closed: "Live updates off",
+  connecting: "connecting live updates…",
+  reconnecting: "live updates paused — reconnecting",
+  closed: "live updates off",
 };
 
 export function Header({

@@ -23,12 +23,14 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import cv2
+import numpy as np
 
 from vigil.dvr.simulator.h264 import (
     NAL_PPS,
@@ -108,7 +110,9 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "vigil" / "dvr-sim"
 
 
-def output_frame_count(source_duration_s: float, spec: ContentSpec, duration_s: float | None) -> int:
+def output_frame_count(
+    source_duration_s: float, spec: ContentSpec, duration_s: float | None
+) -> int:
     """Frames to encode: whole GOPs covering `duration_s` (default all of the source)."""
     wanted = source_duration_s if duration_s is None else min(duration_s, source_duration_s)
     gops = int(wanted * spec.fps) // spec.gop
@@ -169,7 +173,11 @@ def _open_encoder(spec: ContentSpec) -> av.video.codeccontext.VideoCodecContext:
     ctx.framerate = Fraction(spec.fps)
     ctx.time_base = Fraction(1, spec.fps)
     ctx.bit_rate = spec.bitrate_bps
-    ctx.options = {"preset": spec.preset, "profile": spec.profile, "x264-params": spec.x264_params()}
+    ctx.options = {
+        "preset": spec.preset,
+        "profile": spec.profile,
+        "x264-params": spec.x264_params(),
+    }
     return ctx
 
 
@@ -183,8 +191,33 @@ def _crop_16_9(frame: RgbFrame) -> RgbFrame:
 
 
 def _to_video_frame(frame: RgbFrame, spec: ContentSpec) -> av.VideoFrame:
-    scaled = cv2.resize(_crop_16_9(frame), (spec.width, spec.height), interpolation=cv2.INTER_AREA)
+    scaled = np.asarray(
+        cv2.resize(_crop_16_9(frame), (spec.width, spec.height), interpolation=cv2.INTER_AREA),
+        dtype=np.uint8,
+    )
     return av.VideoFrame.from_ndarray(scaled, format="rgb24").reformat(format="yuv420p")
+
+
+def resample(
+    frames: Iterator[RgbFrame], source_fps: float, fps: int, total: int
+) -> Iterator[tuple[RgbFrame, bool]]:
+    """`total` frames at `fps` from frames at `source_fps`, repeating or dropping frames.
+
+    Yields `(frame, is_new)`; `is_new` is False for a repeat, so callers convert once.
+    A source shorter than announced holds its last frame.
+    """
+    step = Fraction(source_fps) / fps  # source frames per output frame
+    index, current = -1, None
+    for j in range(total):
+        is_new = False
+        while index < int(j * step):
+            nxt = next(frames, None)
+            if nxt is None:
+                break
+            current, index, is_new = nxt, index + 1, True
+        if current is None:
+            raise H264Error("the source has no frames")
+        yield current, is_new
 
 
 def _encode(
@@ -194,11 +227,10 @@ def _encode(
     total: int,
     cancel: threading.Event,
 ) -> None:
-    fps = specs[0].fps
     logger.info(
         "dvr-sim: encoding %d frames (%.0f s) of %s to %s, once; later starts use the cache",
         total,
-        total / fps,
+        total / specs[0].fps,
         source.name,
         ", ".join(f"{s.width}x{s.height}" for s in specs),
     )
@@ -206,42 +238,28 @@ def _encode(
     encoders = [_open_encoder(s) for s in specs]
     tmps = [p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in paths]
     files = [t.open("wb") for t in tmps]
-    step = Fraction(source.fps) / fps  # source frames per output frame
+    converted: list[av.VideoFrame] = []
     try:
-        src_iter = iter(source.frames())
-        src_index, current, converted = -1, None, [None] * len(specs)
-        for j in range(total):
+        frames = resample(iter(source.frames()), source.fps, specs[0].fps, total)
+        for j, (frame, is_new) in enumerate(frames):
             if cancel.is_set():
                 raise EncodeCancelledError("dvr-sim: content encoding cancelled")
-            wanted = int(j * step)
-            while src_index < wanted:
-                nxt = next(src_iter, None)
-                if nxt is None:  # shorter than announced: hold the last frame
-                    break
-                current, src_index = nxt, src_index + 1
-                converted = [None] * len(specs)
-            if current is None:
-                raise H264Error(f"{source.name}: the source has no frames")
-            for k, (spec, enc, out) in enumerate(zip(specs, encoders, files, strict=True)):
-                vf = converted[k]
-                if vf is None:
-                    vf = converted[k] = _to_video_frame(current, spec)
+            if is_new:
+                converted = [_to_video_frame(frame, spec) for spec in specs]
+            for vf, enc, out in zip(converted, encoders, files, strict=True):
                 vf.pts = j
-                for packet in enc.encode(vf):
-                    out.write(bytes(packet))
+                out.writelines(bytes(p) for p in enc.encode(vf))
             if (j + 1) % max(total // 10, 1) == 0:
-                logger.info("dvr-sim: encoded %d/%d frames (%d%%)", j + 1, total, 100 * (j + 1) // total)
+                logger.info("dvr-sim: encoded %d/%d frames", j + 1, total)
         for enc, out in zip(encoders, files, strict=True):
-            for packet in enc.encode(None):
-                out.write(bytes(packet))
+            out.writelines(bytes(p) for p in enc.encode(None))
     except BaseException:
         for f, tmp in zip(files, tmps, strict=True):
             f.close()
             tmp.unlink(missing_ok=True)
         raise
-    for f in files:
+    for f, tmp, path in zip(files, tmps, paths, strict=True):
         f.close()
-    for tmp, path in zip(tmps, paths, strict=True):
         os.replace(tmp, path)
     logger.info(
         "dvr-sim: encoded in %.1f s wall, %.1f CPU-s: %s",

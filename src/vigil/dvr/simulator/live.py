@@ -98,7 +98,13 @@ class SimulatorStats:
 class Counters:
     """Mutable counters behind `SimulatorStats`; touched only on the event loop."""
 
-    __slots__ = ("bytes_sent", "clients_dropped", "frames_sent", "sessions_active", "sessions_total")
+    __slots__ = (
+        "bytes_sent",
+        "clients_dropped",
+        "frames_sent",
+        "sessions_active",
+        "sessions_total",
+    )
 
     def __init__(self) -> None:
         self.sessions_total = 0

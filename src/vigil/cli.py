@@ -15,8 +15,11 @@ from rich.console import Console
 from vigil.config import SiteConfig, load_config
 from vigil.errors import ConfigError, VigilError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="Vigil: AI video surveillance for industrial sites.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Vigil: AI video surveillance for industrial sites.",
+)
 config_app = typer.Typer(no_args_is_help=True, help="Check site configuration files.")
 app.add_typer(config_app, name="config")
 console = Console(stderr=True)
@@ -30,13 +33,17 @@ def _data_dir(value: Path | None) -> Path:
 @app.command()
 def up(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="site.yaml")] = None,
-    demo: Annotated[bool, typer.Option(help="Run the built-in DVR simulator (8 channels).")]
-    = False,
+    demo: Annotated[
+        bool, typer.Option(help="Run the built-in DVR simulator (8 channels).")
+    ] = False,
     host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Dashboard/API port.")] = 8080,
-    data_dir: Annotated[Path | None, typer.Option(
-        help="Where recordings, the database and keys live [default: $VIGIL_DATA or ./var]")]
-    = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where recordings, the database and keys live [default: $VIGIL_DATA or ./var]"
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
 ) -> None:
     """Run everything for one site in one process."""
@@ -67,20 +74,28 @@ async def _up(config_path: Path | None, demo: bool, host: str, port: int, data: 
     if demo:
         password = demo_password()
         sim_port = free_port(8554)
-        console.print("[bold]Starting the DVR simulator[/bold] (first run encodes the demo "
-                      "footage once; this can take a minute)…")
-        simulator = SimulatorProcess(port=sim_port, channels=8, password=password,
-                                     cache_dir=data / "cache" / "dvr-sim")
+        console.print(
+            "[bold]Starting the DVR simulator[/bold] (first run encodes the demo "
+            "footage once; this can take a minute)…"
+        )
+        simulator = SimulatorProcess(
+            port=sim_port, channels=8, password=password, cache_dir=data / "cache" / "dvr-sim"
+        )
         await simulator.start()
         site: SiteConfig = demo_config(sim_port, password)
     else:
         assert config_path is not None
         site = load_config(config_path)
-    vigil = Vigil(site, RuntimeOptions(
-        data_dir=data, host=host, port=port,
-        database_url=os.environ.get("VIGIL_DATABASE_URL") or None,
-        admin_password=os.environ.get("VIGIL_ADMIN_PASSWORD") or None,
-    ))
+    vigil = Vigil(
+        site,
+        RuntimeOptions(
+            data_dir=data,
+            host=host,
+            port=port,
+            database_url=os.environ.get("VIGIL_DATABASE_URL") or None,
+            admin_password=os.environ.get("VIGIL_ADMIN_PASSWORD") or None,
+        ),
+    )
     try:
         await vigil.start()
         _announce(vigil)
@@ -98,12 +113,16 @@ def _announce(vigil: object) -> None:
     assert isinstance(vigil, Vigil)
     console.print(f"\n[bold green]Vigil is running[/bold green]: open {vigil.url}")
     if vigil.generated_admin_password:
-        console.print(f"  first admin: user [bold]admin[/bold], password "
-                      f"[bold]{vigil.generated_admin_password}[/bold]  (shown only this once; "
-                      "set VIGIL_ADMIN_PASSWORD to choose it)")
+        console.print(
+            f"  first admin: user [bold]admin[/bold], password "
+            f"[bold]{vigil.generated_admin_password}[/bold]  (shown only this once; "
+            "set VIGIL_ADMIN_PASSWORD to choose it)"
+        )
     else:
-        console.print("  sign in as an existing user (the admin password was shown on the "
-                      "first run, or comes from VIGIL_ADMIN_PASSWORD)")
+        console.print(
+            "  sign in as an existing user (the admin password was shown on the "
+            "first run, or comes from VIGIL_ADMIN_PASSWORD)"
+        )
     console.print("  press Ctrl-C to stop\n")
 
 
@@ -120,8 +139,10 @@ def config_check(
             console.print(f"  [bold]{path}[/bold]: {message}", highlight=False)
         raise typer.Exit(1) from None
     rules = sum(1 for r in site.rules if r.enabled)
-    console.print(f"[green]{file}: OK[/green] — site {site.site.id!r}, {len(site.cameras)} "
-                  f"camera(s), {rules} rule(s), time zone {site.site.timezone}")
+    console.print(
+        f"[green]{file}: OK[/green] — site {site.site.id!r}, {len(site.cameras)} "
+        f"camera(s), {rules} rule(s), time zone {site.site.timezone}"
+    )
 
 
 @app.command("dvr-sim")
@@ -130,12 +151,14 @@ def dvr_sim(
     port: Annotated[int, typer.Option()] = 8554,
     channels: Annotated[int, typer.Option(min=1, max=64)] = 8,
     user: Annotated[str, typer.Option()] = "admin",
-    password: Annotated[str | None, typer.Option(
-        envvar="VIGIL_DVR_SIM_PASSWORD", help="[env: VIGIL_DVR_SIM_PASSWORD]")] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where encoded footage is cached.")]
-    = None,
-    duration_s: Annotated[float | None, typer.Option(help="Loop length [default: all footage]")]
-    = None,
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="VIGIL_DVR_SIM_PASSWORD", help="[env: VIGIL_DVR_SIM_PASSWORD]"),
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where encoded footage is cached.")] = None,
+    duration_s: Annotated[
+        float | None, typer.Option(help="Loop length [default: all footage]")
+    ] = None,
 ) -> None:
     """Serve N channels like a CP PLUS DVR (RTSP over TCP) from looped pre-encoded footage."""
     from vigil.dvr.simulator.server import run_simulator
@@ -145,8 +168,9 @@ def dvr_sim(
     if not password:
         raise typer.BadParameter("set --password or VIGIL_DVR_SIM_PASSWORD", param_hint="password")
     try:
-        run_simulator(host, port, channels, user, password, cache_dir=cache_dir,
-                      duration_s=duration_s)
+        run_simulator(
+            host, port, channels, user, password, cache_dir=cache_dir, duration_s=duration_s
+        )
     except VigilError as err:
         console.print(f"[red]error:[/red] {err.detail}")
         raise typer.Exit(1) from None

@@ -74,8 +74,9 @@ class SiteSection(Base):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
-                             "'Asia/Kolkata')") from err
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as 'Asia/Kolkata')"
+            ) from err
         return value
 
     @property
@@ -89,8 +90,9 @@ class DvrSection(Base):
     rtsp_port: int = Field(554, ge=1, le=65535, title="RTSP port")
     username: str = Field(title="DVR user", min_length=1)
     password: SecretStr | None = Field(
-        None, title="DVR password", description="Give it as ${VIGIL_DVR_PASSWORD} to keep it "
-        "out of the file."
+        None,
+        title="DVR password",
+        description="Give it as ${VIGIL_DVR_PASSWORD} to keep it out of the file.",
     )
     channels: int = Field(8, ge=1, le=128, title="Channel count")
 
@@ -111,8 +113,9 @@ class ZoneConfig(Base):
             raise ValueError("needs at least 3 points")
         for i, (x, y) in enumerate(pts):
             if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError(f"point {i} ({x}, {y}) is outside the frame; coordinates are "
-                                 "normalised to 0..1")
+                raise ValueError(
+                    f"point {i} ({x}, {y}) is outside the frame; coordinates are normalised to 0..1"
+                )
         poly = Polygon(pts)
         if not poly.is_valid:
             raise ValueError(f"is not a simple polygon ({explain_validity(poly)})")
@@ -242,7 +245,8 @@ def cross_check(data: dict[str, Any]) -> list[tuple[str, str]]:
     Works on the raw document too, so these errors are reported alongside field errors.
     """
     errors: list[tuple[str, str]] = []
-    dvr = data.get("dvr") if isinstance(data.get("dvr"), dict) else {}
+    raw_dvr = data.get("dvr")
+    dvr: dict[str, Any] = raw_dvr if isinstance(raw_dvr, dict) else {}
     channels = dvr.get("channels", 8)
     cameras = [c for c in _as_list(data.get("cameras")) if isinstance(c, dict)]
     seen: dict[str, int] = {}
@@ -250,24 +254,44 @@ def cross_check(data: dict[str, Any]) -> list[tuple[str, str]]:
         cam_id = cam.get("id")
         if isinstance(cam_id, str):
             if cam_id in seen:
-                errors.append((f"cameras[{i}].id", f"duplicate camera id {cam_id!r} (also "
-                               f"cameras[{seen[cam_id]}])"))
+                errors.append(
+                    (
+                        f"cameras[{i}].id",
+                        f"duplicate camera id {cam_id!r} (also cameras[{seen[cam_id]}])",
+                    )
+                )
             seen.setdefault(cam_id, i)
         channel = cam.get("channel")
-        if (cam.get("url") is None and isinstance(channel, int) and isinstance(channels, int)
-                and channel > channels):
-            errors.append((f"cameras[{i}].channel", f"channel {channel} does not exist: the "
-                           f"DVR has {channels} channels"))
-    zones = {c.get("id"): {z.get("id") for z in _as_list(c.get("zones")) if isinstance(z, dict)}
-             for c in cameras}
-    schedules = data.get("schedules") if isinstance(data.get("schedules"), dict) else {}
+        if (
+            cam.get("url") is None
+            and isinstance(channel, int)
+            and isinstance(channels, int)
+            and channel > channels
+        ):
+            errors.append(
+                (
+                    f"cameras[{i}].channel",
+                    f"channel {channel} does not exist: the DVR has {channels} channels",
+                )
+            )
+    zones = {
+        c.get("id"): {z.get("id") for z in _as_list(c.get("zones")) if isinstance(z, dict)}
+        for c in cameras
+    }
+    raw_schedules = data.get("schedules")
+    schedules: dict[str, Any] = raw_schedules if isinstance(raw_schedules, dict) else {}
     for i, rule in enumerate(_as_list(data.get("rules"))):
         if not isinstance(rule, dict):
             continue
         schedule = rule.get("schedule")
         if schedule is not None and schedule not in schedules:
-            errors.append((f"rules[{i}].schedule", f"unknown schedule {schedule!r}; defined: "
-                           f"{', '.join(sorted(schedules)) or 'none'}"))
+            errors.append(
+                (
+                    f"rules[{i}].schedule",
+                    f"unknown schedule {schedule!r}; defined: "
+                    f"{', '.join(sorted(schedules)) or 'none'}",
+                )
+            )
         rule_cams = rule.get("cameras", "*")
         cams = list(zones) if rule_cams == "*" else _as_list(rule_cams)
         for j, cam_id in enumerate(cams):
@@ -275,11 +299,20 @@ def cross_check(data: dict[str, Any]) -> list[tuple[str, str]]:
                 errors.append((f"rules[{i}].cameras[{j}]", f"unknown camera {cam_id!r}"))
         for j, zone_id in enumerate(_as_list(rule.get("zones"))):
             if not any(zone_id in zones.get(c, set()) for c in cams):
-                errors.append((f"rules[{i}].zones[{j}]", f"zone {zone_id!r} is not defined on "
-                               "any of the rule's cameras"))
+                errors.append(
+                    (
+                        f"rules[{i}].zones[{j}]",
+                        f"zone {zone_id!r} is not defined on any of the rule's cameras",
+                    )
+                )
     if any(c.get("url") is None for c in cameras) and dvr.get("password") in (None, ""):
-        errors.append(("dvr.password", "missing: the DVR needs a password (set it in the file "
-                       "or as ${VIGIL_DVR_PASSWORD})"))
+        errors.append(
+            (
+                "dvr.password",
+                "missing: the DVR needs a password (set it in the file "
+                "or as ${VIGIL_DVR_PASSWORD})",
+            )
+        )
     return errors
 
 
@@ -309,8 +342,10 @@ def _errors_of(err: ValidationError) -> list[tuple[str, str]]:
         loc = format_loc(item["loc"])
         msg = item["msg"].removeprefix("Value error, ")
         if item["type"] == "string_pattern_mismatch" and loc.endswith("id"):
-            msg = ("must be lower-case letters, digits, '-' or '_' (max 63), starting with a "
-                   "letter or digit")
+            msg = (
+                "must be lower-case letters, digits, '-' or '_' (max 63), starting with a "
+                "letter or digit"
+            )
         elif item["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see the config reference)"
         elif item["type"] == "missing":
@@ -323,8 +358,9 @@ def _errors_of(err: ValidationError) -> list[tuple[str, str]]:
 def _interpolate(node: Any, path: str, errors: list[tuple[str, str]]) -> Any:
     """Replace "${VAR}" strings with the environment's value."""
     if isinstance(node, dict):
-        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), errors)
-                for k, v in node.items()}
+        return {
+            k: _interpolate(v, f"{path}.{k}" if path else str(k), errors) for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_interpolate(v, f"{path}[{i}]", errors) for i, v in enumerate(node)]
     if isinstance(node, str) and (m := _ENV_REF.match(node)):
@@ -339,8 +375,9 @@ def parse_config(data: Any, source: str = "site.yaml") -> SiteConfig:
     """Validate an already-parsed YAML document; raises ConfigError listing every problem."""
     errors: list[tuple[str, str]] = []
     if not isinstance(data, dict):
-        raise ConfigError(source, [("(top level)", "expected a mapping of sections (site, dvr, "
-                                    "cameras, …)")])
+        raise ConfigError(
+            source, [("(top level)", "expected a mapping of sections (site, dvr, cameras, …)")]
+        )
     data = _interpolate(data, "", errors)
     try:
         config = SiteConfig.model_validate(data)

@@ -28,10 +28,14 @@ _PR_SET_PDEATHSIG = 1
 # plaza. Normalised x, y; origin top-left.
 _WALKWAY = [[0.02, 0.42], [0.98, 0.42], [0.98, 0.99], [0.02, 0.99]]
 _DEMO_CAMERAS = [
-    ("gate", "Main gate"), ("perimeter-north", "Perimeter north fence"),
-    ("perimeter-east", "Perimeter east fence"), ("loading-bay", "Loading bay"),
-    ("warehouse", "Warehouse aisle"), ("parking", "Staff parking"),
-    ("office", "Office entrance"), ("yard", "Yard"),
+    ("gate", "Main gate"),
+    ("perimeter-north", "Perimeter north fence"),
+    ("perimeter-east", "Perimeter east fence"),
+    ("loading-bay", "Loading bay"),
+    ("warehouse", "Warehouse aisle"),
+    ("parking", "Staff parking"),
+    ("office", "Office entrance"),
+    ("yard", "Yard"),
 ]
 
 
@@ -51,24 +55,47 @@ def demo_config(rtsp_port: int, password: str, channels: int = 8) -> SiteConfig:
     """The reference site on the simulator, with the zone rule active at all hours."""
     cameras: list[dict[str, Any]] = []
     for i, (cam_id, name) in enumerate(_DEMO_CAMERAS[:channels], start=1):
-        cameras.append({
-            "id": cam_id, "name": name, "channel": i, "stream": 0,
-            "zones": [{"id": "walkway", "name": "Walkway", "polygon": _WALKWAY,
-                       "criticality": "high"}],
-        })
+        cameras.append(
+            {
+                "id": cam_id,
+                "name": name,
+                "channel": i,
+                "stream": 0,
+                "zones": [
+                    {"id": "walkway", "name": "Walkway", "polygon": _WALKWAY, "criticality": "high"}
+                ],
+            }
+        )
     data = {
-        "site": {"id": "demo", "name": "Vigil demo site (simulated CP PLUS DVR)",
-                 "timezone": "Asia/Kolkata"},
-        "dvr": {"model": "CP-UVR-0801E1-CV2 (simulated)", "host": "127.0.0.1",
-                "rtsp_port": rtsp_port, "username": "admin", "password": password,
-                "channels": channels},
+        "site": {
+            "id": "demo",
+            "name": "Vigil demo site (simulated CP PLUS DVR)",
+            "timezone": "Asia/Kolkata",
+        },
+        "dvr": {
+            "model": "CP-UVR-0801E1-CV2 (simulated)",
+            "host": "127.0.0.1",
+            "rtsp_port": rtsp_port,
+            "username": "admin",
+            "password": password,
+            "channels": channels,
+        },
         "cameras": cameras,
-        "schedules": {"night": {"start": "22:00", "end": "06:00"},
-                      "demo-always": {"always": True}},
-        "rules": [{"id": "intrusion", "name": "Person in the walkway", "type": "zone_intrusion",
-                   "cameras": "*", "classes": ["person"], "schedule": "demo-always",
-                   "severity": "high", "min_confidence": 0.5, "min_frames": 2,
-                   "clear_after_s": 20}],
+        "schedules": {"night": {"start": "22:00", "end": "06:00"}, "demo-always": {"always": True}},
+        "rules": [
+            {
+                "id": "intrusion",
+                "name": "Person in the walkway",
+                "type": "zone_intrusion",
+                "cameras": "*",
+                "classes": ["person"],
+                "schedule": "demo-always",
+                "severity": "high",
+                "min_confidence": 0.5,
+                "min_frames": 2,
+                "clear_after_s": 20,
+            }
+        ],
     }
     return parse_config(data, "demo config")
 
@@ -95,10 +122,22 @@ class SimulatorProcess:
     async def start(self, timeout_s: float = 600.0) -> None:
         env = {**os.environ, "VIGIL_DVR_SIM_PASSWORD": self.password}
         self._proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "vigil.dvr.simulator", "--host", "127.0.0.1",
-            "--port", str(self.port), "--channels", str(self.channels), "--user", "admin",
-            "--cache-dir", str(self.cache_dir),
-            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "vigil.dvr.simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--channels",
+            str(self.channels),
+            "--user",
+            "admin",
+            "--cache-dir",
+            str(self.cache_dir),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
             preexec_fn=_die_with_parent,
         )
         assert self._proc.stdout is not None
@@ -106,8 +145,9 @@ class SimulatorProcess:
             await asyncio.wait_for(self._wait_ready(self._proc.stdout), timeout_s)
         except TimeoutError:
             await self.stop()
-            raise VigilError(f"the DVR simulator did not become ready in {timeout_s:.0f} s") \
-                from None
+            raise VigilError(
+                f"the DVR simulator did not become ready in {timeout_s:.0f} s"
+            ) from None
         self._pump = asyncio.create_task(self._forward(self._proc.stdout), name="dvr-sim-log")
 
     async def _wait_ready(self, stream: asyncio.StreamReader) -> None:

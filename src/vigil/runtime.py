@@ -41,7 +41,7 @@ from vigil.db.session import Database
 from vigil.dvr.cpplus import build_rtsp_url, mask_url
 from vigil.edge.camera import CameraWorker
 from vigil.edge.index import EdgeIndexer, sync_cameras
-from vigil.ops.health import ComponentHealth, HealthRegistry
+from vigil.ops.health import ComponentHealth, HealthRegistry, Status
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.worker import DetectionWorker
@@ -75,9 +75,14 @@ def camera_url(config: SiteConfig, cam: CameraConfig) -> str:
     if cam.url is not None:
         return cam.url.get_secret_value()
     password = config.dvr.password.get_secret_value() if config.dvr.password else ""
-    return build_rtsp_url(config.dvr.host, cam.channel, cam.stream,
-                          username=config.dvr.username, password=password,
-                          port=config.dvr.rtsp_port)
+    return build_rtsp_url(
+        config.dvr.host,
+        cam.channel,
+        cam.stream,
+        username=config.dvr.username,
+        password=password,
+        port=config.dvr.rtsp_port,
+    )
 
 
 class Vigil:
@@ -125,7 +130,8 @@ class Vigil:
         self._started.add("bus", self.bus.stop)
 
         detector = await asyncio.to_thread(
-            load_detector, self.config.detection.model,
+            load_detector,
+            self.config.detection.model,
             model_path=self.config.detection.model_path,
             min_confidence=self.config.detection.min_confidence,
             threads=self.config.detection.threads,
@@ -145,7 +151,9 @@ class Vigil:
         self._started.add("analytics", self.analytics.stop)
         n_cams = sum(1 for c in self.config.cameras if c.enabled)
         self.detection = DetectionWorker(
-            self.bus, detector, workers=self.config.detection.workers,
+            self.bus,
+            detector,
+            workers=self.config.detection.workers,
             max_pending=max(4, 2 * n_cams),
         )
         await self.detection.start()
@@ -153,9 +161,17 @@ class Vigil:
 
         alerts = AlertService(db, self.bus, self.clock)
         services = ApiServices(
-            config=self.config, clock=self.clock, bus=self.bus, store=store, keys=keys,
-            users=UserService(db, self.clock), alerts=alerts, events=EventQueries(db),
-            audit=AuditService(db, self.clock), live=live, health=self.health,
+            config=self.config,
+            clock=self.clock,
+            bus=self.bus,
+            store=store,
+            keys=keys,
+            users=UserService(db, self.clock),
+            alerts=alerts,
+            events=EventQueries(db),
+            audit=AuditService(db, self.clock),
+            live=live,
+            health=self.health,
             secure_cookies=self.options.secure_cookies,
         )
         self.generated_admin_password = await asyncio.to_thread(
@@ -187,16 +203,25 @@ class Vigil:
 
     async def _start_server(self, services: ApiServices, hub: AlertHub) -> None:
         app = create_app(services, hub)
-        server = _QuietServer(uvicorn.Config(
-            app, host=self.options.host, port=self.options.port, log_config=None,
-            lifespan="off", ws_ping_interval=20, ws_ping_timeout=20,
-        ))
+        server = _QuietServer(
+            uvicorn.Config(
+                app,
+                host=self.options.host,
+                port=self.options.port,
+                log_config=None,
+                lifespan="off",
+                ws_ping_interval=20,
+                ws_ping_timeout=20,
+            )
+        )
         task = asyncio.create_task(server.serve(), name="http")
         while not server.started:
             if task.done():
                 task.result()  # raises why the server could not start
-                raise RuntimeError(f"the HTTP server on {self.options.host}:"
-                                   f"{self.options.port} stopped during start-up")
+                raise RuntimeError(
+                    f"the HTTP server on {self.options.host}:"
+                    f"{self.options.port} stopped during start-up"
+                )
             await asyncio.sleep(0.05)
         self._server = server
         self._bound_port = server.servers[0].sockets[0].getsockname()[1]
@@ -214,14 +239,18 @@ class Vigil:
             if not cam.enabled:
                 continue
             worker = CameraWorker(
-                cam.id, camera_url(self.config, cam), store=store,
-                staging_dir=staging / cam.id, clock=self.clock,
-                on_frame=self._on_frame, on_segment=self._on_segment, on_status=self._on_status,
+                cam.id,
+                camera_url(self.config, cam),
+                store=store,
+                staging_dir=staging / cam.id,
+                clock=self.clock,
+                on_frame=self._on_frame,
+                on_segment=self._on_segment,
+                on_status=self._on_status,
                 segment_s=self.config.recording.segment_s,
                 frame_interval_s=self.config.detection.frame_interval_s,
             )
-            log.info("camera %s (%s): %s", cam.id, cam.name,
-                     mask_url(camera_url(self.config, cam)))
+            log.info("camera %s (%s): %s", cam.id, cam.name, mask_url(camera_url(self.config, cam)))
             worker.start()
             self.cameras[cam.id] = worker
         workers = list(self.cameras.values())
@@ -238,8 +267,12 @@ class Vigil:
         self.bus.publish(topics.SEGMENTS, segment.camera_id, segment)
 
     def _on_status(self, status: CameraStatus) -> None:
-        log.info("camera %s is %s%s", status.camera_id, status.state.value,
-                 f": {status.detail}" if status.detail else "")
+        log.info(
+            "camera %s is %s%s",
+            status.camera_id,
+            status.state.value,
+            f": {status.detail}" if status.detail else "",
+        )
         self.bus.publish(topics.CAMERA_STATUS, status.camera_id, status)
 
     def _register_health(self, db: Database, data: Path) -> None:
@@ -258,7 +291,7 @@ class Vigil:
             down = sorted(c for c, s in states.items() if s != CameraState.ONLINE)
             if not down:
                 return ComponentHealth("ok", f"{len(states)} of {len(states)} online")
-            status = "down" if len(down) == len(states) else "degraded"
+            status: Status = "down" if len(down) == len(states) else "degraded"
             return ComponentHealth(status, f"not online: {', '.join(down)}")
 
         def detection() -> ComponentHealth:
@@ -266,9 +299,10 @@ class Vigil:
             if det is None:
                 return ComponentHealth("down", "not started")
             detail = f"{det.frames_done} frames analysed, {det.dropped} dropped"
-            return ComponentHealth("degraded" if det.last_error else "ok",
-                                   f"{detail}; last error: {det.last_error}"
-                                   if det.last_error else detail)
+            return ComponentHealth(
+                "degraded" if det.last_error else "ok",
+                f"{detail}; last error: {det.last_error}" if det.last_error else detail,
+            )
 
         def disk() -> ComponentHealth:
             usage = shutil.disk_usage(data)
@@ -277,8 +311,12 @@ class Vigil:
             detail = f"{usage.free / 2**30:.1f} GiB free ({free_pct:.0f}%)"
             return ComponentHealth("ok" if free_pct >= floor else "degraded", detail)
 
-        for name, check in (("database", database), ("cameras", cameras),
-                            ("detection", detection), ("disk", disk)):
+        for name, check in (
+            ("database", database),
+            ("cameras", cameras),
+            ("detection", detection),
+            ("disk", disk),
+        ):
             self.health.register(name, check)
 
     async def _housekeeping(self, db: Database, alerts: AlertService) -> None:

@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 
 CHROMIUM = next(
-    (p for p in ("/usr/lib/chromium/chromium", shutil.which("chromium") or "") if Path(p).is_file()),
+    (
+        p
+        for p in ("/usr/lib/chromium/chromium", shutil.which("chromium") or "")
+        if Path(p).is_file()
+    ),
     None,
 )
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -22,9 +26,17 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 

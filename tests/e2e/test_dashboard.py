@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
-
 from tests.support.site import ADMIN_PASSWORD, RunningSite, running_site
+
 from vigil.api.app import dashboard_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -50,7 +50,8 @@ def test_guard_sees_alert_arrive_and_acknowledges_it(
     tiles = page.get_by_test_id("camera-tile")
     expect(tiles).to_have_count(2)
     expect(page.locator("[data-testid=camera-tile][data-status=online]").first).to_be_visible(
-        timeout=60_000)
+        timeout=60_000
+    )
     expect(page.get_by_test_id("ws-status")).to_be_attached()
 
     # The alert arrives through the WebSocket: the page is never reloaded.

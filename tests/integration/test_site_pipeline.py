@@ -18,9 +18,9 @@ from typing import Any
 import av
 import pytest
 from sqlalchemy import select
+from tests.support.site import RunningSite, running_site, wait_for
 from websockets.sync.client import connect
 
-from tests.support.site import RunningSite, running_site, wait_for
 from vigil.db.models import Segment
 
 pytestmark = pytest.mark.slow
@@ -67,9 +67,11 @@ def test_socket_refuses_missing_token(site: RunningSite) -> None:
     from websockets.exceptions import InvalidStatus, WebSocketException
 
     ws_url = site.url.replace("http://", "ws://") + "/ws/alerts?token=forged"
-    with pytest.raises((InvalidStatus, WebSocketException, OSError)):
-        with connect(ws_url, open_timeout=5) as conn:
-            conn.recv(timeout=5)
+    with (
+        pytest.raises((InvalidStatus, WebSocketException, OSError)),
+        connect(ws_url, open_timeout=5) as conn,
+    ):
+        conn.recv(timeout=5)
 
 
 def test_cameras_come_online_and_detect_people(site: RunningSite, socket: AlertSocket) -> None:
@@ -99,9 +101,11 @@ def test_intrusion_raises_one_alert_pushed_on_websocket(
     assert alert["type"] == "zone_intrusion" and alert["status"] == "new"
     assert alert["severity"] == "high" and alert["rule_name"] == "Person in the walkway"
     assert "Walkway" in alert["title"]
-    pushed = wait_for("the alert on /ws/alerts",
-                      lambda: [m for m in socket.of_type("alert.created")
-                               if m["alert"]["id"] == alert["id"]], 10)
+    pushed = wait_for(
+        "the alert on /ws/alerts",
+        lambda: [m for m in socket.of_type("alert.created") if m["alert"]["id"] == alert["id"]],
+        10,
+    )
     assert pushed[0]["alert"]["camera_name"] == alert["camera_name"]
 
     # The event behind it has a snapshot with the box drawn.
@@ -124,19 +128,28 @@ def test_acknowledge_updates_api_and_socket(site: RunningSite, socket: AlertSock
     body = r.json()
     assert body["status"] == "acknowledged" and body["acknowledged_by"] == "admin"
     assert datetime.fromisoformat(body["acknowledged_at"]).tzinfo is not None
-    wait_for("alert.updated on the socket",
-             lambda: [m for m in socket.of_type("alert.updated")
-                      if m["alert"]["id"] == alert["id"]
-                      and m["alert"]["status"] == "acknowledged"], 10)
+    wait_for(
+        "alert.updated on the socket",
+        lambda: [
+            m
+            for m in socket.of_type("alert.updated")
+            if m["alert"]["id"] == alert["id"] and m["alert"]["status"] == "acknowledged"
+        ],
+        10,
+    )
     assert site.api("GET", f"/api/v1/alerts/{alert['id']}").json()["status"] == "acknowledged"
 
 
 def _segments(site: RunningSite, camera_id: str) -> list[Segment]:
     assert site.vigil is not None and site.vigil.db is not None
     with site.vigil.db.session() as session:
-        rows = session.execute(
-            select(Segment).where(Segment.camera_id == camera_id).order_by(Segment.start_at)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(Segment).where(Segment.camera_id == camera_id).order_by(Segment.start_at)
+            )
+            .scalars()
+            .all()
+        )
         for row in rows:
             session.expunge(row)
         return list(rows)
@@ -157,8 +170,12 @@ def _probe_duration_s(path: Path) -> float:
 
 def test_segments_are_indexed_playable_and_ten_seconds(site: RunningSite) -> None:
     # The first segment starts mid-stream; wait for at least two full ones after it.
-    rows = wait_for("3 recorded segments of gate", lambda: (r := _segments(site, "gate"))
-                    and len(r) >= 3 and r, 60, every_s=1)
+    rows = wait_for(
+        "3 recorded segments of gate",
+        lambda: (r := _segments(site, "gate")) and len(r) >= 3 and r,
+        60,
+        every_s=1,
+    )
     root = site.data_dir / "objects" / "video-segments"
     for row in rows[:-1]:  # the newest may be the short one closed at a reconnect
         duration = _probe_duration_s(root / row.key)
@@ -171,13 +188,21 @@ def test_dvr_outage_of_20_s_then_recovery(site: RunningSite) -> None:
     before = len(_segments(site, "gate"))
     site.simulator.kill()
     outage_started = time.monotonic()
-    wait_for("gate to leave 'online'",
-             lambda: site.camera("gate")["status"] in ("reconnecting", "offline"), 30)
+    wait_for(
+        "gate to leave 'online'",
+        lambda: site.camera("gate")["status"] in ("reconnecting", "offline"),
+        30,
+    )
     status = site.camera("gate")
     assert "dvr-pass" not in json.dumps(status)  # no secret in the status detail
     time.sleep(max(0.0, 20 - (time.monotonic() - outage_started)))
     site.simulator.start()
-    wait_for("gate back online by itself", lambda: site.camera("gate")["status"] == "online",
-             90, every_s=1)
-    wait_for("recording to resume", lambda: len(_segments(site, "gate")) >= before + 2, 40,
-             every_s=1)
+    wait_for(
+        "gate back online by itself",
+        lambda: site.camera("gate")["status"] == "online",
+        90,
+        every_s=1,
+    )
+    wait_for(
+        "recording to resume", lambda: len(_segments(site, "gate")) >= before + 2, 40, every_s=1
+    )

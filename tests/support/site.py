@@ -32,8 +32,7 @@ SIM_CACHE = Path(os.environ.get("VIGIL_TEST_CACHE", Path.home() / ".cache" / "vi
 SIM_DURATION_S = 30.0
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float, every_s: float = 0.5
-             ) -> T:
+def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float, every_s: float = 0.5) -> T:
     """Poll `probe` until it returns something truthy; fail naming `what` after `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     last_error: Exception | None = None
@@ -45,8 +44,10 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float, every_s
         except Exception as err:  # the probed service may be restarting
             last_error = err
         time.sleep(every_s)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}"
-                         + (f" (last error: {last_error!r})" if last_error else ""))
+    raise AssertionError(
+        f"timed out after {timeout_s:.0f} s waiting for {what}"
+        + (f" (last error: {last_error!r})" if last_error else "")
+    )
 
 
 class Simulator:
@@ -59,10 +60,22 @@ class Simulator:
     def start(self, timeout_s: float = 240) -> None:
         env = {**os.environ, "VIGIL_DVR_SIM_PASSWORD": SIM_PASSWORD}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vigil.dvr.simulator", "--port", str(self.port),
-             "--channels", str(self.channels), "--cache-dir", str(SIM_CACHE / "dvr-sim"),
-             "--duration-s", str(SIM_DURATION_S)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "vigil.dvr.simulator",
+                "--port",
+                str(self.port),
+                "--channels",
+                str(self.channels),
+                "--cache-dir",
+                str(SIM_CACHE / "dvr-sim"),
+                "--duration-s",
+                str(SIM_DURATION_S),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout_s
@@ -123,8 +136,10 @@ class RunningSite:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-            vigil = Vigil(self.site_config(), RuntimeOptions(
-                data_dir=self.data_dir, port=0, admin_password=ADMIN_PASSWORD))
+            vigil = Vigil(
+                self.site_config(),
+                RuntimeOptions(data_dir=self.data_dir, port=0, admin_password=ADMIN_PASSWORD),
+            )
             self.vigil = vigil
             try:
                 await vigil.start()
@@ -154,8 +169,10 @@ class RunningSite:
 
     def token(self) -> str:
         if self._token is None:
-            r = httpx.post(f"{self.url}/api/v1/auth/login",
-                           json={"username": "admin", "password": ADMIN_PASSWORD})
+            r = httpx.post(
+                f"{self.url}/api/v1/auth/login",
+                json={"username": "admin", "password": ADMIN_PASSWORD},
+            )
             r.raise_for_status()
             self._token = r.json()["access_token"]
         return self._token

@@ -48,41 +48,101 @@ def test_missing_password_env_is_named_without_value(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("VIGIL_DVR_PASSWORD", raising=False)
     with pytest.raises(ConfigError) as info:
         load_config(EXAMPLE)
-    assert ("dvr.password", "environment variable VIGIL_DVR_PASSWORD is not set") in \
-        info.value.errors
+    assert (
+        "dvr.password",
+        "environment variable VIGIL_DVR_PASSWORD is not set",
+    ) in info.value.errors
 
 
 @pytest.mark.parametrize(
     ("patch", "path", "fragment"),
     [
-        ({"site": {"id": "s", "name": "S", "timezone": "Mars/Base"}}, "site.timezone",
-         "unknown time zone"),
-        ({"cameras": [{"id": "c1", "name": "G", "channel": 9}]}, "cameras[0].channel",
-         "the DVR has 4 channels"),
-        ({"cameras": [{"id": "c1", "name": "G", "channel": 1,
-                       "zones": [{"id": "z", "name": "Z", "polygon": [[0, 0], [1, 1]]}]}]},
-         "cameras[0].zones[0].polygon", "needs at least 3 points"),
-        ({"cameras": [{"id": "c1", "name": "G", "channel": 1,
-                       "zones": [{"id": "z", "name": "Z",
-                                  "polygon": [[0, 0], [1, 1], [1, 0], [0, 1]]}]}]},
-         "cameras[0].zones[0].polygon", "not a simple polygon"),
-        ({"cameras": [{"id": "c1", "name": "G", "channel": 1,
-                       "zones": [{"id": "z", "name": "Z",
-                                  "polygon": [[0, 0], [1.5, 0], [1, 1]]}]}]},
-         "cameras[0].zones[0].polygon", "outside the frame"),
-        ({"rules": [{"id": "r", "name": "R", "schedule": "night"}]}, "rules[0].schedule",
-         "unknown schedule 'night'"),
-        ({"rules": [{"id": "r", "name": "R", "cameras": ["nope"]}]}, "rules[0].cameras[0]",
-         "unknown camera 'nope'"),
-        ({"rules": [{"id": "r", "name": "R", "zones": ["zz"]}]}, "rules[0].zones[0]",
-         "zone 'zz' is not defined"),
-        ({"schedules": {"night": {"start": "22:00"}}}, "schedules.night",
-         "give both start and end"),
+        (
+            {"site": {"id": "s", "name": "S", "timezone": "Mars/Base"}},
+            "site.timezone",
+            "unknown time zone",
+        ),
+        (
+            {"cameras": [{"id": "c1", "name": "G", "channel": 9}]},
+            "cameras[0].channel",
+            "the DVR has 4 channels",
+        ),
+        (
+            {
+                "cameras": [
+                    {
+                        "id": "c1",
+                        "name": "G",
+                        "channel": 1,
+                        "zones": [{"id": "z", "name": "Z", "polygon": [[0, 0], [1, 1]]}],
+                    }
+                ]
+            },
+            "cameras[0].zones[0].polygon",
+            "needs at least 3 points",
+        ),
+        (
+            {
+                "cameras": [
+                    {
+                        "id": "c1",
+                        "name": "G",
+                        "channel": 1,
+                        "zones": [
+                            {"id": "z", "name": "Z", "polygon": [[0, 0], [1, 1], [1, 0], [0, 1]]}
+                        ],
+                    }
+                ]
+            },
+            "cameras[0].zones[0].polygon",
+            "not a simple polygon",
+        ),
+        (
+            {
+                "cameras": [
+                    {
+                        "id": "c1",
+                        "name": "G",
+                        "channel": 1,
+                        "zones": [{"id": "z", "name": "Z", "polygon": [[0, 0], [1.5, 0], [1, 1]]}],
+                    }
+                ]
+            },
+            "cameras[0].zones[0].polygon",
+            "outside the frame",
+        ),
+        (
+            {"rules": [{"id": "r", "name": "R", "schedule": "night"}]},
+            "rules[0].schedule",
+            "unknown schedule 'night'",
+        ),
+        (
+            {"rules": [{"id": "r", "name": "R", "cameras": ["nope"]}]},
+            "rules[0].cameras[0]",
+            "unknown camera 'nope'",
+        ),
+        (
+            {"rules": [{"id": "r", "name": "R", "zones": ["zz"]}]},
+            "rules[0].zones[0]",
+            "zone 'zz' is not defined",
+        ),
+        (
+            {"schedules": {"night": {"start": "22:00"}}},
+            "schedules.night",
+            "give both start and end",
+        ),
         ({"colour": "red"}, "colour", "unknown key"),
         ({"dvr": {"host": "h", "username": "u", "channels": 4}}, "dvr.password", "missing"),
-        ({"cameras": [{"id": "c1", "name": "A", "channel": 1},
-                      {"id": "c1", "name": "B", "channel": 2}]}, "cameras[1].id",
-         "duplicate camera id"),
+        (
+            {
+                "cameras": [
+                    {"id": "c1", "name": "A", "channel": 1},
+                    {"id": "c1", "name": "B", "channel": 2},
+                ]
+            },
+            "cameras[1].id",
+            "duplicate camera id",
+        ),
     ],
 )
 def test_each_error_names_its_path(patch: dict[str, object], path: str, fragment: str) -> None:
@@ -94,13 +154,23 @@ def test_each_error_names_its_path(patch: dict[str, object], path: str, fragment
 def test_all_errors_reported_together() -> None:
     data = _minimal(
         site={"id": "Bad Id", "name": "S"},
-        cameras=[{"id": "c1", "name": "G", "channel": 7,
-                  "zones": [{"id": "z", "name": "Z", "polygon": [[0, 0]]}]}],
+        cameras=[
+            {
+                "id": "c1",
+                "name": "G",
+                "channel": 7,
+                "zones": [{"id": "z", "name": "Z", "polygon": [[0, 0]]}],
+            }
+        ],
         rules=[{"id": "r", "name": "R", "schedule": "nights"}],
     )
     errors = _errors(data)
-    assert {"site.id", "cameras[0].zones[0].polygon", "cameras[0].channel",
-            "rules[0].schedule"} <= set(errors)
+    assert {
+        "site.id",
+        "cameras[0].zones[0].polygon",
+        "cameras[0].channel",
+        "rules[0].schedule",
+    } <= set(errors)
 
 
 def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
@@ -108,7 +178,7 @@ def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
     bad.write_text("site:\n  id: x\n  name: [unclosed\n")
     with pytest.raises(ConfigError) as info:
         load_config(bad)
-    (where, message), = info.value.errors
+    ((where, message),) = info.value.errors
     assert where.startswith("line ")
     assert "not valid YAML" in message
 

@@ -41,7 +41,7 @@ class AlertService:
         self._bus = bus
         self._clock = clock
 
-    async def list(
+    async def query(
         self,
         statuses: Sequence[str] = STATUSES,
         camera_id: str | None = None,
@@ -50,8 +50,9 @@ class AlertService:
     ) -> list[AlertView]:
         unknown = [s for s in statuses if s not in STATUSES]
         if unknown:
-            raise BadRequestError(f"status: unknown value(s) {', '.join(unknown)}; use "
-                                  f"{', '.join(STATUSES)}")
+            raise BadRequestError(
+                f"status: unknown value(s) {', '.join(unknown)}; use {', '.join(STATUSES)}"
+            )
         return await asyncio.to_thread(self._list, list(statuses), camera_id, limit, after)
 
     def _list(
@@ -73,8 +74,10 @@ class AlertService:
         if after is not None:
             at, last_id = after
             query = query.where(
-                or_(Alert.created_at < at,
-                    and_(Alert.created_at == at, Alert.id < parse_uuid(last_id, "alert")))
+                or_(
+                    Alert.created_at < at,
+                    and_(Alert.created_at == at, Alert.id < parse_uuid(last_id, "alert")),
+                )
             )
         with self._db.session() as session:
             return [alert_view(a, name) for a, name in session.execute(query).all()]
@@ -100,8 +103,9 @@ class AlertService:
         )
         if changed:
             log.info("alert %s acknowledged by %s", view.id, username)
-            self._bus.publish(topics.ALERTS, view.camera_id,
-                              {"type": "alert.updated", "alert": view.to_json()})
+            self._bus.publish(
+                topics.ALERTS, view.camera_id, {"type": "alert.updated", "alert": view.to_json()}
+            )
         return view
 
     def _acknowledge(self, alert_id: uuid.UUID, username: str) -> tuple[AlertView, bool]:
@@ -134,7 +138,5 @@ class AlertService:
 
     def _counts(self) -> dict[str, int]:
         with self._db.session() as session:
-            rows = session.execute(
-                select(Alert.status, func.count()).group_by(Alert.status)
-            ).all()
+            rows = session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
             return {status: int(n) for status, n in rows}

@@ -64,7 +64,9 @@ class IncidentRecorder:
         if incident.frame is not None:
             key = snapshot_key(incident)
             jpeg = await asyncio.to_thread(
-                render_snapshot, incident.frame.image, incident.detections,
+                render_snapshot,
+                incident.frame.image,
+                incident.detections,
                 incident.zone.polygon_xy,
             )
             await asyncio.to_thread(self._store.put_bytes, "snapshots", key, jpeg)
@@ -76,8 +78,11 @@ class IncidentRecorder:
             ).inc()
             log.info("alert %s: %s [%s]", incident.alert_id, incident.title, incident.severity)
             view = await asyncio.to_thread(self._view, incident)
-            self._bus.publish(topics.ALERTS, incident.camera_id,
-                              {"type": "alert.created", "alert": view.to_json()})
+            self._bus.publish(
+                topics.ALERTS,
+                incident.camera_id,
+                {"type": "alert.created", "alert": view.to_json()},
+            )
         return created
 
     def _view(self, incident: Incident) -> AlertView:
@@ -130,8 +135,11 @@ class IncidentRecorder:
                     created_at=now,
                     updated_at=now,
                     snapshot_key=key,
-                    data={"rule_name": incident.rule_name, "zone_id": incident.zone.id,
-                          "zone_name": incident.zone.name},
+                    data={
+                        "rule_name": incident.rule_name,
+                        "zone_id": incident.zone.id,
+                        "zone_name": incident.zone.name,
+                    },
                 )
                 .on_conflict_do_nothing(index_elements=["incident_key"])
                 .returning(Alert.id)

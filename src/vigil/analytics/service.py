@@ -59,7 +59,11 @@ class AnalyticsService:
                     await self._recorder.end(outcome)
                 return
             except Exception:
-                log.exception("recording incident %s failed (attempt %d of %d)",
-                              outcome.key, attempt + 1, _WRITE_ATTEMPTS)
+                log.exception(
+                    "recording incident %s failed (attempt %d of %d)",
+                    outcome.key,
+                    attempt + 1,
+                    _WRITE_ATTEMPTS,
+                )
                 await asyncio.sleep(min(2**attempt, 10))
         self._bus.publish(topics.dead_letter(topics.DETECTIONS), outcome.camera_id, outcome)

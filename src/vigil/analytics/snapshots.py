@@ -44,8 +44,16 @@ def render_snapshot(
         (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
         ty = max(p1[1], th + base + 2)
         cv2.rectangle(canvas, (p1[0], ty - th - base - 2), (p1[0] + tw + 4, ty), colour, -1)
-        cv2.putText(canvas, label, (p1[0] + 2, ty - base), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(
+            canvas,
+            label,
+            (p1[0] + 2, ty - base),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
     ok, jpeg = cv2.imencode(".jpg", canvas, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise ValueError("could not encode the snapshot as JPEG")

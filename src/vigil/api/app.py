@@ -84,9 +84,12 @@ def _add_ops_routes(app: FastAPI, services: ApiServices) -> None:
     @app.get("/health/ready", include_in_schema=False)
     async def ready() -> JSONResponse:
         status, components = services.health.report()
-        body = {"status": status,
-                "components": {k: {"status": v.status, "detail": v.detail}
-                               for k, v in components.items()}}
+        body = {
+            "status": status,
+            "components": {
+                k: {"status": v.status, "detail": v.detail} for k, v in components.items()
+            },
+        }
         return JSONResponse(body, 503 if status == "down" or not services.health.started else 200)
 
     @app.get("/metrics", include_in_schema=False)
@@ -116,8 +119,11 @@ def _mount_dashboard(app: FastAPI) -> None:
 
         @app.get("/", include_in_schema=False)
         async def no_dashboard() -> PlainTextResponse:
-            return PlainTextResponse("Vigil API is running; the dashboard is not built "
-                                     "(run `make web`). API docs: /api/docs", 503)
+            return PlainTextResponse(
+                "Vigil API is running; the dashboard is not built "
+                "(run `make web`). API docs: /api/docs",
+                503,
+            )
 
         return
     app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")

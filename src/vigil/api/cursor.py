@@ -22,8 +22,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         at, row_id = raw.split("|", 1)
         parsed = datetime.fromisoformat(at)
     except (ValueError, UnicodeDecodeError) as err:
-        raise BadCursorError("cursor: not a cursor this API issued; start from the first "
-                             "page") from err
+        raise BadCursorError(
+            "cursor: not a cursor this API issued; start from the first page"
+        ) from err
     if parsed.tzinfo is None:
         raise BadCursorError("cursor: not a cursor this API issued")
     return parsed, row_id

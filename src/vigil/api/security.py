@@ -122,7 +122,9 @@ class KeyManager:
             "jti": secrets.token_hex(12),
         }
         token = jwt.encode(
-            payload, self._private[self._current], algorithm="RS256",
+            payload,
+            self._private[self._current],
+            algorithm="RS256",
             headers={"kid": self._current},
         )
         return token, expires

@@ -54,8 +54,9 @@ class AlertHub:
             try:
                 queue.put_nowait(payload)
             except asyncio.QueueFull:
-                log.warning("dropping a WebSocket client that fell %d messages behind",
-                            _CLIENT_QUEUE)
+                log.warning(
+                    "dropping a WebSocket client that fell %d messages behind", _CLIENT_QUEUE
+                )
                 self._clients.discard(queue)
                 queue.get_nowait()
                 queue.put_nowait(None)
@@ -90,7 +91,8 @@ async def alerts_socket(websocket: WebSocket) -> None:
         while True:
             getter = asyncio.ensure_future(queue.get())
             done, _ = await asyncio.wait(
-                {getter, receiver}, timeout=PING_INTERVAL_S,
+                {getter, receiver},
+                timeout=PING_INTERVAL_S,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             if receiver in done:  # the client went away, or the server is shutting down

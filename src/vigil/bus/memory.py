@@ -7,6 +7,7 @@ thread-safe, so edge threads publish directly; consumers are asyncio tasks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import threading
@@ -55,10 +56,9 @@ class MemorySubscription:
             self._pending.append(message)
         if dropped is not None and self._on_drop is not None:
             self._on_drop(dropped)
-        try:
+        # A closed loop (shutdown) means nobody is listening any more.
+        with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._ready.set)
-        except RuntimeError:  # loop closed during shutdown: nobody is listening any more
-            pass
 
     async def get(self, timeout_s: float | None = None) -> Message | None:
         while True:
@@ -87,10 +87,8 @@ class MemorySubscription:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-        try:
+        with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._ready.set)
-        except RuntimeError:
-            pass
 
 
 class MemoryBus:

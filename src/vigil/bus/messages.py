@@ -73,7 +73,7 @@ class Frame:
             camera_id=header["camera_id"],
             timestamp=datetime.fromisoformat(header["timestamp"]),
             seq=int(header["seq"]),
-            image=image,
+            image=image.astype(np.uint8, copy=False),
         )
 
 

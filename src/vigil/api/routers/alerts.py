@@ -27,7 +27,7 @@ async def list_alerts(
 ) -> AlertPage:
     statuses = [s.strip() for s in status.split(",") if s.strip()] or list(STATUSES)
     after = decode_cursor(cursor) if cursor else None
-    views = await services.alerts.list(statuses, camera_id, limit, after)
+    views = await services.alerts.query(statuses, camera_id, limit, after)
     items = [AlertPublic.model_validate(v.to_json()) for v in views]
     next_cursor = encode_cursor(views[-1].created_at, views[-1].id) if len(views) == limit else None
     return AlertPage(items=items, next_cursor=next_cursor)
@@ -43,6 +43,11 @@ async def acknowledge(
     alert_id: str, request: Request, services: Services, user: Operator
 ) -> AlertPublic:
     view = await services.alerts.acknowledge(alert_id, user.username)
-    await services.audit.record("alert.ack", actor=user.username, ip=client_ip(request),
-                                outcome="success", resource=f"alerts/{alert_id}")
+    await services.audit.record(
+        "alert.ack",
+        actor=user.username,
+        ip=client_ip(request),
+        outcome="success",
+        resource=f"alerts/{alert_id}",
+    )
     return AlertPublic.model_validate(view.to_json())

@@ -35,8 +35,9 @@ async def login(
     try:
         user = await services.users.authenticate(body.username, body.password)
     except AuthError:
-        await services.audit.record("auth.login", actor=body.username[:150], ip=ip,
-                                    outcome="failure")
+        await services.audit.record(
+            "auth.login", actor=body.username[:150], ip=ip, outcome="failure"
+        )
         raise
     role = user.role
     access, _ = services.keys.issue(str(user.id), user.username, role, "access")  # type: ignore[arg-type]

@@ -19,8 +19,12 @@ def _camera(services: Services, cam: CameraConfig) -> CameraPublic:
     detections = (
         [
             DetectionPublic.model_validate(
-                {"class": d.class_name, "confidence": round(d.confidence, 3),
-                 "bbox": d.bbox_xyxy, "track_id": d.track_id}
+                {
+                    "class": d.class_name,
+                    "confidence": round(d.confidence, 3),
+                    "bbox": d.bbox_xyxy,
+                    "track_id": d.track_id,
+                }
             )
             for d in latest.detections
         ]

@@ -20,12 +20,12 @@ async def list_events(
     services: Services,
     _user: CurrentUser,
     camera_id: str | None = None,
-    type: str | None = None,  # noqa: A002  # the API's field name
+    type: str | None = None,  # the API's field name
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> EventPage:
     after = decode_cursor(cursor) if cursor else None
-    items = await services.events.list(camera_id, type, limit, after)
+    items = await services.events.query(camera_id, type, limit, after)
     next_cursor = (
         encode_cursor(items[-1].occurred_at, items[-1].id) if len(items) == limit else None
     )
@@ -49,5 +49,8 @@ async def event_snapshot(event_id: str, services: Services, _user: CurrentUser) 
     if key is None:
         raise NotFoundError(f"event {event_id} has no snapshot")
     data = await asyncio.to_thread(services.store.get_bytes, "snapshots", key)
-    return Response(data, media_type="image/jpeg",
-                    headers={"Cache-Control": "private, max-age=86400, immutable"})
+    return Response(
+        data,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, max-age=86400, immutable"},
+    )

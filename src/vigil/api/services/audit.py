@@ -41,6 +41,15 @@ class AuditService:
         details: dict[str, Any],
     ) -> None:
         with self._db.session() as session:
-            session.add(AuditLog(at=self._clock.now(), actor=actor, ip=ip, action=action,
-                                 resource=resource, outcome=outcome, details=details))
+            session.add(
+                AuditLog(
+                    at=self._clock.now(),
+                    actor=actor,
+                    ip=ip,
+                    action=action,
+                    resource=resource,
+                    outcome=outcome,
+                    details=details,
+                )
+            )
             session.commit()

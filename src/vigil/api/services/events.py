@@ -35,7 +35,7 @@ class EventQueries:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def list(
+    async def query(
         self,
         camera_id: str | None,
         event_type: str | None,

@@ -60,8 +60,15 @@ class UserService:
             if taken:
                 raise ConflictError(f"username {username!r} is taken")
             now = self._clock.now()
-            user = User(id=uuid.uuid4(), username=username, password_hash=hash_password(password),
-                        role=role, is_active=True, created_at=now, updated_at=now)
+            user = User(
+                id=uuid.uuid4(),
+                username=username,
+                password_hash=hash_password(password),
+                role=role,
+                is_active=True,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(user)
             session.commit()
             return user.id

@@ -129,6 +129,9 @@ def _announce(vigil: object) -> None:
 @config_app.command("check")
 def config_check(
     file: Annotated[Path, typer.Argument(help="site.yaml to validate")],
+    probe: Annotated[
+        bool, typer.Option(help="Also connect to every enabled camera and report what it sends.")
+    ] = False,
 ) -> None:
     """Validate FILE and print every error with its path."""
     try:
@@ -143,6 +146,25 @@ def config_check(
         f"[green]{file}: OK[/green] — site {site.site.id!r}, {len(site.cameras)} "
         f"camera(s), {rules} rule(s), time zone {site.site.timezone}"
     )
+    if probe and not _probe_cameras(site):
+        raise typer.Exit(1)
+
+
+def _probe_cameras(site: SiteConfig) -> bool:
+    from vigil.edge.probe import probe_stream
+    from vigil.runtime import camera_url
+
+    all_ok = True
+    for cam in site.cameras:
+        if not cam.enabled:
+            continue
+        result = probe_stream(camera_url(site, cam))
+        mark = "[green]ok[/green]" if result.ok else "[red]FAILED[/red]"
+        console.print(
+            f"  camera {cam.id} (channel {cam.channel}): {mark} {result.detail}", highlight=False
+        )
+        all_ok &= result.ok
+    return all_ok
 
 
 @app.command("dvr-sim")

@@ -113,7 +113,8 @@ class CameraWorker:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._reader: StreamReader | None = None
-        self._rate = _RateWindow()
+        self._rate = _RateWindow()  # worker thread only
+        self._fps: float | None = None  # its latest reading, for `status`
         self._delivered = False
         self._reconnects = 0
         self._state = CameraState.CONNECTING
@@ -127,8 +128,8 @@ class CameraWorker:
     @property
     def status(self) -> CameraStatus:
         """The latest status, with the frame rate measured over the last few seconds."""
-        fps, _ = self._rate.rates() if self._state is CameraState.ONLINE else (None, None)
         with self._lock:
+            fps = self._fps if self._state is CameraState.ONLINE else None
             return CameraStatus(
                 camera_id=self.camera_id,
                 state=self._state,
@@ -232,6 +233,7 @@ class CameraWorker:
             self._metrics.stream_fps.set(0)
             self._metrics.stream_bitrate_bps.set(0)
             self._rate.clear()
+            self._fps = None
             try:
                 self._recorder.finish()
             except Exception:
@@ -264,6 +266,7 @@ class CameraWorker:
             if now_s >= next_gauges_s:
                 next_gauges_s = now_s + _GAUGE_PERIOD_S
                 fps, bps = self._rate.rates()
+                self._fps = fps
                 self._metrics.stream_fps.set(fps or 0)
                 self._metrics.stream_bitrate_bps.set(bps or 0)
             if self._stop.is_set():

@@ -40,7 +40,8 @@ class FrameSampler:
 
     Call `begin(stream)` for each new connection and `feed(packet, wall_of)` for every video
     packet, before the recorder consumes it. `wall_of(pts)` maps a timestamp to UTC.
-    Decode errors and frames the decoder marks corrupt are counted and skipped. Not thread-safe: one worker thread owns it.
+    Decode errors and frames the decoder marks corrupt are counted and skipped.
+    Not thread-safe: one worker thread owns it.
     """
 
     def __init__(

@@ -22,9 +22,7 @@ def path_of(url: str) -> str:
 
 def test_reference_site_url_is_exactly_the_cpplus_format() -> None:
     url = build_rtsp_url("192.168.29.200", 3, 1, username="admin", password="Passw0rd", port=554)
-    assert url == (
-        "rtsp://192.168.29.200:554/user=admin&password=Passw0rd&channel=3&stream=1.sdp?"
-    )
+    assert url == ("rtsp://192.168.29.200:554/user=admin&password=Passw0rd&channel=3&stream=1.sdp?")
 
 
 def test_defaults_are_main_stream_on_port_554() -> None:
@@ -128,7 +126,10 @@ def test_repr_hides_password() -> None:
             "rtsp://h/user=admin&password=ab&cd&channel=1&stream=0.sdp?",
             "rtsp://h/user=admin&password=***&channel=1&stream=0.sdp?",
         ),
-        ("rtsp://admin:secret@10.0.0.5:554/Streaming/101", "rtsp://admin:***@10.0.0.5:554/Streaming/101"),
+        (
+            "rtsp://admin:secret@10.0.0.5:554/Streaming/101",
+            "rtsp://admin:***@10.0.0.5:554/Streaming/101",
+        ),
         ("rtsp://admin:p@ss@10.0.0.5/x", "rtsp://admin:***@10.0.0.5/x"),
         ("rtsp://admin:pa/ss@10.0.0.5/x", "rtsp://admin:***@10.0.0.5/x"),
         ("rtsp://admin@10.0.0.5/x", "rtsp://admin@10.0.0.5/x"),

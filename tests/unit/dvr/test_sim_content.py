@@ -27,7 +27,9 @@ from vigil.dvr.simulator.sources import (
 )
 
 TINY = ContentSpec(width=64, height=72, bitrate_bps=100_000, preset="ultrafast", profile="baseline")
-TINY_SUB = ContentSpec(width=32, height=32, bitrate_bps=50_000, preset="ultrafast", profile="baseline")
+TINY_SUB = ContentSpec(
+    width=32, height=32, bitrate_bps=50_000, preset="ultrafast", profile="baseline"
+)
 
 
 def numbered(n: int) -> list[np.ndarray]:
@@ -37,7 +39,18 @@ def numbered(n: int) -> list[np.ndarray]:
 def test_resample_10_to_25_fps_repeats_frames_3_2_3_2() -> None:
     out = list(resample(iter(numbered(4)), 10, 25, 10))
     assert [int(f[0, 0, 0]) for f, _ in out] == [0, 0, 0, 1, 1, 2, 2, 2, 3, 3]
-    assert [new for _, new in out] == [True, False, False, True, False, True, False, False, True, False]
+    assert [new for _, new in out] == [
+        True,
+        False,
+        False,
+        True,
+        False,
+        True,
+        False,
+        False,
+        True,
+        False,
+    ]
 
 
 def test_resample_drops_frames_from_faster_sources_and_holds_the_last() -> None:
@@ -53,7 +66,9 @@ def test_resample_of_nothing_fails() -> None:
     ("source_s", "wanted_s", "frames"),
     [(79.5, None, 1975), (79.5, 12, 300), (79.5, 4.5, 100), (3.0, 12, 75), (79.5, 1.0, 25)],
 )
-def test_output_frame_count_is_whole_gops(source_s: float, wanted_s: float | None, frames: int) -> None:
+def test_output_frame_count_is_whole_gops(
+    source_s: float, wanted_s: float | None, frames: int
+) -> None:
     assert output_frame_count(source_s, ContentSpec(960, 1080), wanted_s) == frames
 
 
@@ -69,7 +84,9 @@ def test_prepare_encodes_once_then_uses_the_cache(tmp_path: Path) -> None:
     again = prepare_content((TINY, TINY_SUB), cache_dir=tmp_path, source=source)
     assert again == first and [p.stat().st_mtime_ns for p in again] == stamps
     other = prepare_content(
-        (ContentSpec(64, 72, bitrate_bps=90_000, preset="ultrafast"),), cache_dir=tmp_path, source=source
+        (ContentSpec(64, 72, bitrate_bps=90_000, preset="ultrafast"),),
+        cache_dir=tmp_path,
+        source=source,
     )
     assert other[0] not in first  # a parameter change means a new file
     shorter = prepare_content((TINY,), cache_dir=tmp_path, source=source, duration_s=1.0)

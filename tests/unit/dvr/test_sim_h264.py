@@ -67,7 +67,9 @@ def _encode_sps(width: int, height: int, profile: str) -> bytes:
     ("width", "height", "profile", "profile_idc"),
     [(960, 1080, "main", 77), (352, 288, "baseline", 66), (642, 362, "high", 100)],
 )
-def test_parse_sps_of_libx264_output(width: int, height: int, profile: str, profile_idc: int) -> None:
+def test_parse_sps_of_libx264_output(
+    width: int, height: int, profile: str, profile_idc: int
+) -> None:
     sps = parse_sps(_encode_sps(width, height, profile))
     assert (sps.width, sps.height, sps.profile_idc) == (width, height, profile_idc)
 

@@ -34,8 +34,15 @@ BASE = "rtsp://127.0.0.1:8554/user=admin&password=p%26w&channel=2&stream=0.sdp"
         (BASE + "/", RequestTarget("/user=admin&password=p%26w&channel=2&stream=0.sdp", "")),
         (BASE + "/trackID=0", RequestTarget(BASE[21:], "trackID=0")),
         (BASE + "?/trackID=0", RequestTarget(BASE[21:], "trackID=0")),  # FFmpeg, no Content-Base
-        ("/user=a&password=b&channel=1&stream=1.sdp?", RequestTarget(BASE[21:].replace(
-            "admin&password=p%26w&channel=2&stream=0", "a&password=b&channel=1&stream=1"), "")),
+        (
+            "/user=a&password=b&channel=1&stream=1.sdp?",
+            RequestTarget(
+                BASE[21:].replace(
+                    "admin&password=p%26w&channel=2&stream=0", "a&password=b&channel=1&stream=1"
+                ),
+                "",
+            ),
+        ),
         ("rtsp://h:554/", None),
         ("*", None),
         ("rtsp://h/live.sdp?token=1", None),
@@ -51,8 +58,12 @@ def test_content_base_drops_the_question_mark_and_ends_in_slash() -> None:
 
 
 def test_parse_request_head() -> None:
-    req = parse_request_head("DESCRIBE rtsp://h/x RTSP/1.0\r\nCSeq: 3\r\nAccept: application/sdp\r\n")
-    assert req == RtspRequest("DESCRIBE", "rtsp://h/x", "RTSP/1.0", {"cseq": "3", "accept": "application/sdp"})
+    req = parse_request_head(
+        "DESCRIBE rtsp://h/x RTSP/1.0\r\nCSeq: 3\r\nAccept: application/sdp\r\n"
+    )
+    assert req == RtspRequest(
+        "DESCRIBE", "rtsp://h/x", "RTSP/1.0", {"cseq": "3", "accept": "application/sdp"}
+    )
     assert req.cseq == "3"
     with pytest.raises(RtspProtocolError, match="request line"):
         parse_request_head("HELLO\r\n")

@@ -48,7 +48,7 @@ def make_clip(path: Path, *, seconds: float = CLIP_S, fps: int = FPS, gop: int =
     return path
 
 
-def clip_packets(path: Path) -> Iterator[av.Packet]:
+def clip_packets(path: Path) -> Iterator[av.Packet[Any]]:
     """The clip's video packets that carry data (the flush packet is skipped)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -77,13 +77,13 @@ def feed_clip(
             sampler.begin(stream)
         assert stream.time_base is not None
         timeline: StreamTimeline | None = None
-        for i, packet in enumerate(p for p in container.demux(stream) if p.size):
-            if alter is not None:
-                packet = alter(i, packet)
-                if packet is None:
-                    continue
+        for i, original in enumerate(p for p in container.demux(stream) if p.size):
+            packet = alter(i, original) if alter is not None else original
+            if packet is None:
+                continue
             if timeline is None:
-                timeline = StreamTimeline(clock, stream.time_base, packet.pts, max_drift_s=None)
+                first_pts = int(packet.pts)
+                timeline = StreamTimeline(clock, stream.time_base, first_pts, max_drift_s=None)
             n += 1
             if sampler is not None:
                 sampler.feed(packet, timeline.wall)

@@ -85,7 +85,8 @@ def test_records_samples_and_reconnects_when_the_stream_ends(
     assert "ended" in (seen.statuses[1].detail or "")
     assert seen.statuses[0].width == 320 and seen.statuses[0].height == 240
     assert seen.states[-1] is CameraState.OFFLINE
-    assert worker.status.state is CameraState.OFFLINE and worker.status.reconnects >= 1
+    final = worker.status
+    assert final.state is CameraState.OFFLINE and final.reconnects >= 1
     assert metric("stream_reconnect_total", "file-cam") >= 1
     assert metric("recording_segments_total", "file-cam") == len(seen.segments)
     assert metric("stream_active", "file-cam") == 0

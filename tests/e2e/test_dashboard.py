@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
-from tests.support.site import ADMIN_PASSWORD, RunningSite, running_site
 
+from tests.support.site import ADMIN_PASSWORD, RunningSite, running_site
 from vigil.api.app import dashboard_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -18,9 +18,9 @@ from typing import Any
 import av
 import pytest
 from sqlalchemy import select
-from tests.support.site import RunningSite, running_site, wait_for
 from websockets.sync.client import connect
 
+from tests.support.site import RunningSite, running_site, wait_for
 from vigil.db.models import Segment
 
 pytestmark = pytest.mark.slow

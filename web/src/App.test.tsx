@@ -58,7 +58,8 @@ function api(overrides: Partial<Record<string, () => Response>> = {}): FetchHand
     if (url === "/test/add-new") alerts = [NEW, OLD];
     const route = routes[url];
     if (route !== undefined) return route();
-    if (url.endsWith("/snapshot")) return new Response(new Blob(["jpeg"], { type: "image/jpeg" }));
+    if (url.endsWith("/snapshot"))
+      return new Response("jpeg", { headers: { "Content-Type": "image/jpeg" } });
     return jsonResponse(404, { detail: "Not Found" });
   };
 }
@@ -85,6 +86,10 @@ describe("App", () => {
     expect(tile).toHaveAttribute("data-camera-id", "cam-1");
     expect(tile).toHaveAttribute("data-status", "online");
     expect(within(tile).getByTestId("camera-detections-count")).toHaveTextContent("2");
+    expect(await within(tile).findByAltText("Latest frame from Main gate")).toHaveAttribute(
+      "src",
+      "blob:fake",
+    );
     expect(await screen.findByText("Old alert")).toBeInTheDocument();
     expect(screen.getByTestId("unack-count")).toHaveTextContent("1");
     expect(screen.getByText("night.guard")).toBeInTheDocument();

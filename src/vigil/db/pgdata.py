@@ -28,7 +28,7 @@ POSTMASTER_PID = "postmaster.pid"
 
 @dataclass(frozen=True, slots=True)
 class PostmasterPid:
-    """The parsed `postmaster.pid` (PostgreSQL writes its lines one by one, so any may be missing)."""
+    """A parsed `postmaster.pid` (written line by line, so any line may be missing)."""
 
     pid: int
     data_dir: Path | None
@@ -181,7 +181,11 @@ def stale_socket_files(socket_dirs: Iterable[Path], data_dir: Path) -> list[Path
             continue
         for lock in locks:
             info = read_lock_file(lock)
-            if info is not None and info.data_dir is not None and _same_dir(info.data_dir, data_dir):
+            if (
+                info is not None
+                and info.data_dir is not None
+                and _same_dir(info.data_dir, data_dir)
+            ):
                 found.append(lock)
                 found.append(lock.with_suffix(""))
     return found

@@ -96,6 +96,24 @@ def build_rtsp_url(
     )
 
 
+def channel_urls(
+    host: str,
+    channels: int,
+    stream: int = MAIN_STREAM,
+    *,
+    username: str,
+    password: str,
+    port: int = DEFAULT_RTSP_PORT,
+) -> dict[int, str]:
+    """The DVR's channel map: channel number (from 1) -> RTSP URL of `stream`."""
+    if channels < 1:
+        raise CpPlusUrlError(f"a DVR has at least one channel, got {channels}")
+    return {
+        n: build_rtsp_url(host, n, stream, username=username, password=password, port=port)
+        for n in range(1, channels + 1)
+    }
+
+
 def credentials_are_portable(username: str, password: str) -> bool:
     """False when a credential needs percent-encoding, which real CP PLUS firmware may
     not decode: warn the operator (at config load) to pick another password."""

@@ -166,7 +166,7 @@ class CameraWorker:
             reader = self._reader
         if reader is not None:
             reader.interrupt()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout_s)
             if self._thread.is_alive():
                 logger.warning(

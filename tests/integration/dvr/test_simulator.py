@@ -7,6 +7,7 @@ Content is encoded once per session into a temporary cache (12 s loop, plus a
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import signal
 import socket
@@ -89,7 +90,7 @@ def receive(url: str, packets: int, decode: bool = True) -> Received:
 
 def assert_live_25fps(got: Received) -> None:
     known = [p for p in got.pts if p >= 0]  # the first packet may have no pts
-    assert all(b - a == TICKS_PER_FRAME for a, b in zip(known, known[1:], strict=False)), known
+    assert all(b - a == TICKS_PER_FRAME for a, b in itertools.pairwise(known)), known
     assert got.keyframes[0] == 0, "a new client starts at a keyframe"
     assert np.diff(got.keyframes).tolist() == [25] * (len(got.keyframes) - 1)
 
@@ -116,7 +117,8 @@ def test_sub_stream_is_smaller(sim: BackgroundSimulator) -> None:
 
 def test_channels_show_different_footage(sim: BackgroundSimulator) -> None:
     with ThreadPoolExecutor(2) as pool:
-        one, two = pool.map(lambda ch: receive(sim.url(ch), packets=1), [1, 2])
+        # 6 s apart in the loop, so they differ even if one joins a keyframe late
+        one, two = pool.map(lambda ch: receive(sim.url(ch), packets=1), [1, 5])
     assert one.frames and two.frames
     assert float(np.abs(one.frames[0].astype(int) - two.frames[0]).mean()) > 1.0
 
@@ -229,7 +231,8 @@ def slow_client(port: int, url: str) -> socket.socket:
     sock.connect(("127.0.0.1", port))
     setup = rtsp_exchange(
         sock,
-        f"SETUP {url}/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n",
+        f"SETUP {url}/trackID=0 RTSP/1.0\r\nCSeq: 1\r\n"
+        "Transport: RTP/AVP/TCP;interleaved=0-1\r\n\r\n",
     )
     session = re.search(r"Session: ([0-9a-f]+)", setup)
     assert session is not None
@@ -304,9 +307,8 @@ def test_runs_as_a_child_process_and_exits_on_sigterm(sim_cache: Path) -> None:
         assert ready, "".join(lines)
         drain = threading.Thread(target=lambda: lines.extend(proc.stderr or []), daemon=True)
         drain.start()
-        url = build_rtsp_url(
-            "127.0.0.1", 2, username="admin", password=PASSWORD, port=int(ready[1])
-        )
+        port = int(ready[1])
+        url = build_rtsp_url("127.0.0.1", 2, username="admin", password=PASSWORD, port=port)
         assert receive(url, packets=10, decode=False).width == 960
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0

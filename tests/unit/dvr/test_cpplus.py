@@ -10,6 +10,7 @@ from vigil.dvr.cpplus import (
     CpPlusPath,
     CpPlusUrlError,
     build_rtsp_url,
+    channel_urls,
     credentials_are_portable,
     mask_url,
     parse_cpplus_path,
@@ -28,6 +29,14 @@ def test_reference_site_url_is_exactly_the_cpplus_format() -> None:
 def test_defaults_are_main_stream_on_port_554() -> None:
     url = build_rtsp_url("dvr.local", 1, username="admin", password="")
     assert url == "rtsp://dvr.local:554/user=admin&password=&channel=1&stream=0.sdp?"
+
+
+def test_channel_map_of_the_reference_dvr() -> None:
+    urls = channel_urls("192.168.29.200", 8, 1, username="admin", password="pw")
+    assert list(urls) == list(range(1, 9))
+    assert urls[8] == "rtsp://192.168.29.200:554/user=admin&password=pw&channel=8&stream=1.sdp?"
+    with pytest.raises(CpPlusUrlError, match="at least one channel"):
+        channel_urls("h", 0, username="admin", password="pw")
 
 
 def test_ipv6_host_is_bracketed() -> None:

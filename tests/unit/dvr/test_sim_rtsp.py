@@ -58,12 +58,10 @@ def test_content_base_drops_the_question_mark_and_ends_in_slash() -> None:
 
 
 def test_parse_request_head() -> None:
-    req = parse_request_head(
-        "DESCRIBE rtsp://h/x RTSP/1.0\r\nCSeq: 3\r\nAccept: application/sdp\r\n"
-    )
-    assert req == RtspRequest(
-        "DESCRIBE", "rtsp://h/x", "RTSP/1.0", {"cseq": "3", "accept": "application/sdp"}
-    )
+    head = "DESCRIBE rtsp://h/x RTSP/1.0\r\nCSeq: 3\r\nAccept: application/sdp\r\n"
+    headers = {"cseq": "3", "accept": "application/sdp"}
+    req = parse_request_head(head)
+    assert req == RtspRequest("DESCRIBE", "rtsp://h/x", "RTSP/1.0", headers)
     assert req.cseq == "3"
     with pytest.raises(RtspProtocolError, match="request line"):
         parse_request_head("HELLO\r\n")

@@ -6,8 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from tests.unit.edge.edge_clips import FPS, make_clip
 
+from tests.unit.edge.edge_clips import FPS, make_clip
 from vigil.clock import FakeClock
 from vigil.storage import FsObjectStore
 

@@ -82,7 +82,8 @@ def feed_clip(
             if packet is None:
                 continue
             if timeline is None:
-                first_pts = int(packet.pts)
+                assert packet.pts is not None
+                first_pts: int = packet.pts
                 timeline = StreamTimeline(clock, stream.time_base, first_pts, max_drift_s=None)
             n += 1
             if sampler is not None:

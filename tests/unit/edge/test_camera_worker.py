@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client import REGISTRY
-from tests.unit.edge.rtsp_stub import RtspStub
 
+from tests.unit.edge.rtsp_stub import RtspStub
 from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.edge.backoff import Backoff

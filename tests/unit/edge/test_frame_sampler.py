@@ -6,8 +6,8 @@ from typing import Any
 
 import av
 import pytest
-from tests.unit.edge.edge_clips import CLIP_S, FPS, feed_clip
 
+from tests.unit.edge.edge_clips import CLIP_S, FPS, feed_clip
 from vigil.bus.messages import Frame
 from vigil.clock import FakeClock
 from vigil.edge.sampler import FrameSampler

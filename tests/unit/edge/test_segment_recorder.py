@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.edge.edge_clips import FPS, clip_packets, feed_clip, inspect_segment
 
+from tests.unit.edge.edge_clips import FPS, clip_packets, feed_clip, inspect_segment
 from vigil.bus.messages import SegmentInfo
 from vigil.clock import FakeClock
 from vigil.edge.recorder import BUCKET, SegmentRecorder, segment_key

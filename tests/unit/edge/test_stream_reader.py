@@ -7,9 +7,9 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+
 from tests.unit.edge.edge_clips import CLIP_S, FPS
 from tests.unit.edge.rtsp_stub import RtspStub
-
 from vigil.clock import FakeClock
 from vigil.edge.stream import (
     StreamInterrupted,

@@ -24,6 +24,7 @@ export function AlertItem({
 }) {
   const { alert } = entry;
   const api = useApi();
+  const itemRef = useRef<HTMLLIElement>(null);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const severity = severityInfo(alert.severity);
@@ -38,6 +39,8 @@ export function AlertItem({
       (updated) => {
         setPending(false);
         onChanged(updated);
+        // The button goes away; keep keyboard focus on this alert, not the page top.
+        itemRef.current?.focus();
       },
       (err: unknown) => {
         setPending(false);
@@ -54,6 +57,8 @@ export function AlertItem({
 
   return (
     <li
+      ref={itemRef}
+      tabIndex={-1}
       data-testid="alert-item"
       data-alert-id={alert.id}
       data-status={alert.status}

@@ -36,10 +36,14 @@ export function useAuthedImage(
   const [image, setImage] = useState<AuthedImage>(EMPTY);
   const versionRef = useRef<string | null>(null);
   const loadedVersionRef = useRef<string | null | undefined>(undefined);
+  // Read at each tick, so a new period (camera went offline) does not restart the loop.
+  const refreshRef = useRef<number | null>(refreshMs);
+  const refreshes = refreshMs !== null;
 
   useEffect(() => {
     versionRef.current = options.version ?? null;
-  }, [options.version]);
+    refreshRef.current = refreshMs;
+  }, [options.version, refreshMs]);
 
   useEffect(() => {
     if (path === null) return;
@@ -48,8 +52,9 @@ export function useAuthedImage(
     let current: string | null = null;
 
     const schedule = (startedMs: number) => {
-      if (refreshMs === null || controller.signal.aborted) return;
-      timer = setTimeout(() => void tick(), Math.max(0, refreshMs - (Date.now() - startedMs)));
+      const periodMs = refreshRef.current;
+      if (periodMs === null || controller.signal.aborted) return;
+      timer = setTimeout(() => void tick(), Math.max(0, periodMs - (Date.now() - startedMs)));
     };
 
     const tick = async () => {
@@ -97,7 +102,7 @@ export function useAuthedImage(
       loadedVersionRef.current = undefined;
       setImage(EMPTY);
     };
-  }, [api, path, refreshMs]);
+  }, [api, path, refreshes]);
 
   return image;
 }

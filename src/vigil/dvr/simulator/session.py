@@ -104,9 +104,8 @@ class RtspConnection:
             await self._cleanup()
 
     def close(self) -> None:
-        """Drop the connection now (server shutdown or fault injection)."""
+        """Drop the connection now (server shutdown or fault injection); `run` then ends."""
         self._closing = True
-        self._stop_sender()
         self._writer.transport.abort()
 
     # --- requests -------------------------------------------------------------
@@ -137,7 +136,7 @@ class RtspConnection:
             response = format_response(reply.status, request.cseq)
         self._writer.write(response)
         if start_sending_from is not None:
-            self._sender = asyncio.create_task(self._send(start_sending_from))
+            self._sender = asyncio.create_task(self._send_guarded(start_sending_from))
         if request.method == "TEARDOWN":
             self._closing = True
             with contextlib.suppress(ConnectionError):
@@ -239,6 +238,13 @@ class RtspConnection:
     def _rtp_time(self, program: Program, frame: int) -> int:
         return (self._ts_base + frame * program.ticks_per_frame) & 0xFFFFFFFF
 
+    async def _send_guarded(self, frame: int) -> None:
+        try:
+            await self._send(frame)
+        except Exception:  # a bug here must end this client, loudly, and no other
+            logger.exception("dvr-sim: sender for %s failed", self._peer)
+            self.close()
+
     async def _send(self, frame: int) -> None:
         """Send frames from global frame `frame` on, each at its deadline, until cancelled."""
         assert self._target is not None
@@ -290,7 +296,10 @@ class RtspConnection:
             self._sender = None
 
     async def _cleanup(self) -> None:
-        self._stop_sender()
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            sender.cancel()
+            await asyncio.wait({sender})
         if self._session_id is not None:
             self._ctx.counters.sessions_active -= 1
             self._session_id = None

@@ -45,8 +45,8 @@ def _diff(conn: Connection) -> list[Any]:
         opts={
             "compare_type": True,
             "compare_server_default": True,
-            "include_name": lambda name, type_, parents: not (
-                type_ == "table" and name is not None and PARTITION.match(name)
+            "include_name": lambda name, type_, parents: (
+                not (type_ == "table" and name is not None and PARTITION.match(name))
             ),
             "autogenerate_plugins": [
                 "alembic.autogenerate.*",
@@ -90,12 +90,11 @@ def test_schema_comparison_notices_drift(db: Database) -> None:
 def test_tables_indexes_functions_and_triggers_exist(db: Database) -> None:
     tables = _scalars(db, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
     assert TABLES | {"events_default", "alembic_version"} == set(tables)
-    indexes = dict(
-        (row[0], row[1])
-        for row in db.engine.connect().execute(
+    with db.engine.connect() as conn:
+        rows = conn.execute(
             text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
         )
-    )
+        indexes: dict[str, str] = {row[0]: row[1] for row in rows}
     model_indexes = {ix.name for table in Base.metadata.tables.values() for ix in table.indexes}
     assert model_indexes <= set(indexes)
     assert indexes["ix_face_embeddings_embedding_hnsw"].endswith(
@@ -109,7 +108,9 @@ def test_tables_indexes_functions_and_triggers_exist(db: Database) -> None:
     assert indexes["uq_users_username_lower"].endswith("(lower(username))")
     functions = _scalars(db, "SELECT proname FROM pg_proc WHERE proname LIKE 'vigil_%'")
     assert set(functions) == {"vigil_ensure_event_partitions", "vigil_audit_log_append_only"}
-    triggers = _scalars(db, "SELECT tgenabled FROM pg_trigger WHERE tgname = 'audit_log_append_only'")
+    triggers = _scalars(
+        db, "SELECT tgenabled FROM pg_trigger WHERE tgname = 'audit_log_append_only'"
+    )
     assert triggers == ["A"]  # fires always, even with session_replication_role = replica
 
 
@@ -117,15 +118,14 @@ def test_every_timestamp_is_timestamptz(db: Database) -> None:
     types = _scalars(
         db,
         "SELECT DISTINCT data_type FROM information_schema.columns "
-        "WHERE table_schema = 'public' AND (data_type LIKE 'timestamp%' OR column_name LIKE '%_at')",
+        "WHERE table_schema = 'public'"
+        " AND (data_type LIKE 'timestamp%' OR column_name LIKE '%_at')",
     )
     assert types == ["timestamp with time zone"]
 
 
 def test_events_is_range_partitioned_by_occurred_at(db: Database) -> None:
-    strategy = _scalars(
-        db, "SELECT pg_get_partkeydef('events'::regclass)"
-    )
+    strategy = _scalars(db, "SELECT pg_get_partkeydef('events'::regclass)")
     assert strategy == ["RANGE (occurred_at)"]
     default = _scalars(
         db,
@@ -145,7 +145,10 @@ def test_downgrade_to_base_and_up_again(empty_db_url: str) -> None:
     engine = create_engine(empty_db_url)
     with engine.connect() as conn:
         left = conn.execute(
-            text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            text(
+                "SELECT count(*) FROM pg_tables"
+                " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
         ).scalar_one()
     engine.dispose()
     assert left == 0

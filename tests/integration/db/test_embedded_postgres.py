@@ -238,7 +238,8 @@ def test_failed_start_reports_the_server_log(data_dir: Path) -> None:
 
 
 def test_second_instance_in_one_process_is_refused(data_dir: Path) -> None:
-    with EmbeddedPostgres(data_dir):
-        with pytest.raises(DatabaseError, match="already started by this process"):
-            EmbeddedPostgres(data_dir).start()
-
+    with (
+        EmbeddedPostgres(data_dir),
+        pytest.raises(DatabaseError, match="already started by this process"),
+    ):
+        EmbeddedPostgres(data_dir).start()

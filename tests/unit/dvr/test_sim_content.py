@@ -129,8 +129,8 @@ def test_missing_video_falls_back(tmp_path: Path) -> None:
     assert isinstance(source, PhotoCompositeSource | SyntheticSource)
 
 
-@pytest.mark.skipif(not VTEST_PATH.is_file(), reason="Debian opencv-doc is not installed")
 def test_vtest_is_the_default_source() -> None:
+    assert VTEST_PATH.is_file(), "install Debian opencv-doc (make test does)"
     source = default_source()
     assert isinstance(source, VideoFileSource)
     assert (source.fps, round(source.duration_s, 1)) == (10.0, 79.5)

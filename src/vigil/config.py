@@ -134,6 +134,12 @@ class CameraConfig(Base):
         None, description="Full RTSP URL for a camera not on the DVR; overrides channel/stream."
     )
     zones: list[ZoneConfig] = Field(default_factory=list)
+    display_aspect: Literal["auto", "16:9", "4:3", "native"] = Field(
+        "auto",
+        description="Shape to show the picture in. DVRs send 960x1080 ('1080N') or 480x540 "
+        "pictures of a 16:9 scene squeezed to half width; 'auto' shows those at 16:9 and "
+        "anything else as sent.",
+    )
 
     @model_validator(mode="after")
     def _unique_zones(self) -> CameraConfig:

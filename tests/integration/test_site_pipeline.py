@@ -83,6 +83,7 @@ def test_cameras_come_online_and_detect_people(site: RunningSite, socket: AlertS
 
     cam = wait_for("a camera online with a detected person", people_seen, 90)
     assert (cam["width"], cam["height"]) == (960, 1080)
+    assert cam["display_aspect"] == pytest.approx(16 / 9)  # CP PLUS 1080N is a squeezed 16:9
     assert all(d["class"] == "person" for d in cam["detections"])
     assert all(0 <= v <= 1 for d in cam["detections"] for v in d["bbox"])
     snap = site.api("GET", f"/api/v1/cameras/{cam['id']}/snapshot")
@@ -123,6 +124,7 @@ def test_intrusion_raises_one_alert_pushed_on_websocket(
 
 def test_acknowledge_updates_api_and_socket(site: RunningSite, socket: AlertSocket) -> None:
     alert = site.api("GET", "/api/v1/alerts?status=new").json()["items"][0]
+    before = site.api("GET", "/api/v1/alerts/counts").json()
     r = site.api("POST", f"/api/v1/alerts/{alert['id']}/ack")
     assert r.status_code == 200, r.text
     body = r.json()
@@ -138,6 +140,12 @@ def test_acknowledge_updates_api_and_socket(site: RunningSite, socket: AlertSock
         10,
     )
     assert site.api("GET", f"/api/v1/alerts/{alert['id']}").json()["status"] == "acknowledged"
+    after = site.api("GET", "/api/v1/alerts/counts").json()
+    # New incidents may open meanwhile, but this one moved from new to acknowledged.
+    assert after["acknowledged"] == before["acknowledged"] + 1
+    # Acknowledging again changes nothing and pushes nothing new.
+    again = site.api("POST", f"/api/v1/alerts/{alert['id']}/ack").json()
+    assert again["acknowledged_at"] == body["acknowledged_at"]
 
 
 def _segments(site: RunningSite, camera_id: str) -> list[Segment]:

@@ -131,8 +131,11 @@ class AlertService:
                 session.commit()
             return alert_view(alert, name), changed
 
+    async def counts(self) -> dict[str, int]:
+        return await asyncio.to_thread(self._counts)
+
     async def refresh_gauges(self) -> None:
-        counts = await asyncio.to_thread(self._counts)
+        counts = await self.counts()
         for status in ("new", "acknowledged"):
             metrics.alerts_active.labels(status=status).set(counts.get(status, 0))
 

@@ -54,6 +54,9 @@ class CameraPublic(BaseModel):
     fps: float | None
     width: int | None
     height: int | None
+    display_aspect: float | None = Field(
+        description="Width/height to display the picture at (DVR half-width modes are 16:9)."
+    )
     detections: list[DetectionPublic]
 
 
@@ -73,6 +76,12 @@ class AlertPublic(BaseModel):
     resolved_at: datetime | None
     event_id: str | None
     snapshot_url: str | None
+
+
+class AlertCounts(BaseModel):
+    new: int
+    acknowledged: int
+    resolved: int
 
 
 class AlertPage(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from vigil.alerts.service import STATUSES
 from vigil.api.cursor import decode_cursor, encode_cursor
 from vigil.api.deps import CurrentUser, Operator, Services, client_ip
-from vigil.api.schemas import AlertPage, AlertPublic, ErrorBody
+from vigil.api.schemas import AlertCounts, AlertPage, AlertPublic, ErrorBody
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -31,6 +31,13 @@ async def list_alerts(
     items = [AlertPublic.model_validate(v.to_json()) for v in views]
     next_cursor = encode_cursor(views[-1].created_at, views[-1].id) if len(views) == limit else None
     return AlertPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/counts")
+async def alert_counts(services: Services, _user: CurrentUser) -> AlertCounts:
+    """How many alerts are in each state (the header's unacknowledged count)."""
+    counts = await services.alerts.counts()
+    return AlertCounts(**{s: counts.get(s, 0) for s in STATUSES})
 
 
 @router.get("/{alert_id}", responses={404: {"model": ErrorBody}})

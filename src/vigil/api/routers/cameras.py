@@ -12,6 +12,21 @@ from vigil.errors import NotFoundError
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
 
+# Half-width modes of DVRs: a 16:9 scene squeezed into these sizes.
+_HALF_WIDTH_16_9 = {(960, 1080), (480, 540), (960, 576), (960, 480)}
+_ASPECTS = {"16:9": 16 / 9, "4:3": 4 / 3}
+
+
+def display_aspect(cam: CameraConfig, width: int | None, height: int | None) -> float | None:
+    if cam.display_aspect in _ASPECTS:
+        return _ASPECTS[cam.display_aspect]
+    if not width or not height:
+        return None
+    if cam.display_aspect == "auto" and (width, height) in _HALF_WIDTH_16_9:
+        return 16 / 9
+    return width / height
+
+
 def _camera(services: Services, cam: CameraConfig) -> CameraPublic:
     status = services.live.status(cam.id)
     latest = services.live.detections(cam.id)
@@ -41,6 +56,9 @@ def _camera(services: Services, cam: CameraConfig) -> CameraPublic:
         fps=status.fps if status else None,
         width=status.width if status else None,
         height=status.height if status else None,
+        display_aspect=display_aspect(
+            cam, status.width if status else None, status.height if status else None
+        ),
         detections=detections,
     )
 

@@ -1,0 +1,232 @@
+"""The API against a real database: who may do what, and what bad requests get back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from vigil.alerts.service import AlertService
+from vigil.analytics.engine import Incident
+from vigil.analytics.incidents import IncidentRecorder
+from vigil.analytics.zones import Zone
+from vigil.api.app import create_app
+from vigil.api.deps import ApiServices
+from vigil.api.live import LiveView
+from vigil.api.security import KeyManager
+from vigil.api.services.audit import AuditService
+from vigil.api.services.events import EventQueries
+from vigil.api.services.users import UserService
+from vigil.api.ws import AlertHub
+from vigil.bus import MemoryBus
+from vigil.bus.messages import Frame
+from vigil.clock import FakeClock
+from vigil.db.models import AuditLog
+from vigil.db.session import Database
+from vigil.demo import demo_config
+from vigil.edge.index import sync_cameras
+from vigil.storage import FsObjectStore
+from vigil.vision.detections import Detection
+
+NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
+
+
+class Api:
+    def __init__(self, client: TestClient, db: Database, recorder: IncidentRecorder) -> None:
+        self.client = client
+        self.db = db
+        self.recorder = recorder
+
+    def login(self, username: str, password: str) -> dict[str, str]:
+        r = self.client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+def api(db: Database, tmp_path: Path) -> Iterator[Api]:
+    clock = FakeClock(NOW)
+    config = demo_config(8554, "pw", channels=2)
+    bus = MemoryBus(clock)
+    keys = KeyManager(tmp_path / "keys", clock)
+    keys.load_or_create()
+    store = FsObjectStore(tmp_path / "objects")
+    users = UserService(db, clock)
+    users.ensure_admin("admin-password")
+    users.create("olga", "operator-password", "operator")
+    users.create("victor", "viewer-password", "viewer")
+    sync_cameras(db, config, clock)
+    services = ApiServices(
+        config=config,
+        clock=clock,
+        bus=bus,
+        store=store,
+        keys=keys,
+        users=users,
+        alerts=AlertService(db, bus, clock),
+        events=EventQueries(db),
+        audit=AuditService(db, clock),
+        live=LiveView(bus),
+        health=_health(),
+    )
+    app = create_app(services, AlertHub(bus))
+    with TestClient(app) as client:
+        yield Api(client, db, IncidentRecorder(db, store, bus, clock))
+
+
+def _health():  # type: ignore[no-untyped-def]
+    from vigil.ops.health import HealthRegistry
+
+    registry = HealthRegistry()
+    registry.started = True
+    return registry
+
+
+def _incident(camera_id: str = "gate", offset_s: int = 0) -> Incident:
+    when = NOW + timedelta(seconds=offset_s)
+    zone = Zone("walkway", "Walkway", camera_id, ((0, 0.4), (1, 0.4), (1, 1), (0, 1)))
+    image = np.zeros((108, 96, 3), np.uint8)
+    return Incident(
+        key=f"intrusion/{camera_id}/walkway/{when:%Y%m%dT%H%M%S}",
+        rule_id="intrusion",
+        rule_name="Person in the walkway",
+        rule_type="zone_intrusion",
+        camera_id=camera_id,
+        camera_name="Main gate",
+        zone=zone,
+        severity="high",
+        started_at=when,
+        detections=(Detection("person", 0.8, (0.4, 0.5, 0.5, 0.9)),),
+        frame=Frame(camera_id, when, 1, image),
+    )
+
+
+async def test_incident_recorded_once_whatever_the_retries(api: Api) -> None:
+    incident = _incident()
+    assert await api.recorder.record(incident) is True
+    assert await api.recorder.record(incident) is False  # a retry or replay
+    headers = api.login("admin", "admin-password")
+    items = api.client.get("/api/v1/alerts", headers=headers).json()["items"]
+    assert [a["id"] for a in items] == [str(incident.alert_id)]
+    events = api.client.get("/api/v1/events", headers=headers).json()["items"]
+    assert [e["id"] for e in events] == [str(incident.event_id)]
+    snap = api.client.get(items[0]["snapshot_url"], headers=headers)
+    assert snap.status_code == 200 and snap.content[:2] == b"\xff\xd8"
+
+
+def test_login_failures_look_the_same_and_are_audited(api: Api) -> None:
+    wrong = api.client.post("/api/v1/auth/login", json={"username": "admin", "password": "nope"})
+    unknown = api.client.post("/api/v1/auth/login", json={"username": "nobody", "password": "nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json() == {"detail": "invalid username or password"}
+    ok = api.client.post(
+        "/api/v1/auth/login", json={"username": "ADMIN", "password": "admin-password"}
+    )
+    assert ok.status_code == 200 and ok.json()["user"]["role"] == "admin"
+    assert "httponly" in ok.headers["set-cookie"].lower()
+    with api.db.session() as session:
+        rows = session.query(AuditLog).filter(AuditLog.action == "auth.login").all()
+        outcomes = sorted(r.outcome for r in rows)
+    assert outcomes == ["failure", "failure", "success"]
+
+
+def test_refresh_cookie_issues_new_access_token(api: Api) -> None:
+    api.login("olga", "operator-password")  # TestClient keeps the refresh cookie
+    r = api.client.post("/api/v1/auth/refresh")
+    assert r.status_code == 200
+    assert r.json()["user"]["username"] == "olga"
+    api.client.cookies.clear()
+    assert api.client.post("/api/v1/auth/refresh").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("user", "password", "ack_status"),
+    [
+        ("admin", "admin-password", 200),
+        ("olga", "operator-password", 200),
+        ("victor", "viewer-password", 403),
+    ],
+)
+async def test_who_may_acknowledge(api: Api, user: str, password: str, ack_status: int) -> None:
+    incident = _incident()
+    await api.recorder.record(incident)
+    headers = api.login(user, password)
+    assert api.client.get("/api/v1/alerts", headers=headers).status_code == 200
+    r = api.client.post(f"/api/v1/alerts/{incident.alert_id}/ack", headers=headers)
+    assert r.status_code == ack_status, r.text
+    if ack_status == 403:
+        assert "operator role" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cameras",
+        "/api/v1/alerts",
+        "/api/v1/events",
+        "/api/v1/system/health",
+        "/api/v1/cameras/gate/snapshot",
+        "/api/v1/alerts/counts",
+    ],
+)
+def test_everything_needs_a_token(api: Api, path: str) -> None:
+    r = api.client.get(path)
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == "Bearer"
+    r = api.client.get(path, headers={"Authorization": "Bearer not.a.token"})
+    assert r.status_code == 401
+
+
+def test_bad_requests_say_what_is_wrong(api: Api) -> None:
+    headers = api.login("admin", "admin-password")
+    r = api.client.get("/api/v1/alerts?status=open", headers=headers)
+    assert r.status_code == 400 and "status: unknown value(s) open" in r.json()["detail"]
+    r = api.client.get("/api/v1/alerts?cursor=garbage!", headers=headers)
+    assert r.status_code == 400 and "cursor" in r.json()["detail"]
+    r = api.client.get("/api/v1/alerts?limit=0", headers=headers)
+    assert r.status_code == 422 and "limit" in r.json()["detail"]
+    r = api.client.post(f"/api/v1/alerts/{uuid.uuid4()}/ack", headers=headers)
+    assert r.status_code == 404
+    r = api.client.get("/api/v1/events/not-a-uuid", headers=headers)
+    assert r.status_code == 404
+    r = api.client.get("/api/v1/cameras/nope", headers=headers)
+    assert r.status_code == 404 and "no camera 'nope'" in r.json()["detail"]
+    r = api.client.post("/api/v1/auth/login", json={"username": "a", "password": "b", "x": 1})
+    assert r.status_code == 422 and "x" in r.json()["detail"]
+
+
+async def test_pagination_walks_every_alert_once(api: Api) -> None:
+    for i in range(7):
+        await api.recorder.record(_incident(offset_s=i * 60))
+    headers = api.login("admin", "admin-password")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        url = "/api/v1/alerts?limit=3" + (f"&cursor={cursor}" if cursor else "")
+        page = api.client.get(url, headers=headers).json()
+        seen += [a["id"] for a in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 7
+    counts = api.client.get("/api/v1/alerts/counts", headers=headers).json()
+    assert counts == {"new": 7, "acknowledged": 0, "resolved": 0}
+
+
+def test_security_headers_and_ops_endpoints(api: Api) -> None:
+    r = api.client.get("/health/live")
+    assert r.status_code == 200
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert api.client.get("/health/ready").status_code == 200
+    metrics = api.client.get("/metrics").text
+    assert "ai_inference_duration_seconds" in metrics and "frames_dropped_total" in metrics
+    assert api.client.get("/api/v1/nope").status_code == 404

@@ -42,6 +42,7 @@ from vigil.dvr.cpplus import build_rtsp_url, mask_url
 from vigil.edge.camera import CameraWorker
 from vigil.edge.index import EdgeIndexer, sync_cameras
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status
+from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.worker import DetectionWorker
@@ -182,7 +183,7 @@ class Vigil:
         if self.options.start_cameras:
             self._start_cameras(store, data / "staging")
         task = asyncio.create_task(self._housekeeping(db, alerts), name="housekeeping")
-        self._started.add("housekeeping", lambda: _cancel(task))
+        self._started.add("housekeeping", lambda: cancel_and_wait([task]))
         self.health.started = True
         log.info("Vigil is up at %s with %d camera(s)", self.url, len(self.cameras))
 
@@ -350,9 +351,3 @@ class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
@@ -13,6 +12,7 @@ from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.bus.messages import FrameDetections
 from vigil.ops import metrics
+from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 _WRITE_ATTEMPTS = 5
@@ -32,10 +32,7 @@ class AnalyticsService:
         self._task = asyncio.create_task(self._run(sub), name="analytics")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait([self._task])
 
     async def _run(self, sub: Subscription) -> None:
         async for message in sub:

@@ -6,7 +6,6 @@ Fed from the bus (detections and camera-status topics), so the API needs no hand
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from vigil.analytics.snapshots import encode_jpeg
 from vigil.bus import Bus, topics
 from vigil.bus.messages import CameraStatus, FrameDetections
+from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,7 @@ class LiveView:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
 
     async def _consume_detections(self, sub: object) -> None:
         async for msg in sub:  # type: ignore[attr-defined]

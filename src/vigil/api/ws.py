@@ -14,6 +14,7 @@ from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.errors import AuthError
 from vigil.ops import metrics
+from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -35,10 +36,7 @@ class AlertHub:
         self._task = asyncio.create_task(self._pump(sub), name="alert-hub")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait([self._task])
         for queue in list(self._clients):
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(None)

@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from vigil.bus.messages import CameraState
 from vigil.clock import utc
 
 #: Dimension of the face embeddings (FaceNet / ArcFace: 512).
@@ -73,15 +74,6 @@ class Base(DeclarativeBase):
         uuid.UUID: PG_UUID(as_uuid=True),
         dict[str, Any]: JSONB(),
     }
-
-
-class CameraState(StrEnum):
-    CONNECTING = "connecting"
-    ONLINE = "online"
-    RECONNECTING = "reconnecting"
-    OFFLINE = "offline"
-    AUTH_FAILED = "auth_failed"
-    DISABLED = "disabled"
 
 
 class AlertStatus(StrEnum):

@@ -4,7 +4,6 @@ per segment) and each camera's state."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from sqlalchemy import update
@@ -17,6 +16,7 @@ from vigil.clock import Clock
 from vigil.config import SiteConfig
 from vigil.db.models import Camera, Segment
 from vigil.db.session import Database
+from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,7 @@ class EdgeIndexer:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
 
     async def _consume(self, sub: Subscription, write: object) -> None:
         async for message in sub:

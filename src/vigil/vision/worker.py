@@ -8,13 +8,13 @@ counted (`frames_dropped_total`) and recording is never affected.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from vigil.bus import Bus, Message, topics
 from vigil.bus.base import Subscription
 from vigil.bus.messages import Frame, FrameDetections
 from vigil.ops import metrics
+from vigil.ops.tasks import cancel_and_wait
 from vigil.vision.detectors.base import Detector
 
 log = logging.getLogger(__name__)
@@ -51,11 +51,7 @@ class DetectionWorker:
     async def stop(self) -> None:
         if self._sub is not None:
             self._sub.close()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
 
     async def _run(self, sub: Subscription) -> None:
         while True:

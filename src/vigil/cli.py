@@ -78,9 +78,7 @@ async def _up(config_path: Path | None, demo: bool, host: str, port: int, data: 
             "[bold]Starting the DVR simulator[/bold] (first run encodes the demo "
             "footage once; this can take a minute)…"
         )
-        simulator = SimulatorProcess(
-            port=sim_port, channels=8, password=password, cache_dir=data / "cache" / "dvr-sim"
-        )
+        simulator = SimulatorProcess(port=sim_port, channels=8, password=password)
         await simulator.start()
         site: SiteConfig = demo_config(sim_port, password)
     else:

@@ -111,7 +111,9 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 class SimulatorProcess:
     """`python -m vigil.dvr.simulator` as a child; started and stopped with the demo."""
 
-    def __init__(self, *, port: int, channels: int, password: str, cache_dir: Path) -> None:
+    def __init__(
+        self, *, port: int, channels: int, password: str, cache_dir: Path | None = None
+    ) -> None:
         self.port = port
         self.channels = channels
         self.password = password
@@ -133,8 +135,7 @@ class SimulatorProcess:
             str(self.channels),
             "--user",
             "admin",
-            "--cache-dir",
-            str(self.cache_dir),
+            *(["--cache-dir", str(self.cache_dir)] if self.cache_dir else []),
             env=env,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,

@@ -1,10 +1,13 @@
 import { createContext, useContext, useSyncExternalStore } from "react";
 import type { ApiClient } from "./api/client.ts";
+import type { TokenRefresher } from "./auth/refresh.ts";
 import type { SessionState, SessionStore } from "./auth/session.ts";
 
 export interface Services {
   api: ApiClient;
   sessions: SessionStore;
+  /** Keeps the token fresh; `auth.signOut()` is the sign-out button. */
+  auth: TokenRefresher;
 }
 
 export const ServicesContext = createContext<Services | null>(null);

@@ -1,11 +1,11 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { createApiClient, SessionExpiredError } from "./api/client.ts";
-import { SessionStore } from "./auth/session.ts";
+import { SessionExpiredError } from "./api/client.ts";
 import { App } from "./App.tsx";
-import { ServicesContext, type Services } from "./context.ts";
+import { ServicesContext } from "./context.ts";
 import "./index.css";
+import { createServices } from "./services.ts";
 
 function safeSessionStorage(): Storage | null {
   try {
@@ -16,13 +16,8 @@ function safeSessionStorage(): Storage | null {
 }
 
 function start(): void {
-  const sessions = new SessionStore(safeSessionStorage());
-  const api = createApiClient({
-    getToken: sessions.token,
-    onUnauthorized: (refusedToken) => {
-      sessions.expire(refusedToken);
-    },
-  });
+  const services = createServices({ storage: safeSessionStorage() });
+  const { sessions, auth } = services;
   const queryClient = new QueryClient({
     defaultOptions: {
       queries: {
@@ -37,7 +32,7 @@ function start(): void {
   sessions.subscribe(() => {
     if (sessions.getSnapshot().session === null) queryClient.clear();
   });
-  const services: Services = { api, sessions };
+  auth.start();
 
   const root = document.getElementById("root");
   if (root === null) throw new Error("index.html lacks #root");

@@ -1,4 +1,4 @@
-import type { Alert, AlertPage, Camera, Health, LoginResponse } from "./types.ts";
+import type { Alert, AlertCounts, AlertPage, Camera, Health, LoginResponse } from "./types.ts";
 
 /** An HTTP error from the API, carrying the server's `detail` text. */
 export class ApiError extends Error {
@@ -24,16 +24,23 @@ export class SessionExpiredError extends ApiError {
 export interface ApiClientOptions {
   /** The bearer token to send, or null when signed out. */
   getToken: () => string | null;
-  /** Called with the token that was refused, once per refused request. */
-  onUnauthorized: (refusedToken: string | null) => void;
+  /**
+   * The server refused `refusedToken` (401). Resolves true once a newer token
+   * is ready (the request is then retried once with it), false when the
+   * session is over; rejects with an `ApiError` when the server could not be
+   * asked (the request fails with that error).
+   */
+  renewSession: (refusedToken: string | null) => Promise<boolean>;
+  /** The retried request was refused too: even a fresh token is no good. */
+  onRefusedAfterRenewal: (refusedToken: string | null) => void;
   /** Defaults to the browser's `fetch`; the client only ever passes a path string. */
-  fetchImpl?: (path: string, init: RequestInit) => Promise<Response>;
+  fetchImpl?: ((path: string, init: RequestInit) => Promise<Response>) | undefined;
 }
 
 interface RequestOptions {
   method?: "GET" | "POST";
   body?: unknown;
-  /** Send no bearer header and treat 401 as an ordinary error (the login call). */
+  /** Send no bearer header and treat 401 as an ordinary error (login, refresh, logout). */
   anonymous?: boolean;
   signal?: AbortSignal | undefined;
   accept?: string;
@@ -69,18 +76,24 @@ async function readDetail(response: Response): Promise<string> {
 export type ApiClient = ReturnType<typeof createApiClient>;
 
 /**
- * Same-origin client of `/api/v1`. Every call but the login sends the bearer
- * token; a 401 on such a call reports the refused token to `onUnauthorized`
- * (which signs the user out) and rejects with `SessionExpiredError`.
+ * Same-origin client of `/api/v1`. Every call but the auth ones sends the
+ * bearer token. A 401 on such a call asks `renewSession` for a new token and
+ * retries once; if the session cannot be renewed it rejects with
+ * `SessionExpiredError` (the renewer has signed the user out by then).
  */
 export function createApiClient(options: ApiClientOptions) {
   const fetchImpl = options.fetchImpl ?? globalThis.fetch.bind(globalThis);
 
-  async function send(path: string, request: RequestOptions): Promise<Response> {
+  async function send(path: string, request: RequestOptions, isRetry = false): Promise<Response> {
     const headers = new Headers({ Accept: request.accept ?? "application/json" });
     const token = request.anonymous === true ? null : options.getToken();
     if (token !== null) headers.set("Authorization", `Bearer ${token}`);
-    const init: RequestInit = { method: request.method ?? "GET", headers };
+    // The refresh cookie (path /api/v1/auth) rides along on the auth calls.
+    const init: RequestInit = {
+      method: request.method ?? "GET",
+      headers,
+      credentials: "same-origin",
+    };
     if (request.body !== undefined) {
       headers.set("Content-Type", "application/json");
       init.body = JSON.stringify(request.body);
@@ -98,7 +111,12 @@ export function createApiClient(options: ApiClientOptions) {
 
     const detail = await readDetail(response);
     if (response.status === 401 && request.anonymous !== true) {
-      options.onUnauthorized(token);
+      if (isRetry) {
+        options.onRefusedAfterRenewal(token);
+      } else if (await options.renewSession(token)) {
+        // A refused request did nothing on the server, so even a POST is safe to repeat.
+        return send(path, request, true);
+      }
       throw new SessionExpiredError(detail);
     }
     throw new ApiError(response.status, detail);
@@ -116,9 +134,18 @@ export function createApiClient(options: ApiClientOptions) {
         body: { username, password },
         anonymous: true,
       }),
+    /** Trades the refresh cookie for a new access token (and a rotated cookie). */
+    refreshSession: () =>
+      json<LoginResponse>("/api/v1/auth/refresh", { method: "POST", anonymous: true }),
+    /** Clears the refresh cookie. */
+    logout: async (): Promise<void> => {
+      await send("/api/v1/auth/logout", { method: "POST", anonymous: true });
+    },
     cameras: (signal?: AbortSignal) => json<Camera[]>("/api/v1/cameras", { signal }),
     openAlerts: (signal?: AbortSignal) =>
       json<AlertPage>("/api/v1/alerts?status=new,acknowledged&limit=50", { signal }),
+    alertCounts: (signal?: AbortSignal) =>
+      json<AlertCounts>("/api/v1/alerts/counts", { signal }),
     acknowledge: (alertId: string) =>
       json<Alert>(`/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { method: "POST" }),
     health: (signal?: AbortSignal) => json<Health>("/api/v1/system/health", { signal }),

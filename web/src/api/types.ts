@@ -40,6 +40,11 @@ export interface Camera {
   fps: number | null;
   width: number | null;
   height: number | null;
+  /**
+   * Width / height to display the picture at, or null when unknown. DVR
+   * half-width modes (e.g. 960x1080 of a 16:9 scene) say 16/9 here.
+   */
+  display_aspect: number | null;
   detections: Detection[];
 }
 
@@ -63,6 +68,9 @@ export interface Alert {
   /** API path (needs the bearer header), e.g. `/api/v1/events/{id}/snapshot`. */
   snapshot_url: string | null;
 }
+
+/** How many alerts are in each state (`GET /alerts/counts`). */
+export type AlertCounts = Record<AlertStatus, number>;
 
 export interface AlertPage {
   items: Alert[];

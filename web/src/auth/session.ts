@@ -9,6 +9,11 @@ export interface Session {
 
 export interface SessionState {
   session: Session | null;
+  /**
+   * The page was reloaded with a stored session whose token has expired; a
+   * refresh (cookie) is being tried before the login screen is shown.
+   */
+  resuming: boolean;
   /** Shown on the login screen, e.g. after the server refused the token. */
   notice: string | null;
   /** Prefills the login form after a sign-out. */
@@ -32,7 +37,9 @@ function isSession(value: unknown): value is Session {
 
 /**
  * The signed-in session, kept in memory and mirrored to sessionStorage so a
- * reload keeps the guard signed in (and a closed tab does not).
+ * reload keeps the guard signed in (and a closed tab does not). A stored
+ * session whose token has expired is not restored but marks the state
+ * `resuming`, for the caller to try a refresh (`signIn`) or give up (`signOut`).
  * Shaped for `useSyncExternalStore`.
  */
 export class SessionStore {
@@ -44,7 +51,14 @@ export class SessionStore {
   constructor(storage: Storage | null, nowMs: () => number = Date.now) {
     this.storage = storage;
     this.nowMs = nowMs;
-    this.state = { session: this.restore(), notice: null, lastUsername: null };
+    const stored = this.restore();
+    const live = stored !== null && stored.expiresAtMs > this.nowMs() ? stored : null;
+    this.state = {
+      session: live,
+      resuming: stored !== null && live === null,
+      notice: null,
+      lastUsername: stored?.user.username ?? null,
+    };
   }
 
   getSnapshot = (): SessionState => this.state;
@@ -56,6 +70,7 @@ export class SessionStore {
 
   token = (): string | null => this.state.session?.token ?? null;
 
+  /** A new access token, from the login form or a refresh. */
   signIn(response: LoginResponse): void {
     const session: Session = {
       token: response.access_token,
@@ -63,19 +78,26 @@ export class SessionStore {
       expiresAtMs: this.nowMs() + response.expires_in * 1000,
     };
     this.write(session);
-    this.set({ session, notice: null, lastUsername: session.user.username });
+    this.set({ session, resuming: false, notice: null, lastUsername: session.user.username });
   }
 
   signOut(notice: string | null = null): void {
     this.write(null);
     const lastUsername = this.state.session?.user.username ?? this.state.lastUsername;
-    this.set({ session: null, notice, lastUsername });
+    this.set({ session: null, resuming: false, notice, lastUsername });
   }
 
-  /** The server refused `refusedToken`; sign out unless a newer session replaced it. */
+  /**
+   * The server refused `refusedToken` and it cannot be renewed: sign out with
+   * the notice, unless a newer session replaced it (or none is left to end).
+   */
   expire(refusedToken: string | null): void {
     const current = this.state.session;
-    if (current === null || (refusedToken !== null && refusedToken !== current.token)) return;
+    if (current === null) {
+      if (this.state.resuming) this.signOut(SESSION_EXPIRED_NOTICE);
+      return;
+    }
+    if (refusedToken !== null && refusedToken !== current.token) return;
     this.signOut(SESSION_EXPIRED_NOTICE);
   }
 
@@ -89,7 +111,7 @@ export class SessionStore {
       const raw = this.storage?.getItem(STORAGE_KEY);
       if (raw == null) return null;
       const parsed: unknown = JSON.parse(raw);
-      if (isSession(parsed) && parsed.expiresAtMs > this.nowMs()) return parsed;
+      if (isSession(parsed)) return parsed;
     } catch {
       // Unreadable or corrupt storage: start signed out.
     }

@@ -1,8 +1,15 @@
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App.tsx";
 import type { Alert } from "./api/types.ts";
-import { jsonResponse, LOGIN, makeAlert, makeCamera, makeDetection } from "./test/fixtures.ts";
+import {
+  jsonResponse,
+  LOGIN,
+  makeAlert,
+  makeCamera,
+  makeDetection,
+  MemoryStorage,
+} from "./test/fixtures.ts";
 import { renderWithServices, type FetchHandler } from "./test/render.tsx";
 
 /** Stands in for the browser WebSocket; tests drive it through `FakeWebSocket.last`. */
@@ -135,16 +142,148 @@ describe("App", () => {
     }
   });
 
-  it("goes back to the login screen with a message on any 401", async () => {
+  it("shows the server's unacknowledged count and re-reads it shortly after each push", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      let unacknowledged = 7; // more than the first page lists
+      const { fetchImpl } = renderWithServices(
+        <App />,
+        api({
+          "/api/v1/alerts/counts": () =>
+            jsonResponse(200, { new: unacknowledged, acknowledged: 2, resolved: 40 }),
+        }),
+        LOGIN,
+      );
+      await screen.findByText("Old alert");
+      await waitFor(() => {
+        expect(screen.getByTestId("unack-count")).toHaveTextContent(/^7$/);
+      });
+      const countFetches = () =>
+        fetchImpl.mock.calls.filter(([path]) => path === "/api/v1/alerts/counts").length;
+      const before = countFetches();
+
+      FakeWebSocket.last.open();
+      await act(() => vi.advanceTimersByTimeAsync(400)); // the reconnect re-reads too
+      const afterOpen = countFetches();
+      expect(afterOpen).toBe(before + 1);
+
+      unacknowledged = 8;
+      FakeWebSocket.last.push({ type: "alert.created", alert: NEW });
+      FakeWebSocket.last.push({ type: "ping" });
+      FakeWebSocket.last.push({ type: "alert.updated", alert: { ...NEW, title: "Fresh alert" } });
+      expect(countFetches()).toBe(afterOpen); // not yet: bursts are coalesced
+      await act(() => vi.advanceTimersByTimeAsync(300));
+      await waitFor(() => {
+        expect(screen.getByTestId("unack-count")).toHaveTextContent(/^8$/);
+      });
+      expect(countFetches()).toBe(afterOpen + 1);
+
+      unacknowledged = 3; // acknowledged elsewhere, no push seen
+      await act(() => vi.advanceTimersByTimeAsync(30_000));
+      await waitFor(() => {
+        expect(screen.getByTestId("unack-count")).toHaveTextContent(/^3$/);
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("renews a refused token and stays on the dashboard; the socket redials with the new one", async () => {
+    let refreshes = 0;
+    const base = api({
+      "/api/v1/auth/refresh": () => {
+        refreshes += 1;
+        return jsonResponse(200, { ...LOGIN, access_token: "tok-2" });
+      },
+    });
     const { sessions } = renderWithServices(
       <App />,
-      api({ "/api/v1/cameras": () => jsonResponse(401, { detail: "Token expired" }) }),
+      (url, init) =>
+        new Headers(init.headers).get("Authorization") === "Bearer tok-1"
+          ? jsonResponse(401, { detail: "Token expired" })
+          : base(url, init),
       LOGIN,
     );
-    expect(await screen.findByText("Session expired, sign in again")).toBeInTheDocument();
+    const socket = FakeWebSocket.last;
+    expect(socket.url).toContain("token=tok-1");
+    expect(await screen.findByText("Old alert")).toBeInTheDocument();
+    expect(await screen.findByTestId("camera-tile")).toBeInTheDocument();
+    expect(sessions.token()).toBe("tok-2");
+    expect(refreshes).toBe(1);
+    expect(screen.queryByTestId("login-notice")).toBeNull();
+    // The page was kept (not remounted for the new token): still the same socket.
+    expect(FakeWebSocket.last).toBe(socket);
+
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      socket.drop();
+      await act(() => vi.advanceTimersByTimeAsync(1300));
+      expect(FakeWebSocket.last).not.toBe(socket);
+      expect(FakeWebSocket.last.url).toContain("token=tok-2");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("goes back to the login screen with a message when the token cannot be renewed", async () => {
+    const { sessions } = renderWithServices(
+      <App />,
+      api({
+        "/api/v1/cameras": () => jsonResponse(401, { detail: "Token expired" }),
+        "/api/v1/auth/refresh": () => jsonResponse(401, { detail: "no refresh cookie" }),
+      }),
+      LOGIN,
+    );
+    expect(await screen.findByTestId("login-notice")).toHaveTextContent(
+      "Session expired, sign in again",
+    );
     expect(screen.getByTestId("login-username")).toHaveValue("night.guard");
     await waitFor(() => {
       expect(sessions.token()).toBeNull();
     });
+  });
+
+  it("on reload with an expired token, refreshes before showing the login screen", async () => {
+    const storage = new MemoryStorage();
+    storage.setItem(
+      "vigil.session",
+      JSON.stringify({ token: "tok-old", user: LOGIN.user, expiresAtMs: Date.now() - 1000 }),
+    );
+    let release: (r: Response) => void = () => undefined;
+    const base = api();
+    renderWithServices(
+      <App />,
+      (url, init) =>
+        url === "/api/v1/auth/refresh"
+          ? new Promise<Response>((resolve) => (release = resolve))
+          : base(url, init),
+      undefined,
+      { storage },
+    );
+    expect(screen.getByText("Resuming your session…")).toBeInTheDocument();
+    expect(screen.queryByTestId("login-submit")).toBeNull();
+    release(jsonResponse(200, { ...LOGIN, access_token: "tok-2" }));
+    expect(await screen.findByText("Old alert")).toBeInTheDocument();
+    expect(FakeWebSocket.last.url).toContain("token=tok-2");
+  });
+
+  it("signing out clears the refresh cookie", async () => {
+    const base = api();
+    const { fetchImpl, sessions } = renderWithServices(
+      <App />,
+      (url, init) =>
+        url === "/api/v1/auth/logout" ? new Response(null, { status: 204 }) : base(url, init),
+      LOGIN,
+    );
+    await screen.findByText("Old alert");
+    fireEvent.click(screen.getByRole("button", { name: "Sign out" }));
+    expect(await screen.findByTestId("login-submit")).toBeInTheDocument();
+    expect(screen.queryByTestId("login-notice")).toBeNull();
+    expect(sessions.token()).toBeNull();
+    await waitFor(() => {
+      expect(fetchImpl.mock.calls.some(([path]) => path === "/api/v1/auth/logout")).toBe(true);
+    });
+    const init = fetchImpl.mock.calls.find(([path]) => path === "/api/v1/auth/logout")?.[1];
+    expect(init?.method).toBe("POST");
   });
 });

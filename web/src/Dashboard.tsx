@@ -1,11 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useMemo } from "react";
 import { ApiError, SessionExpiredError } from "./api/client.ts";
 import type { Session } from "./auth/session.ts";
 import { AlertPanel } from "./components/AlertPanel.tsx";
 import { CameraGrid } from "./components/CameraGrid.tsx";
 import { Header } from "./components/Header.tsx";
 import { useServices } from "./context.ts";
+import { useAlertCounts } from "./hooks/useAlertCounts.ts";
 import { useAlerts } from "./hooks/useAlerts.ts";
 import { useNow } from "./hooks/useNow.ts";
 import { unacknowledgedCount } from "./lib/alerts.ts";
@@ -14,7 +15,7 @@ const CAMERA_POLL_MS = 1000;
 const HEALTH_POLL_MS = 10_000;
 
 export function Dashboard({ session }: { session: Session }) {
-  const { api, sessions } = useServices();
+  const { api, auth } = useServices();
   const nowMs = useNow(1000);
   const cameras = useQuery({
     queryKey: ["cameras"],
@@ -26,8 +27,16 @@ export function Dashboard({ session }: { session: Session }) {
     queryFn: ({ signal }) => api.health(signal),
     refetchInterval: HEALTH_POLL_MS,
   });
-  const alerts = useAlerts(session.token);
-  const unacknowledged = unacknowledgedCount(alerts.state);
+  const { counts, refreshSoon } = useAlertCounts();
+  const alerts = useAlerts(refreshSoon);
+  // The server's count covers every alert, not just the first page; the list's
+  // own count stands in until it answers.
+  const unacknowledged = counts?.new ?? unacknowledgedCount(alerts.state);
+  const cameraList = cameras.data;
+  const displayAspects = useMemo(
+    () => new Map((cameraList ?? []).map((c) => [c.id, c.display_aspect])),
+    [cameraList],
+  );
   const canAcknowledge = session.user.role !== "viewer";
   const serverUnreachable =
     cameras.isError && !(cameras.error instanceof SessionExpiredError) && cameras.failureCount > 0;
@@ -45,7 +54,7 @@ export function Dashboard({ session }: { session: Session }) {
         unacknowledged={unacknowledged}
         socketState={alerts.socketState}
         onSignOut={() => {
-          sessions.signOut();
+          auth.signOut();
         }}
       />
       {serverUnreachable && (
@@ -68,6 +77,7 @@ export function Dashboard({ session }: { session: Session }) {
         >
           <AlertPanel
             state={alerts.state}
+            displayAspects={displayAspects}
             loadError={alerts.loadError}
             nowMs={nowMs}
             canAcknowledge={canAcknowledge}

@@ -6,17 +6,23 @@ function setup(respond: (url: string, init: RequestInit) => Response | Promise<R
   const fetchImpl = vi.fn((path: string, init: RequestInit) =>
     Promise.resolve(respond(path, init)),
   );
-  const onUnauthorized = vi.fn();
   let token: string | null = "tok-1";
+  // By default the session cannot be renewed.
+  const renewSession = vi.fn<(refused: string | null) => Promise<boolean>>(() =>
+    Promise.resolve(false),
+  );
+  const onRefusedAfterRenewal = vi.fn<(refused: string | null) => void>();
   const api = createApiClient({
     getToken: () => token,
-    onUnauthorized,
+    renewSession,
+    onRefusedAfterRenewal,
     fetchImpl,
   });
   return {
     api,
     fetchImpl,
-    onUnauthorized,
+    renewSession,
+    onRefusedAfterRenewal,
     setToken: (t: string | null) => (token = t),
   };
 }
@@ -40,31 +46,105 @@ describe("createApiClient", () => {
     expect(fetchImpl.mock.calls[0]?.[0]).toBe("/api/v1/alerts?status=new,acknowledged&limit=50");
   });
 
-  it("on a 401 reports the refused token and rejects with SessionExpiredError", async () => {
-    const { api, onUnauthorized } = setup(() => jsonResponse(401, { detail: "Token expired" }));
+  it("on a 401 that cannot be renewed rejects with SessionExpiredError, without retrying", async () => {
+    const { api, fetchImpl, renewSession } = setup(() =>
+      jsonResponse(401, { detail: "Token expired" }),
+    );
     const error: unknown = await api.cameras().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SessionExpiredError);
     expect((error as ApiError).detail).toBe("Token expired");
-    expect(onUnauthorized).toHaveBeenCalledExactlyOnceWith("tok-1");
+    expect(renewSession).toHaveBeenCalledExactlyOnceWith("tok-1");
+    expect(fetchImpl).toHaveBeenCalledOnce();
+  });
+
+  it("on a 401 renews the session and retries once with the new token", async () => {
+    const { api, fetchImpl, renewSession, setToken } = setup((_path, init) =>
+      headerOf(init, "Authorization") === "Bearer tok-2"
+        ? jsonResponse(200, { id: "a1" })
+        : jsonResponse(401, { detail: "Token expired" }),
+    );
+    renewSession.mockImplementation(() => {
+      setToken("tok-2");
+      return Promise.resolve(true);
+    });
+    await expect(api.acknowledge("a1")).resolves.toEqual({ id: "a1" });
+    expect(fetchImpl.mock.calls.map(([, init]) => headerOf(init, "Authorization"))).toEqual([
+      "Bearer tok-1",
+      "Bearer tok-2",
+    ]);
+    expect(fetchImpl.mock.calls[1]?.[1].method).toBe("POST");
+  });
+
+  it("retries only once: a refused retry ends the session", async () => {
+    const { api, fetchImpl, renewSession, onRefusedAfterRenewal, setToken } = setup(() =>
+      jsonResponse(401, { detail: "Token expired" }),
+    );
+    renewSession.mockImplementation(() => {
+      setToken("tok-2");
+      return Promise.resolve(true);
+    });
+    await expect(api.cameras()).rejects.toBeInstanceOf(SessionExpiredError);
+    expect(fetchImpl).toHaveBeenCalledTimes(2);
+    expect(renewSession).toHaveBeenCalledOnce();
+    expect(onRefusedAfterRenewal).toHaveBeenCalledExactlyOnceWith("tok-2");
+  });
+
+  it("fails with the renewal's error when the server could not be asked", async () => {
+    const { api, renewSession } = setup(() => jsonResponse(401, { detail: "Token expired" }));
+    renewSession.mockRejectedValue(new ApiError(0, "Cannot reach the Vigil server"));
+    const error: unknown = await api.cameras().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).not.toBeInstanceOf(SessionExpiredError);
+    expect(error).toMatchObject({ status: 0 });
   });
 
   it("treats a 401 on blob (snapshot) calls the same way", async () => {
-    const { api, onUnauthorized } = setup(() => jsonResponse(401, { detail: "nope" }));
+    const { api, renewSession } = setup(() => jsonResponse(401, { detail: "nope" }));
     await expect(api.blob("/api/v1/cameras/c/snapshot")).rejects.toBeInstanceOf(
       SessionExpiredError,
     );
-    expect(onUnauthorized).toHaveBeenCalledOnce();
+    expect(renewSession).toHaveBeenCalledOnce();
+  });
+
+  it.each([
+    ["refreshSession", "/api/v1/auth/refresh"],
+    ["logout", "/api/v1/auth/logout"],
+  ] as const)("%s POSTs to %s with the cookie and no bearer header", async (method, path) => {
+    const { api, fetchImpl, renewSession } = setup((url) =>
+      url.endsWith("/logout") ? new Response(null, { status: 204 }) : jsonResponse(200, LOGIN),
+    );
+    await api[method]();
+    const [url, init] = fetchImpl.mock.calls[0] ?? [];
+    expect(url).toBe(path);
+    expect(init?.method).toBe("POST");
+    expect(init?.credentials).toBe("same-origin");
+    expect(headerOf(init, "Authorization")).toBeNull();
+    expect(renewSession).not.toHaveBeenCalled();
+  });
+
+  it("a refused refresh is a plain 401 error, never a renewal loop", async () => {
+    const { api, renewSession } = setup(() => jsonResponse(401, { detail: "no refresh cookie" }));
+    await expect(api.refreshSession()).rejects.toMatchObject({ status: 401 });
+    expect(renewSession).not.toHaveBeenCalled();
+  });
+
+  it("asks for the alert counts", async () => {
+    const { api, fetchImpl } = setup(() =>
+      jsonResponse(200, { new: 3, acknowledged: 1, resolved: 9 }),
+    );
+    await expect(api.alertCounts()).resolves.toEqual({ new: 3, acknowledged: 1, resolved: 9 });
+    expect(fetchImpl.mock.calls[0]?.[0]).toBe("/api/v1/alerts/counts");
   });
 
   it("login sends no bearer header and a 401 is a plain error with the server's detail", async () => {
-    const { api, fetchImpl, onUnauthorized } = setup(() =>
+    const { api, fetchImpl, renewSession } = setup(() =>
       jsonResponse(401, { detail: "Invalid username or password" }),
     );
     const error: unknown = await api.login("guard", "bad").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).not.toBeInstanceOf(SessionExpiredError);
     expect((error as ApiError).detail).toBe("Invalid username or password");
-    expect(onUnauthorized).not.toHaveBeenCalled();
+    expect(renewSession).not.toHaveBeenCalled();
     const init = fetchImpl.mock.calls[0]?.[1];
     expect(headerOf(init, "Authorization")).toBeNull();
     expect(init?.method).toBe("POST");
@@ -77,14 +157,14 @@ describe("createApiClient", () => {
   });
 
   it("maps other HTTP errors to ApiError without signing out", async () => {
-    const { api, onUnauthorized } = setup(() =>
+    const { api, renewSession } = setup(() =>
       jsonResponse(409, { detail: "Alert is already resolved" }),
     );
     await expect(api.acknowledge("a/1")).rejects.toMatchObject({
       status: 409,
       detail: "Alert is already resolved",
     });
-    expect(onUnauthorized).not.toHaveBeenCalled();
+    expect(renewSession).not.toHaveBeenCalled();
   });
 
   it("escapes ids in paths", async () => {

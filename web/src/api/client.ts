@@ -144,8 +144,7 @@ export function createApiClient(options: ApiClientOptions) {
     cameras: (signal?: AbortSignal) => json<Camera[]>("/api/v1/cameras", { signal }),
     openAlerts: (signal?: AbortSignal) =>
       json<AlertPage>("/api/v1/alerts?status=new,acknowledged&limit=50", { signal }),
-    alertCounts: (signal?: AbortSignal) =>
-      json<AlertCounts>("/api/v1/alerts/counts", { signal }),
+    alertCounts: (signal?: AbortSignal) => json<AlertCounts>("/api/v1/alerts/counts", { signal }),
     acknowledge: (alertId: string) =>
       json<Alert>(`/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { method: "POST" }),
     health: (signal?: AbortSignal) => json<Health>("/api/v1/system/health", { signal }),

@@ -15,12 +15,36 @@ describe("SessionStore", () => {
     expect(new SessionStore(storage, () => 2_000).token()).toBe("tok-1");
   });
 
-  it("does not restore an expired or corrupt session", () => {
+  it("does not restore a corrupt session", () => {
+    const storage = new MemoryStorage();
+    storage.setItem("vigil.session", "{not json");
+    const store = new SessionStore(storage);
+    expect(store.token()).toBeNull();
+    expect(store.getSnapshot().resuming).toBe(false);
+    expect(storage.length).toBe(0);
+  });
+
+  it("marks an expired stored session as resuming, until a sign-in or sign-out", () => {
     const storage = new MemoryStorage();
     new SessionStore(storage, () => 0).signIn(LOGIN);
-    expect(new SessionStore(storage, () => 900_001).token()).toBeNull();
-    storage.setItem("vigil.session", "{not json");
-    expect(new SessionStore(storage).token()).toBeNull();
+    const store = new SessionStore(storage, () => 900_001);
+    expect(store.getSnapshot()).toEqual({
+      session: null,
+      resuming: true,
+      notice: null,
+      lastUsername: "night.guard",
+    });
+    store.signIn({ ...LOGIN, access_token: "tok-2" });
+    expect(store.getSnapshot()).toMatchObject({ resuming: false });
+    expect(store.token()).toBe("tok-2");
+
+    const failed = new SessionStore(storage, () => 10_000_000);
+    failed.expire(null);
+    expect(failed.getSnapshot()).toMatchObject({
+      session: null,
+      resuming: false,
+      notice: SESSION_EXPIRED_NOTICE,
+    });
   });
 
   it("expire() signs out with the notice and keeps the username for the form", () => {
@@ -30,6 +54,7 @@ describe("SessionStore", () => {
     store.expire("tok-1");
     expect(store.getSnapshot()).toEqual({
       session: null,
+      resuming: false,
       notice: SESSION_EXPIRED_NOTICE,
       lastUsername: "night.guard",
     });

@@ -1,5 +1,5 @@
 import { fireEvent, screen } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Alert } from "../api/types.ts";
 import { jsonResponse, makeAlert } from "../test/fixtures.ts";
 import { renderWithServices, type FetchHandler } from "../test/render.tsx";
@@ -7,13 +7,19 @@ import { AlertItem } from "./AlertItem.tsx";
 
 const NOW = Date.parse("2025-01-01T02:05:00Z");
 
-function renderItem(alert: Alert, canAcknowledge: boolean, handler: FetchHandler) {
+function renderItem(
+  alert: Alert,
+  canAcknowledge: boolean,
+  handler: FetchHandler,
+  displayAspect: number | null = null,
+) {
   const changed: Alert[] = [];
   let conflicts = 0;
   const utils = renderWithServices(
     <ul>
       <AlertItem
         entry={{ alert, seq: 1, fresh: false }}
+        displayAspect={displayAspect}
         nowMs={NOW}
         canAcknowledge={canAcknowledge}
         onChanged={(a) => changed.push(a)}
@@ -77,5 +83,20 @@ describe("AlertItem", () => {
     fireEvent.click(screen.getByTestId("alert-ack"));
     expect(await screen.findByRole("alert")).toHaveTextContent("Alert is already resolved");
     expect(conflicts()).toBe(1);
+  });
+
+  it("shows the snapshot thumbnail at the camera's display aspect, stretched to fill", async () => {
+    URL.createObjectURL = vi.fn(() => "blob:snap");
+    URL.revokeObjectURL = vi.fn();
+    renderItem(
+      makeAlert({ snapshot_url: "/api/v1/events/e1/snapshot" }),
+      true,
+      () => new Response("jpeg", { headers: { "Content-Type": "image/jpeg" } }),
+      16 / 9,
+    );
+    const button = screen.getByRole("button", { name: /Enlarge snapshot/ });
+    expect(Number.parseFloat(button.style.aspectRatio)).toBeCloseTo(16 / 9, 6);
+    const [thumb] = await screen.findAllByAltText(/Snapshot of Person in restricted zone/);
+    expect(thumb).toHaveClass("object-fill");
   });
 });

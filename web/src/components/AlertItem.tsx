@@ -4,18 +4,22 @@ import type { Alert } from "../api/types.ts";
 import { useApi } from "../context.ts";
 import { useAuthedImage } from "../hooks/useAuthedImage.ts";
 import type { AlertEntry } from "../lib/alerts.ts";
+import { DEFAULT_ASPECT, pictureAspect } from "../lib/aspect.ts";
 import { formatAbsolute, formatFull, formatRelative, parseTimeMs } from "../lib/time.ts";
 import { Pill } from "./Pill.tsx";
 import { alertStatusInfo, severityInfo } from "./styles.ts";
 
 export function AlertItem({
   entry,
+  displayAspect,
   nowMs,
   canAcknowledge,
   onChanged,
   onConflict,
 }: {
   entry: AlertEntry;
+  /** The alert's camera's `display_aspect`, or null when unknown. */
+  displayAspect: number | null;
   nowMs: number;
   canAcknowledge: boolean;
   onChanged: (alert: Alert) => void;
@@ -68,7 +72,7 @@ export function AlertItem({
       } ${entry.fresh ? "alert-fresh" : ""}`}
     >
       <span aria-hidden="true" className={`absolute inset-y-0 left-0 w-1.5 ${severity.bar}`} />
-      <Thumbnail alert={alert} />
+      <Thumbnail alert={alert} displayAspect={displayAspect} />
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-center gap-2">
           <span
@@ -124,11 +128,14 @@ export function AlertItem({
   );
 }
 
-function Thumbnail({ alert }: { alert: Alert }) {
+function Thumbnail({ alert, displayAspect }: { alert: Alert; displayAspect: number | null }) {
   const image = useAuthedImage(alert.snapshot_url);
   const dialogRef = useRef<HTMLDialogElement>(null);
   if (alert.snapshot_url === null) return null;
   const label = `Snapshot of ${alert.title} on ${alert.camera_name}`;
+  // Same rule as the camera tiles: the camera's display aspect, the picture stretched to fill.
+  const aspect =
+    pictureAspect(displayAspect, image.naturalWidth, image.naturalHeight) ?? DEFAULT_ASPECT;
   return (
     <>
       <button
@@ -136,10 +143,11 @@ function Thumbnail({ alert }: { alert: Alert }) {
         onClick={() => dialogRef.current?.showModal()}
         disabled={image.url === null}
         aria-label={`Enlarge snapshot: ${alert.title}`}
-        className="h-20 w-28 shrink-0 overflow-hidden rounded bg-black sm:h-24 sm:w-36"
+        style={{ aspectRatio: aspect }}
+        className="grid w-28 shrink-0 place-items-center self-start overflow-hidden rounded bg-black sm:w-36"
       >
         {image.url !== null ? (
-          <img src={image.url} alt={label} className="size-full object-cover" />
+          <img src={image.url} alt={label} className="size-full object-fill" />
         ) : (
           <span className="text-xs text-slate-500">{image.missing ? "No snapshot" : "…"}</span>
         )}
@@ -164,8 +172,17 @@ function Thumbnail({ alert }: { alert: Alert }) {
             </button>
           </form>
         </div>
+        {/* As wide as the dialog allows and no taller than 80vh, at the display aspect. */}
         {image.url !== null && (
-          <img src={image.url} alt={label} className="max-h-[80vh] w-full object-contain" />
+          <img
+            src={image.url}
+            alt={label}
+            style={{
+              aspectRatio: aspect,
+              width: `min(95vw - 2px, 1200px, 80vh * ${aspect.toFixed(4)})`,
+            }}
+            className="block h-auto object-fill"
+          />
         )}
       </dialog>
     </>

@@ -4,6 +4,7 @@ import { AlertItem } from "./AlertItem.tsx";
 
 export function AlertPanel({
   state,
+  displayAspects,
   loadError,
   nowMs,
   canAcknowledge,
@@ -11,6 +12,8 @@ export function AlertPanel({
   onRefresh,
 }: {
   state: AlertsState;
+  /** Camera id → `display_aspect`, for the snapshot thumbnails. */
+  displayAspects: ReadonlyMap<string, number | null>;
   loadError: string | null;
   nowMs: number;
   canAcknowledge: boolean;
@@ -57,6 +60,7 @@ export function AlertPanel({
           <AlertItem
             key={entry.alert.id}
             entry={entry}
+            displayAspect={displayAspects.get(entry.alert.camera_id) ?? null}
             nowMs={nowMs}
             canAcknowledge={canAcknowledge}
             onChanged={onChanged}

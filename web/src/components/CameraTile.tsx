@@ -2,6 +2,7 @@ import { useRef } from "react";
 import type { Camera } from "../api/types.ts";
 import { useAuthedImage } from "../hooks/useAuthedImage.ts";
 import { useElementSize } from "../hooks/useElementSize.ts";
+import { DEFAULT_ASPECT, fitAspect, percentBox, pictureAspect } from "../lib/aspect.ts";
 import { countPeople } from "../lib/bbox.ts";
 import { formatFull, formatRelative, parseTimeMs } from "../lib/time.ts";
 import { DetectionOverlay } from "./DetectionOverlay.tsx";
@@ -10,6 +11,8 @@ import { cameraStatusInfo } from "./styles.ts";
 
 /** A frame older than this on an online camera is flagged as stale. */
 const STALE_AFTER_MS = 15_000;
+/** Every tile's frame is 16:9 (`aspect-video`), so the grid stays even. */
+const TILE_ASPECT = 16 / 9;
 
 export function CameraTile({ camera, nowMs }: { camera: Camera; nowMs: number }) {
   const online = camera.status === "online";
@@ -22,14 +25,21 @@ export function CameraTile({ camera, nowMs }: { camera: Camera; nowMs: number })
       version: camera.last_frame_at,
     },
   );
-  const frameRef = useRef<HTMLDivElement>(null);
-  const size = useElementSize(frameRef);
+  const pictureRef = useRef<HTMLDivElement>(null);
+  const size = useElementSize(pictureRef);
   const status = cameraStatusInfo(camera.status);
   const people = countPeople(camera.detections);
   const lastFrameMs = parseTimeMs(camera.last_frame_at);
   const stale = online && lastFrameMs !== null && nowMs - lastFrameMs > STALE_AFTER_MS;
-  const naturalWidth = image.naturalWidth || (camera.width ?? 0);
-  const naturalHeight = image.naturalHeight || (camera.height ?? 0);
+  // Shown at the aspect the server says (a squeezed 960x1080 DVR picture is
+  // 16:9), stretched to fill; boxes line up because the overlay fills the same box.
+  const aspect =
+    pictureAspect(
+      camera.display_aspect,
+      image.naturalWidth || camera.width,
+      image.naturalHeight || camera.height,
+    ) ?? DEFAULT_ASPECT;
+  const picture = percentBox(fitAspect(TILE_ASPECT, aspect));
 
   return (
     <article
@@ -50,29 +60,29 @@ export function CameraTile({ camera, nowMs }: { camera: Camera; nowMs: number })
         </span>
       </header>
 
-      <div ref={frameRef} className="relative aspect-video bg-black">
-        {image.url !== null ? (
-          <>
-            <img
-              src={image.url}
-              alt={`Latest frame from ${camera.name}`}
-              className={`absolute inset-0 size-full object-contain ${online ? "" : "opacity-40 grayscale"}`}
-            />
-            {online && (
-              <DetectionOverlay
-                detections={camera.detections}
-                boxWidth={size.width}
-                boxHeight={size.height}
-                naturalWidth={naturalWidth}
-                naturalHeight={naturalHeight}
+      <div className="relative aspect-video bg-black">
+        <div ref={pictureRef} className="absolute" style={picture}>
+          {image.url !== null ? (
+            <>
+              <img
+                src={image.url}
+                alt={`Latest frame from ${camera.name}`}
+                className={`absolute inset-0 size-full object-fill ${online ? "" : "opacity-40 grayscale"}`}
               />
-            )}
-          </>
-        ) : (
-          <div className="absolute inset-0 grid place-items-center text-base text-slate-400">
-            {image.missing || !hasFrame ? "No picture yet" : "Loading picture…"}
-          </div>
-        )}
+              {online && (
+                <DetectionOverlay
+                  detections={camera.detections}
+                  width={size.width}
+                  height={size.height}
+                />
+              )}
+            </>
+          ) : (
+            <div className="absolute inset-0 grid place-items-center text-base text-slate-400">
+              {image.missing || !hasFrame ? "No picture yet" : "Loading picture…"}
+            </div>
+          )}
+        </div>
         {!online && (
           <div className="absolute inset-x-0 bottom-0 bg-black/75 px-3 py-2 text-base font-semibold text-white">
             {status.label}

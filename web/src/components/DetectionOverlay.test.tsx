@@ -4,46 +4,38 @@ import { makeDetection } from "../test/fixtures.ts";
 import { DetectionOverlay } from "./DetectionOverlay.tsx";
 
 describe("DetectionOverlay", () => {
-  it("draws each box scaled to the letterboxed image, with its label", () => {
+  it("draws each box over the whole picture box, with its label", () => {
     render(
       <DetectionOverlay
         detections={[makeDetection({ bbox: [0.25, 0.5, 0.75, 1], confidence: 0.87 })]}
-        boxWidth={640}
-        boxHeight={360}
-        naturalWidth={960}
-        naturalHeight={1080}
+        width={640}
+        height={360}
       />,
     );
     const svg = screen.getByTestId("detection-overlay");
     const box = svg.querySelector("rect");
-    // Image drawn at x=160..480 (320 wide), full height.
-    expect(box).toHaveAttribute("x", "240");
+    // The picture is stretched to fill 640x360, so fractions apply to it directly.
+    expect(box).toHaveAttribute("x", "160");
     expect(box).toHaveAttribute("y", "180");
-    expect(box).toHaveAttribute("width", "160");
+    expect(box).toHaveAttribute("width", "320");
     expect(box).toHaveAttribute("height", "180");
     expect(svg).toHaveTextContent("person 87%");
   });
 
-  it("renders nothing without detections or before the image size is known", () => {
+  it("labels crowded boxes without piling labels on top of each other", () => {
+    const people = [0.4, 0.42, 0.44].map((x) => makeDetection({ bbox: [x, 0.3, x + 0.05, 0.9] }));
+    render(<DetectionOverlay detections={people} width={640} height={360} />);
+    const texts = [...screen.getByTestId("detection-overlay").querySelectorAll("text")];
+    const spots = texts.map((t) => `${t.getAttribute("x") ?? ""},${t.getAttribute("y") ?? ""}`);
+    expect(new Set(spots).size).toBe(spots.length);
+  });
+
+  it("renders nothing without detections or before the box size is known", () => {
     const { container, rerender } = render(
-      <DetectionOverlay
-        detections={[]}
-        boxWidth={640}
-        boxHeight={360}
-        naturalWidth={960}
-        naturalHeight={1080}
-      />,
+      <DetectionOverlay detections={[]} width={640} height={360} />,
     );
     expect(container).toBeEmptyDOMElement();
-    rerender(
-      <DetectionOverlay
-        detections={[makeDetection()]}
-        boxWidth={0}
-        boxHeight={0}
-        naturalWidth={960}
-        naturalHeight={1080}
-      />,
-    );
+    rerender(<DetectionOverlay detections={[makeDetection()]} width={0} height={0} />);
     expect(container).toBeEmptyDOMElement();
   });
 });

@@ -1,46 +1,37 @@
 import type { Detection } from "../api/types.ts";
-import { containRect, overlayBoxes } from "../lib/bbox.ts";
+import { overlayBoxes } from "../lib/bbox.ts";
+import { LABEL_STYLE, placeLabels } from "../lib/labels.ts";
 import { DETECTION_COLOUR } from "./styles.ts";
 
-const LABEL_HEIGHT_PX = 18;
-const LABEL_CHAR_PX = 7;
-
 /**
- * Boxes and labels drawn over an `object-fit: contain` image that fills a
- * `boxWidth` x `boxHeight` element; detections are normalised xyxy.
+ * Boxes and labels drawn over a picture stretched (object-fit: fill) to the
+ * same `width` x `height` CSS pixels; detections are normalised xyxy. Labels
+ * never overlap: crowded or narrow boxes get a short one ("87%") or none.
  */
 export function DetectionOverlay({
   detections,
-  boxWidth,
-  boxHeight,
-  naturalWidth,
-  naturalHeight,
+  width,
+  height,
 }: {
   detections: readonly Detection[];
-  boxWidth: number;
-  boxHeight: number;
-  naturalWidth: number;
-  naturalHeight: number;
+  width: number;
+  height: number;
 }) {
-  const content = containRect(boxWidth, boxHeight, naturalWidth, naturalHeight);
-  const boxes = overlayBoxes(detections, content);
+  const boxes = overlayBoxes(detections, { x: 0, y: 0, width, height });
   if (boxes.length === 0) return null;
+  const labels = placeLabels(boxes, width, height);
   return (
     <svg
       className="pointer-events-none absolute inset-0"
-      width={boxWidth}
-      height={boxHeight}
-      viewBox={`0 0 ${boxWidth} ${boxHeight}`}
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
       aria-hidden="true"
       data-testid="detection-overlay"
     >
-      {boxes.map((box) => {
+      {boxes.map((box, index) => {
         const colour = DETECTION_COLOUR[box.className] ?? "#f8fafc";
-        const labelWidth = box.label.length * LABEL_CHAR_PX + 8;
-        // Label above the box, or inside its top edge when there is no room above.
-        const labelY =
-          box.rect.y - LABEL_HEIGHT_PX >= content.y ? box.rect.y - LABEL_HEIGHT_PX : box.rect.y;
-        const labelX = Math.min(box.rect.x, content.x + content.width - labelWidth);
+        const label = labels[index];
         return (
           <g key={box.key}>
             <rect
@@ -52,24 +43,28 @@ export function DetectionOverlay({
               stroke={colour}
               strokeWidth={2}
             />
-            <rect
-              x={Math.max(content.x, labelX)}
-              y={labelY}
-              width={labelWidth}
-              height={LABEL_HEIGHT_PX}
-              fill={colour}
-              rx={2}
-            />
-            <text
-              x={Math.max(content.x, labelX) + 4}
-              y={labelY + 13}
-              fill="#020617"
-              fontSize={12}
-              fontWeight={700}
-              fontFamily="ui-sans-serif, system-ui, sans-serif"
-            >
-              {box.label}
-            </text>
+            {label != null && (
+              <>
+                <rect
+                  x={label.rect.x}
+                  y={label.rect.y}
+                  width={label.rect.width}
+                  height={label.rect.height}
+                  fill={colour}
+                  rx={2}
+                />
+                <text
+                  x={label.rect.x + LABEL_STYLE.paddingPx}
+                  y={label.rect.y + 13}
+                  fill="#020617"
+                  fontSize={12}
+                  fontWeight={700}
+                  fontFamily="ui-sans-serif, system-ui, sans-serif"
+                >
+                  {label.text}
+                </text>
+              </>
+            )}
           </g>
         );
       })}

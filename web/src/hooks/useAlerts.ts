@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { ApiError, SessionExpiredError } from "../api/client.ts";
 import type { Alert } from "../api/types.ts";
-import { useApi } from "../context.ts";
+import { useServices } from "../context.ts";
 import {
   alertsReducer,
   initialAlertsState,
@@ -26,14 +26,22 @@ export interface AlertsFeed {
 /**
  * The open-alert list: fetched on start, on every WebSocket (re)connect and
  * every 30 s, and kept live between fetches by `/ws/alerts` pushes.
+ * `onActivity` hears of every change seen (push, reconnect, acknowledgement).
+ * The socket dials with the newest token each time; a refreshed token does
+ * not drop a connection that is up.
  */
-export function useAlerts(token: string): AlertsFeed {
-  const api = useApi();
+export function useAlerts(onActivity: () => void = () => undefined): AlertsFeed {
+  const { api, sessions } = useServices();
   const [state, dispatch] = useReducer(alertsReducer, initialAlertsState);
   const [socketState, setSocketState] = useState<SocketState>("connecting");
   const [loadError, setLoadError] = useState<string | null>(null);
   const seqRef = useRef(0);
   const mountedRef = useRef(true);
+  const onActivityRef = useRef(onActivity);
+
+  useEffect(() => {
+    onActivityRef.current = onActivity;
+  }, [onActivity]);
 
   useEffect(() => {
     seqRef.current = state.seq;
@@ -72,13 +80,18 @@ export function useAlerts(token: string): AlertsFeed {
 
   useEffect(() => {
     const socket = new ReconnectingSocket({
-      url: () => alertSocketUrl(window.location, token),
+      url: () => alertSocketUrl(window.location, sessions.token() ?? ""),
       onMessage: (data) => {
         const message = parseSocketMessage(data);
-        if (message !== null) dispatch({ type: "message", message });
+        if (message === null) return;
+        dispatch({ type: "message", message });
+        if (message.type !== "ping") onActivityRef.current();
       },
       onStateChange: setSocketState,
-      onOpen: refresh,
+      onOpen: () => {
+        refresh();
+        onActivityRef.current();
+      },
       // Any authenticated call tells whether the token is still good; a 401 signs out.
       onAuthRejected: () => {
         api.health().catch(() => undefined);
@@ -93,10 +106,11 @@ export function useAlerts(token: string): AlertsFeed {
       window.removeEventListener("online", onOnline);
       socket.stop();
     };
-  }, [api, token, refresh]);
+  }, [api, sessions, refresh]);
 
   const apply = useCallback((alert: Alert) => {
     dispatch({ type: "upsert", alert });
+    onActivityRef.current();
   }, []);
 
   return { state, socketState, loadError, refresh, apply };

@@ -11,26 +11,9 @@ export interface Rect {
 const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 
 /**
- * Where an image of `naturalWidth` x `naturalHeight` is drawn inside a box of
- * `boxWidth` x `boxHeight` CSS pixels by `object-fit: contain` (centred, letterboxed).
- */
-export function containRect(
-  boxWidth: number,
-  boxHeight: number,
-  naturalWidth: number,
-  naturalHeight: number,
-): Rect {
-  if (boxWidth <= 0 || boxHeight <= 0 || naturalWidth <= 0 || naturalHeight <= 0) {
-    return { x: 0, y: 0, width: 0, height: 0 };
-  }
-  const scale = Math.min(boxWidth / naturalWidth, boxHeight / naturalHeight);
-  const width = naturalWidth * scale;
-  const height = naturalHeight * scale;
-  return { x: (boxWidth - width) / 2, y: (boxHeight - height) / 2, width, height };
-}
-
-/**
- * Maps a normalised 0..1 xyxy box onto `content` (the drawn image, in CSS pixels).
+ * Maps a normalised 0..1 xyxy box onto `content` (the drawn image, in CSS
+ * pixels). The image is stretched to fill `content` (object-fit: fill), so the
+ * fractions apply to its width and height as they are.
  * Corners are clamped to the image and swapped if given in the wrong order.
  */
 export function bboxToRect(bbox: BboxXyxy, content: Rect): Rect {
@@ -47,16 +30,26 @@ export function bboxToRect(bbox: BboxXyxy, content: Rect): Rect {
   };
 }
 
+/** "87%" */
+export function confidenceText(detection: Detection): string {
+  return `${Math.round(clamp01(detection.confidence) * 100)}%`;
+}
+
 /** "person 87%" */
 export function detectionLabel(detection: Detection): string {
-  return `${detection.class} ${Math.round(clamp01(detection.confidence) * 100)}%`;
+  return `${detection.class} ${confidenceText(detection)}`;
 }
 
 export interface OverlayBox {
   key: string;
   rect: Rect;
+  /** "person 87%" */
   label: string;
+  /** "87%", for boxes too narrow or too crowded for the full label (the colour tells the class). */
+  shortLabel: string;
   className: string;
+  /** 0..1; the most confident boxes get their labels placed first. */
+  confidence: number;
 }
 
 /** Boxes to draw over the image, in CSS pixels of the element that holds it. */
@@ -66,7 +59,9 @@ export function overlayBoxes(detections: readonly Detection[], content: Rect): O
     key: `${index}:${detection.track_id ?? ""}`,
     rect: bboxToRect(detection.bbox, content),
     label: detectionLabel(detection),
+    shortLabel: confidenceText(detection),
     className: detection.class,
+    confidence: clamp01(detection.confidence),
   }));
 }
 

@@ -41,6 +41,7 @@ export function makeCamera(overrides: Partial<Camera> = {}): Camera {
     fps: 25,
     width: 960,
     height: 1080,
+    display_aspect: 16 / 9,
     detections: [],
     ...overrides,
   };

@@ -340,3 +340,8 @@ class SystemState(Base):
     key: Mapped[str] = mapped_column(primary_key=True)
     value: Mapped[Any] = mapped_column(JSONB, nullable=False)
     updated_at: Mapped[datetime] = _updated()
+
+
+# Tables of later stages live in their own modules; importing them here registers them on
+# Base.metadata (migrations, the schema test). At the bottom: they import Base from here.
+from vigil.db import tables_alerts, tables_edge, tables_vision  # noqa: E402, F401

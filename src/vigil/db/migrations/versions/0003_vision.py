@@ -1,0 +1,26 @@
+"""Schema for issue 4: tracks, faces, training candidates (vision).
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-29
+
+Reserved in order so that parallel work keeps one linear history; empty until issue 4
+fills it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -19,7 +19,7 @@ from vigil.config import RuleConfig, ScheduleConfig, SiteConfig
 from vigil.vision.detections import Detection
 
 # Ids derived from the incident key: a replayed frame or a retried write gives the same ids.
-_NAMESPACE = uuid.UUID("6f1c4c1e-6a8b-4f0e-9b53-2f0f4a1a7c11")
+INCIDENT_NAMESPACE = uuid.UUID("6f1c4c1e-6a8b-4f0e-9b53-2f0f4a1a7c11")
 # Frames may be missed (a dropped analysis frame, a detector blink); hits within this many
 # frame intervals still count as consecutive.
 _HIT_GAP_FRAMES = 2.5
@@ -43,11 +43,11 @@ class Incident:
 
     @property
     def event_id(self) -> uuid.UUID:
-        return uuid.uuid5(_NAMESPACE, f"event/{self.key}")
+        return uuid.uuid5(INCIDENT_NAMESPACE, f"event/{self.key}")
 
     @property
     def alert_id(self) -> uuid.UUID:
-        return uuid.uuid5(_NAMESPACE, f"alert/{self.key}")
+        return uuid.uuid5(INCIDENT_NAMESPACE, f"alert/{self.key}")
 
     @property
     def title(self) -> str:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from vigil.analytics.engine import Incident, IncidentEnded
+from vigil.analytics.engine import INCIDENT_NAMESPACE, Incident, IncidentEnded
 from vigil.analytics.snapshots import render_snapshot
 from vigil.bus import Bus, topics
-from vigil.bus.messages import AlertView
+from vigil.bus.messages import AlertCleared, AlertRequest, AlertView
 from vigil.clock import Clock
 from vigil.db.models import Alert, Camera, Event
 from vigil.db.session import Database
@@ -42,16 +44,49 @@ def alert_view(alert: Alert, camera_name: str | None) -> AlertView:
         acknowledged_by=alert.acknowledged_by,
         resolved_at=alert.resolved_at,
         event_id=str(alert.event_id) if alert.event_id else None,
-        snapshot_url=f"/api/v1/events/{alert.event_id}/snapshot" if alert.event_id else None,
+        snapshot_url=(
+            f"/api/v1/events/{alert.event_id}/snapshot"
+            if alert.event_id and alert.snapshot_key
+            else None
+        ),
     )
 
 
-def snapshot_key(incident: Incident) -> str:
-    day = incident.started_at.strftime("%Y/%m/%d")
-    return f"{incident.camera_id}/{day}/{incident.event_id}.jpg"
+def snapshot_key(camera_id: str, occurred_at: datetime, event_id: uuid.UUID) -> str:
+    return f"{camera_id}/{occurred_at.strftime('%Y/%m/%d')}/{event_id}.jpg"
+
+
+def incident_request(incident: Incident) -> AlertRequest:
+    """A rule incident as an alert request (the zone and the people in it are drawn)."""
+    return AlertRequest(
+        key=incident.key,
+        camera_id=incident.camera_id,
+        type=incident.rule_type,
+        severity=incident.severity,
+        title=incident.title,
+        occurred_at=incident.started_at,
+        rule_id=incident.rule_id,
+        rule_name=incident.rule_name,
+        zone_id=incident.zone.id,
+        zone_name=incident.zone.name,
+        zone_polygon=incident.zone.polygon_xy,
+        detections=incident.detections,
+        image=incident.frame.image if incident.frame is not None else None,
+        data={"people": len(incident.detections)},
+    )
+
+
+def event_id_of(key: str) -> uuid.UUID:
+    return uuid.uuid5(INCIDENT_NAMESPACE, f"event/{key}")
+
+
+def alert_id_of(key: str) -> uuid.UUID:
+    return uuid.uuid5(INCIDENT_NAMESPACE, f"alert/{key}")
 
 
 class IncidentRecorder:
+    """The one writer of events and alerts: snapshot, rows, then `alert.created` on the bus."""
+
     def __init__(self, db: Database, store: ObjectStore, bus: Bus, clock: Clock) -> None:
         self._db = db
         self._store = store
@@ -59,62 +94,64 @@ class IncidentRecorder:
         self._clock = clock
 
     async def record(self, incident: Incident) -> bool:
-        """Store the incident; returns False when it was already recorded."""
-        key = None
-        if incident.frame is not None:
-            key = snapshot_key(incident)
-            jpeg = await asyncio.to_thread(
-                render_snapshot,
-                incident.frame.image,
-                incident.detections,
-                incident.zone.polygon_xy,
+        """Store a rule incident; returns False when it was already recorded."""
+        return await self.raise_alert(incident_request(incident))
+
+    async def raise_alert(self, request: AlertRequest) -> bool:
+        """Store the alert (and its event and snapshot); False when the key was seen before."""
+        snapshot = None
+        if request.image is not None:
+            snapshot = snapshot_key(
+                request.camera_id, request.occurred_at, event_id_of(request.key)
             )
-            await asyncio.to_thread(self._store.put_bytes, "snapshots", key, jpeg)
-        created = await asyncio.to_thread(self._write, incident, key)
+            jpeg = await asyncio.to_thread(
+                render_snapshot, request.image, request.detections, request.zone_polygon
+            )
+            await asyncio.to_thread(self._store.put_bytes, "snapshots", snapshot, jpeg)
+        created = await asyncio.to_thread(self._write, request, snapshot)
         if created:
-            metrics.events_total.labels(camera=incident.camera_id, type=incident.rule_type).inc()
+            metrics.events_total.labels(camera=request.camera_id, type=request.type).inc()
             metrics.alerts_total.labels(
-                camera=incident.camera_id, type=incident.rule_type, severity=incident.severity
+                camera=request.camera_id, type=request.type, severity=request.severity
             ).inc()
-            log.info("alert %s: %s [%s]", incident.alert_id, incident.title, incident.severity)
-            view = await asyncio.to_thread(self._view, incident)
+            log.info("alert %s: %s [%s]", alert_id_of(request.key), request.title, request.severity)
+            view = await asyncio.to_thread(self._view, request)
             self._bus.publish(
-                topics.ALERTS,
-                incident.camera_id,
-                {"type": "alert.created", "alert": view.to_json()},
+                topics.ALERTS, request.camera_id, {"type": "alert.created", "alert": view.to_json()}
             )
         return created
 
-    def _view(self, incident: Incident) -> AlertView:
+    def _view(self, request: AlertRequest) -> AlertView:
         with self._db.session() as session:
-            alert = session.get(Alert, incident.alert_id)
+            alert = session.get(Alert, alert_id_of(request.key))
             assert alert is not None
-            camera = session.get(Camera, incident.camera_id)
-            return alert_view(alert, camera.name if camera else incident.camera_name)
+            camera = session.get(Camera, request.camera_id)
+            return alert_view(alert, camera.name if camera else request.camera_id)
 
-    def _write(self, incident: Incident, key: str | None) -> bool:
+    def _write(self, request: AlertRequest, snapshot: str | None) -> bool:
         now = self._clock.now()
-        best = max(incident.detections, key=lambda d: d.confidence, default=None)
+        best = max(request.detections, key=lambda d: d.confidence, default=None)
+        event_id = event_id_of(request.key)
         with self._db.session() as session:
             session.execute(
                 pg_insert(Event)
                 .values(
-                    id=incident.event_id,
-                    occurred_at=incident.started_at,
-                    camera_id=incident.camera_id,
-                    type=incident.rule_type,
-                    severity=incident.severity,
-                    rule_id=incident.rule_id,
-                    zone_id=incident.zone.id,
+                    id=event_id,
+                    occurred_at=request.occurred_at,
+                    camera_id=request.camera_id,
+                    type=request.type,
+                    severity=request.severity,
+                    rule_id=request.rule_id,
+                    zone_id=request.zone_id,
                     track_id=best.track_id if best else None,
                     confidence=best.confidence if best else None,
                     bbox=list(best.bbox_xyxy) if best else None,
-                    snapshot_key=key,
+                    snapshot_key=snapshot,
                     data={
-                        "incident_key": incident.key,
-                        "people": len(incident.detections),
-                        "zone_name": incident.zone.name,
-                        "detections": [d.to_json() for d in incident.detections],
+                        **request.data,
+                        "incident_key": request.key,
+                        "zone_name": request.zone_name,
+                        "detections": [d.to_json() for d in request.detections],
                     },
                     created_at=now,
                 )
@@ -123,22 +160,22 @@ class IncidentRecorder:
             result = session.execute(
                 pg_insert(Alert)
                 .values(
-                    id=incident.alert_id,
-                    event_id=incident.event_id,
-                    camera_id=incident.camera_id,
-                    rule_id=incident.rule_id,
-                    type=incident.rule_type,
-                    severity=incident.severity,
+                    id=alert_id_of(request.key),
+                    event_id=event_id,
+                    camera_id=request.camera_id,
+                    rule_id=request.rule_id,
+                    type=request.type,
+                    severity=request.severity,
                     status="new",
-                    title=incident.title,
-                    incident_key=incident.key,
+                    title=request.title,
+                    incident_key=request.key,
                     created_at=now,
                     updated_at=now,
-                    snapshot_key=key,
+                    snapshot_key=snapshot,
                     data={
-                        "rule_name": incident.rule_name,
-                        "zone_id": incident.zone.id,
-                        "zone_name": incident.zone.name,
+                        "rule_name": request.rule_name,
+                        "zone_id": request.zone_id,
+                        "zone_name": request.zone_name,
                     },
                 )
                 .on_conflict_do_nothing(index_elements=["incident_key"])
@@ -149,14 +186,33 @@ class IncidentRecorder:
             return created
 
     async def end(self, ended: IncidentEnded) -> None:
-        """Note when the incident's condition cleared (auto-resolve is the alert service's)."""
-        await asyncio.to_thread(self._end, ended)
+        """Note when a rule incident's condition cleared."""
+        await self.clear(AlertCleared(ended.key, ended.camera_id, ended.ended_at))
 
-    def _end(self, ended: IncidentEnded) -> None:
+    async def clear(self, cleared: AlertCleared) -> None:
+        """Record that the condition cleared; with `resolve`, resolve the alert as "system"."""
+        view = await asyncio.to_thread(self._clear, cleared)
+        if view is not None:
+            self._bus.publish(
+                topics.ALERTS, cleared.camera_id, {"type": "alert.updated", "alert": view.to_json()}
+            )
+
+    def _clear(self, cleared: AlertCleared) -> AlertView | None:
         with self._db.session() as session:
             alert = session.execute(
-                select(Alert).where(Alert.incident_key == ended.key)
+                select(Alert).where(Alert.incident_key == cleared.key).with_for_update()
             ).scalar_one_or_none()
-            if alert is not None:
-                alert.data = {**(alert.data or {}), "cleared_at": ended.ended_at.isoformat()}
-                session.commit()
+            if alert is None:
+                return None
+            alert.data = {**(alert.data or {}), "cleared_at": cleared.cleared_at.isoformat()}
+            resolved = cleared.resolve and alert.status != "resolved"
+            if resolved:
+                alert.status = "resolved"
+                alert.resolved_at = cleared.cleared_at
+                alert.resolved_by = "system"
+                alert.updated_at = self._clock.now()
+            session.commit()
+            if not resolved:
+                return None
+            camera = session.get(Camera, alert.camera_id)
+            return alert_view(alert, camera.name if camera else None)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vigil.vision.detections import Detections
+from vigil.vision.detections import Detection, Detections
 
 CameraId = str
 
@@ -153,3 +153,41 @@ class AlertView:
             value = getattr(self, name)
             out[name] = value.isoformat() if isinstance(value, datetime) else value
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRequest:
+    """Ask the alert path to raise one alert. Any stage may publish it (topic
+    `alerts.requests`); rule incidents, camera health and edge heartbeats all use it.
+
+    `key` identifies the incident: one alert per key, ever, so retries and replays are safe.
+    `detections` are drawn on the snapshot when `image` is given (normalised xyxy boxes);
+    `zone_polygon` (normalised) is outlined too.
+    """
+
+    key: str
+    camera_id: str
+    type: str
+    severity: str
+    title: str
+    occurred_at: datetime
+    rule_id: str | None = None
+    rule_name: str | None = None
+    zone_id: str | None = None
+    zone_name: str | None = None
+    zone_polygon: tuple[tuple[float, float], ...] | None = None
+    detections: tuple[Detection, ...] = ()
+    image: npt.NDArray[np.uint8] | None = field(default=None, repr=False)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertCleared:
+    """The condition behind incident `key` has cleared (the zone emptied, the camera is back).
+
+    With `resolve`, the alert is resolved automatically (by "system")."""
+
+    key: str
+    camera_id: str
+    cleared_at: datetime
+    resolve: bool = False

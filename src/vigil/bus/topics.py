@@ -12,3 +12,7 @@ CAMERA_STATUS: Final = "system.camera_status"
 def dead_letter(topic: str) -> str:
     """The dead-letter topic of `topic`."""
     return f"{topic}.dlq"
+
+
+# Requests to raise or clear an alert (AlertRequest, AlertCleared), from any stage.
+ALERT_REQUESTS: Final = "alerts.requests"

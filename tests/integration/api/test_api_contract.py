@@ -230,3 +230,36 @@ def test_security_headers_and_ops_endpoints(api: Api) -> None:
     metrics = api.client.get("/metrics").text
     assert "ai_inference_duration_seconds" in metrics and "frames_dropped_total" in metrics
     assert api.client.get("/api/v1/nope").status_code == 404
+
+
+async def test_any_stage_can_raise_and_auto_resolve_an_alert(api: Api) -> None:
+    from vigil.bus.messages import AlertCleared, AlertRequest
+
+    request = AlertRequest(
+        key="camera-offline/gate/20261102T180000Z",
+        camera_id="gate",
+        type="camera_offline",
+        severity="high",
+        title="Main gate is offline",
+        occurred_at=NOW,
+        data={"offline_since": NOW.isoformat()},
+    )
+    assert await api.recorder.raise_alert(request) is True
+    assert await api.recorder.raise_alert(request) is False
+    headers = api.login("admin", "admin-password")
+    (alert,) = api.client.get("/api/v1/alerts", headers=headers).json()["items"]
+    assert (alert["type"], alert["status"], alert["snapshot_url"]) == (
+        "camera_offline",
+        "new",
+        None,
+    )
+    # The camera came back: the alert resolves itself, by "system".
+    await api.recorder.clear(
+        AlertCleared(request.key, "gate", NOW + timedelta(minutes=3), resolve=True)
+    )
+    resolved = api.client.get(f"/api/v1/alerts/{alert['id']}", headers=headers).json()
+    assert resolved["status"] == "resolved"
+    assert resolved["resolved_at"].startswith("2026-11-02T18:03")
+    # A resolved alert cannot be acknowledged any more.
+    r = api.client.post(f"/api/v1/alerts/{alert['id']}/ack", headers=headers)
+    assert r.status_code == 409 and "already resolved" in r.json()["detail"]

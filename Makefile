@@ -10,7 +10,8 @@ WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
 	web/vite.config.ts web/package.json web/tsconfig.json web/tsconfig.app.json
 # Debian packages: opencv-doc ships the pedestrian footage (vtest.avi) the demo DVR loops;
 # chromium runs the browser tests.
-DEBIAN_PKGS := opencv-doc chromium
+# mosquitto is the MQTT broker the notification tests start.
+DEBIAN_PKGS := opencv-doc chromium mosquitto
 
 .PHONY: run test venv web system-deps lint typecheck test-py test-web clean
 
@@ -25,6 +26,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	# ByteTrack for vision/tracker.py; --no-deps: it wants opencv-python, we ship the headless one.
+	$(BIN)/pip install -q --no-deps trackers==2.6.1
 	touch $@
 
 web: $(DIST)

@@ -196,6 +196,27 @@ def dvr_sim(
         raise typer.Exit(1) from None
 
 
+@app.command("bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Benchmark to run (e.g. ingest).")],
+    quick: Annotated[bool, typer.Option(help="A reduced run, under two minutes.")] = False,
+) -> None:
+    """Run benchmark NAME; prints a table and, as the last line, one JSON object.
+
+    Options after NAME that `vigil bench` does not know go to the benchmark itself;
+    `vigil bench NAME -- --help` lists them.
+    """
+    from vigil.bench import run_benchmark
+
+    try:
+        code = run_benchmark(name, quick=quick, args=list(ctx.args))
+    except VigilError as err:
+        console.print(f"[red]error:[/red] {err.detail}")
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
 def main() -> None:
     app()
 

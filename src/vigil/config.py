@@ -29,6 +29,7 @@ from pydantic import (
 from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
+from vigil.alerts.config import AlertsConfig
 from vigil.errors import ConfigError
 
 Slug = Annotated[
@@ -41,6 +42,15 @@ Slug = Annotated[
 ]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+RuleType = Literal[
+    "zone_intrusion",
+    "zone_enter",
+    "zone_exit",
+    "line_crossing",
+    "loitering",
+    "crowd",
+    "abandoned_object",
+]
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
@@ -134,6 +144,11 @@ class CameraConfig(Base):
         None, description="Full RTSP URL for a camera not on the DVR; overrides channel/stream."
     )
     zones: list[ZoneConfig] = Field(default_factory=list)
+    motion_masks: list[list[tuple[float, float]]] = Field(
+        default_factory=list,
+        description="Polygons (normalised [x, y], >= 3 points) whose pixels never count as "
+        "motion, e.g. a timestamp overlay or a flag.",
+    )
     display_aspect: Literal["auto", "16:9", "4:3", "native"] = Field(
         "auto",
         description="Shape to show the picture in. DVRs send 960x1080 ('1080N') or 480x540 "
@@ -141,24 +156,56 @@ class CameraConfig(Base):
         "anything else as sent.",
     )
 
+    @field_validator("motion_masks")
+    @classmethod
+    def _valid_masks(
+        cls, masks: list[list[tuple[float, float]]]
+    ) -> list[list[tuple[float, float]]]:
+        for i, pts in enumerate(masks):
+            if len(pts) < 3:
+                raise ValueError(f"mask {i} needs at least 3 points")
+            if any(not (0.0 <= v <= 1.0) for pt in pts for v in pt):
+                raise ValueError(f"mask {i} has a point outside 0..1 (coordinates are normalised)")
+        return masks
+
     @model_validator(mode="after")
     def _unique_zones(self) -> CameraConfig:
         _refuse_duplicates((z.id for z in self.zones), "zones", "zone id")
         return self
 
 
+class WindowConfig(Base):
+    """One window of a weekly calendar; `start > end` wraps past midnight."""
+
+    days: list[Weekday] = Field(default_factory=lambda: list(ALL_DAYS))
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _window(self) -> WindowConfig:
+        if self.start == self.end:
+            raise ValueError("start and end are equal")
+        return self
+
+
 class ScheduleConfig(Base):
-    """A weekly time window in the site's time zone; `start > end` wraps past midnight."""
+    """A weekly time window in the site's time zone; `start > end` wraps past midnight.
+
+    `windows` makes a weekly calendar (several windows, e.g. weekday nights and all weekend);
+    `holidays` decides what the site's holiday dates do: follow the windows, switch the
+    schedule off, or make it active all day."""
 
     always: bool = False
     start: time | None = None
     end: time | None = None
     days: list[Weekday] = Field(default_factory=lambda: list(ALL_DAYS))
     holidays_off: bool = False
+    windows: list[WindowConfig] = Field(default_factory=list)
+    holidays_all_day: bool = Field(False, description="Active all day on holiday dates.")
 
     @model_validator(mode="after")
     def _window(self) -> ScheduleConfig:
-        if self.always:
+        if self.always or self.windows:
             return self
         if self.start is None or self.end is None:
             raise ValueError("give both start and end (HH:MM), or always: true")
@@ -170,7 +217,11 @@ class ScheduleConfig(Base):
 class RuleConfig(Base):
     id: Slug
     name: str = Field(min_length=1)
-    type: Literal["zone_intrusion"] = "zone_intrusion"
+    type: RuleType = Field(
+        "zone_intrusion",
+        description="zone_intrusion (presence), zone_enter, zone_exit, line_crossing, "
+        "loitering, crowd, abandoned_object; see the rules reference in README.md.",
+    )
     cameras: list[str] | Literal["*"] = "*"
     zones: list[str] = Field(
         default_factory=list, description="Zone ids; empty means every zone of the camera."
@@ -186,21 +237,145 @@ class RuleConfig(Base):
         30.0, gt=0, description="Seconds with nobody in the zone that end an incident."
     )
     enabled: bool = True
+    # Rule kinds beyond presence (issue 5); each field is ignored by the kinds it does not name.
+    line: tuple[tuple[float, float], tuple[float, float]] | None = Field(
+        None, description="line_crossing: [[x1, y1], [x2, y2]] normalised 0..1, origin top-left."
+    )
+    direction: Literal["in", "out", "both"] = Field(
+        "both",
+        description="line_crossing: 'in' = from the left to the right of the line walked from "
+        "its first point to its second (image y down), 'out' the reverse.",
+    )
+    dwell_s: float = Field(300.0, gt=0, description="loitering: seconds in the zone.")
+    track_gap_s: float = Field(
+        30.0, ge=0, description="Seconds a track may be unseen (occlusion, re-id) and continue."
+    )
+    min_people: int = Field(6, ge=2, description="crowd: people in the zone at once.")
+    min_duration_s: float = Field(
+        10.0, ge=0, description="crowd: seconds the count must hold before it alerts."
+    )
+    still_s: float = Field(
+        60.0, gt=0, description="abandoned_object: seconds still with nobody near."
+    )
+    near_distance: float = Field(
+        0.15, gt=0, le=1, description="abandoned_object: normalised distance that counts as near."
+    )
+    cooldown_s: float = Field(
+        0.0, ge=0, description="Seconds after an alert in which this rule stays quiet per camera."
+    )
+    night_schedule: str | None = Field(
+        None, description="Schedule name of night mode: raises severity, may lower thresholds."
+    )
+    night_min_confidence: float | None = Field(None, ge=0.0, le=1.0)
+    score_severity: bool = Field(
+        True, description="Adjust severity by zone criticality, night, repeats and confidence."
+    )
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> RuleConfig:
+        if self.type == "line_crossing":
+            if self.line is None:
+                raise _CrossReferenceErrors([("line", "required for a line_crossing rule")])
+            (x1, y1), (x2, y2) = self.line
+            if not all(0.0 <= v <= 1.0 for v in (x1, y1, x2, y2)):
+                raise _CrossReferenceErrors([("line", "points are normalised to 0..1")])
+            if (x1, y1) == (x2, y2):
+                raise _CrossReferenceErrors([("line", "the two points are equal")])
+        if self.type == "abandoned_object" and "person" in self.classes:
+            raise _CrossReferenceErrors(
+                [("classes", "an abandoned object is not a person (e.g. [backpack, suitcase])")]
+            )
+        return self
+
+
+class MotionConfig(Base):
+    """The motion gate: the detector runs only where something moved (see vision/motion.py)."""
+
+    enabled: bool = Field(True, description="False runs the detector on every whole frame.")
+    threshold: int = Field(20, ge=1, le=255, description="Grey-level change that is motion.")
+    min_area: float = Field(
+        0.0004, ge=0.0, le=0.5, description="Smallest moving blob, fraction of the frame."
+    )
+    recalibrate_fraction: float = Field(
+        0.35,
+        gt=0.0,
+        le=1.0,
+        description="Changed share of the picture taken as a light change (IR switch, "
+        "headlights): the background is reset and the whole frame is checked.",
+    )
+    full_frame_every_s: float = Field(
+        10.0, gt=0.0, description="Longest time between whole-frame checks (still people)."
+    )
+
+
+class ClassFilterConfig(Base):
+    """False-positive filter for one class."""
+
+    min_confidence: float = Field(0.5, ge=0.0, le=1.0, description="Least score to start a track.")
+    min_area: float = Field(0.0, ge=0.0, le=1.0, description="Smallest box, fraction of frame.")
+    max_area: float = Field(1.0, ge=0.0, le=1.0, description="Largest box, fraction of frame.")
+    min_track_frames: int = Field(
+        2, ge=1, description="Frames a track must be seen in before its detections are published."
+    )
+
+
+class TrackerConfig(Base):
+    """Multi-object tracking (ByteTrack) after detection."""
+
+    lost_track_s: float = Field(
+        5.0, gt=0.0, description="Seconds a track survives unseen (occlusions)."
+    )
+    low_confidence: float = Field(
+        0.3, ge=0.05, le=1.0, description="Weaker detections down to this only extend tracks."
+    )
+    stationary_window_s: float = Field(
+        10.0, gt=0.0, description="Window over which a track that has not moved is stationary."
+    )
 
 
 class DetectionConfig(Base):
-    model: Literal["ssdlite-person"] = "ssdlite-person"
+    model: Literal["ssdlite-person", "yolo"] = Field(
+        "ssdlite-person",
+        description="ssdlite-person: the shipped person model; yolo: a YOLOv8/YOLO11 ONNX "
+        "export (80 COCO classes) given by model_path.",
+    )
     model_path: Path | None = None
     min_confidence: float = Field(0.5, ge=0.05, le=1.0)
     frame_interval_s: float = Field(1.0, ge=0.1, le=60.0)
     threads: int = Field(1, ge=1, le=64, description="onnxruntime intra-op threads per session.")
     workers: int = Field(1, ge=1, le=16, description="Parallel detector sessions.")
+    motion: MotionConfig = Field(default_factory=MotionConfig)
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    filters: dict[str, ClassFilterConfig] = Field(
+        default_factory=dict,
+        description="Per-class false-positive filters by class name; classes not listed use "
+        "min_confidence above and a minimum track age of 2 frames.",
+    )
 
 
 class RecordingConfig(Base):
     segment_s: float = Field(10.0, ge=2.0, le=300.0)
     retain_days: float = Field(7.0, gt=0)
     min_free_percent: float = Field(10.0, ge=0.0, le=90.0)
+
+
+class SecurityConfig(Base):
+    """Sign-in and API protection."""
+
+    require_admin_mfa: bool = Field(
+        True,
+        description="Admins must enrol an authenticator app before they can do anything else.",
+    )
+    anonymous_requests_per_minute: int = Field(
+        100, ge=1, description="Per client address, for calls without credentials."
+    )
+    api_key_requests_per_minute: int = Field(1000, ge=1, description="Per API key.")
+    session_requests_per_minute: int = Field(
+        3000, ge=1, description="Per signed-in session (the dashboard polls live tiles)."
+    )
+    redis_url: SecretStr | None = Field(
+        None, description="Share rate-limit counters across API replicas (cluster)."
+    )
 
 
 class SiteConfig(Base):
@@ -212,6 +387,10 @@ class SiteConfig(Base):
     rules: list[RuleConfig] = Field(default_factory=list)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
+    alerts: AlertsConfig = Field(
+        default_factory=AlertsConfig, description="Escalation and notifications (issue 5)."
+    )
+    security: SecurityConfig = Field(default_factory=SecurityConfig)
 
     @model_validator(mode="after")
     def _cross_references(self) -> SiteConfig:
@@ -298,6 +477,9 @@ def cross_check(data: dict[str, Any]) -> list[tuple[str, str]]:
                     f"{', '.join(sorted(schedules)) or 'none'}",
                 )
             )
+        night = rule.get("night_schedule")
+        if night is not None and night not in schedules:
+            errors.append((f"rules[{i}].night_schedule", f"unknown schedule {night!r}"))
         rule_cams = rule.get("cameras", "*")
         cams = list(zones) if rule_cams == "*" else _as_list(rule_cams)
         for j, cam_id in enumerate(cams):

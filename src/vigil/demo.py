@@ -96,6 +96,9 @@ def demo_config(rtsp_port: int, password: str, channels: int = 8) -> SiteConfig:
                 "clear_after_s": 20,
             }
         ],
+        # The demo is for trying Vigil on one machine: no authenticator app needed. A real
+        # site keeps the default (admins must enrol two-factor sign-in).
+        "security": {"require_admin_mfa": False},
     }
     return parse_config(data, "demo config")
 

@@ -7,6 +7,8 @@ class VigilError(Exception):
     """Base of every error Vigil raises on purpose. `detail` is safe to show a user."""
 
     status_code: int = 500
+    # Extra fields for the API's error body (e.g. {"mfa_required": true}); never secrets.
+    extra: dict[str, object] = {}
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)

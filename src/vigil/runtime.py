@@ -18,6 +18,9 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy import text
 
+from vigil.alerts.clips import ClipMaker
+from vigil.alerts.escalation import EscalationService
+from vigil.alerts.notify import Notifier
 from vigil.alerts.service import AlertService
 from vigil.analytics.engine import RuleEngine
 from vigil.analytics.incidents import IncidentRecorder
@@ -25,9 +28,12 @@ from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app
 from vigil.api.deps import ApiServices
 from vigil.api.live import LiveView
+from vigil.api.ratelimit import RateLimitConfig
 from vigil.api.security import KeyManager
+from vigil.api.services.api_keys import ApiKeyService
 from vigil.api.services.audit import AuditService
 from vigil.api.services.events import EventQueries
+from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus, topics
@@ -45,6 +51,7 @@ from vigil.ops.health import ComponentHealth, HealthRegistry, Status
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
+from vigil.vision.settings import camera_masks, detector_floor, gate_settings, tracker_settings
 from vigil.vision.worker import DetectionWorker
 
 log = logging.getLogger(__name__)
@@ -134,7 +141,7 @@ class Vigil:
             load_detector,
             self.config.detection.model,
             model_path=self.config.detection.model_path,
-            min_confidence=self.config.detection.min_confidence,
+            min_confidence=detector_floor(self.config.detection),
             threads=self.config.detection.threads,
         )
         # Stages start consumers-first, so no message is published before its reader exists.
@@ -150,17 +157,35 @@ class Vigil:
         self.analytics = AnalyticsService(self.bus, RuleEngine(self.config), recorder)
         await self.analytics.start()
         self._started.add("analytics", self.analytics.stop)
+        notifier = Notifier(
+            db, self.bus, self.clock, self.config.alerts, self.config.site.tz, store
+        )
+        await notifier.start()
+        self._started.add("notifier", notifier.stop)
+        self.health.register("notifications", notifier.health)
+        escalation = EscalationService(
+            db, self.bus, self.clock, self.config.alerts, lambda v: notifier.escalate(v.to_json())
+        )
+        await escalation.start()
+        self._started.add("escalation", escalation.stop)
+        clips = ClipMaker(db, store, self.bus, self.clock)
+        await clips.start()
+        self._started.add("event clips", clips.stop)
         n_cams = sum(1 for c in self.config.cameras if c.enabled)
         self.detection = DetectionWorker(
             self.bus,
             detector,
             workers=self.config.detection.workers,
             max_pending=max(4, 2 * n_cams),
+            gate=gate_settings(self.config.detection),
+            tracker=tracker_settings(self.config.detection),
+            masks=camera_masks(self.config),
         )
         await self.detection.start()
         self._started.add("detection", self.detection.stop)
 
         alerts = AlertService(db, self.bus, self.clock)
+        security = self.config.security
         services = ApiServices(
             config=self.config,
             clock=self.clock,
@@ -171,9 +196,19 @@ class Vigil:
             alerts=alerts,
             events=EventQueries(db),
             audit=AuditService(db, self.clock),
+            sessions=SessionService(
+                db, keys, self.clock, require_admin_mfa=self.config.security.require_admin_mfa
+            ),
+            api_keys=ApiKeyService(db, self.clock),
             live=live,
             health=self.health,
             secure_cookies=self.options.secure_cookies,
+            rate_limits=RateLimitConfig(
+                anonymous_per_minute=security.anonymous_requests_per_minute,
+                api_key_per_minute=security.api_key_requests_per_minute,
+                user_per_minute=security.session_requests_per_minute,
+                storage_uri=security.redis_url.get_secret_value() if security.redis_url else None,
+            ),
         )
         self.generated_admin_password = await asyncio.to_thread(
             services.users.ensure_admin, self.options.admin_password

@@ -5,23 +5,38 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
+from vigil.alerts import lifecycle
 from vigil.analytics.incidents import alert_view
 from vigil.bus import Bus, topics
 from vigil.bus.messages import AlertView
 from vigil.clock import Clock
 from vigil.db.models import Alert, Camera
 from vigil.db.session import Database
+from vigil.db.tables_alerts import Notification, NotificationStatus
 from vigil.errors import ConflictError, NotFoundError, VigilError
 from vigil.ops import metrics
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("new", "acknowledged", "resolved")
+_T = TypeVar("_T")
+
+
+def _note_json(note: lifecycle.NoteView) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "alert_id": note.alert_id,
+        "author": note.author,
+        "body": note.body,
+        "created_at": note.created_at.isoformat(),
+    }
 
 
 class BadRequestError(VigilError):
@@ -130,6 +145,87 @@ class AlertService:
                 alert.updated_at = now
                 session.commit()
             return alert_view(alert, name), changed
+
+    async def resolve(self, alert_id: str, username: str) -> AlertView:
+        """-> resolved (from new or acknowledged); stops escalation. Twice is harmless."""
+        return await self._change(lifecycle.resolve, alert_id, username, "resolved by")
+
+    async def assign(self, alert_id: str, assignee: str | None, by: str) -> AlertView:
+        """Assign to a user (None unassigns); a resolved alert is a 409."""
+        view, changed = await asyncio.to_thread(
+            self._in_session, lifecycle.assign, parse_uuid(alert_id, "alert"), assignee
+        )
+        if changed:
+            log.info("alert %s assigned to %s by %s", view.id, assignee, by)
+            self._publish(view)
+        return view
+
+    async def add_note(self, alert_id: str, author: str, body: str) -> lifecycle.NoteView:
+        uid = parse_uuid(alert_id, "alert")
+        note = await asyncio.to_thread(self._in_session, lifecycle.add_note, uid, author, body)
+        self._bus.publish(topics.ALERTS, "notes", {"type": "alert.note", "note": _note_json(note)})
+        return note
+
+    async def notes(self, alert_id: str) -> list[lifecycle.NoteView]:
+        uid = parse_uuid(alert_id, "alert")
+        return await asyncio.to_thread(self._read, lifecycle.notes, uid)
+
+    async def _change(
+        self,
+        step: Callable[[Session, uuid.UUID, str, datetime], tuple[AlertView, bool]],
+        alert_id: str,
+        username: str,
+        verb: str,
+    ) -> AlertView:
+        view, changed = await asyncio.to_thread(
+            self._in_session, step, parse_uuid(alert_id, "alert"), username
+        )
+        if changed:
+            log.info("alert %s %s %s", view.id, verb, username)
+            self._publish(view)
+        return view
+
+    def _in_session(self, step: Callable[..., _T], *args: Any) -> _T:
+        with self._db.session() as session:
+            return step(session, *args, self._clock.now())
+
+    def _read(self, step: Callable[..., _T], *args: Any) -> _T:
+        with self._db.session() as session:
+            return step(session, *args)
+
+    def _publish(self, view: AlertView) -> None:
+        self._bus.publish(
+            topics.ALERTS, view.camera_id, {"type": "alert.updated", "alert": view.to_json()}
+        )
+
+    async def dead_letters(self, limit: int = 100) -> list[Notification]:
+        """Notifications whose retries ran out, newest first."""
+        return await asyncio.to_thread(self._dead_letters, limit)
+
+    def _dead_letters(self, limit: int) -> list[Notification]:
+        with self._db.session() as session:
+            rows = session.execute(
+                select(Notification)
+                .where(Notification.status == NotificationStatus.DEAD)
+                .order_by(Notification.updated_at.desc())
+                .limit(limit)
+            ).scalars()
+            out = list(rows)
+            session.expunge_all()
+            return out
+
+    async def pending_notifications(self) -> int:
+        return await asyncio.to_thread(self._pending)
+
+    def _pending(self) -> int:
+        with self._db.session() as session:
+            return int(
+                session.execute(
+                    select(func.count())
+                    .select_from(Notification)
+                    .where(Notification.status == NotificationStatus.PENDING)
+                ).scalar_one()
+            )
 
     async def counts(self) -> dict[str, int]:
         return await asyncio.to_thread(self._counts)

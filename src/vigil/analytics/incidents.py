@@ -49,6 +49,12 @@ def alert_view(alert: Alert, camera_name: str | None) -> AlertView:
             if alert.event_id and alert.snapshot_key
             else None
         ),
+        resolved_by=alert.resolved_by,
+        assigned_to=alert.assigned_to,
+        assigned_at=alert.assigned_at,
+        escalation_level=alert.escalation_level or 0,
+        escalated_at=alert.escalated_at,
+        details=data.get("details", {}),
     )
 
 
@@ -67,12 +73,12 @@ def incident_request(incident: Incident) -> AlertRequest:
         occurred_at=incident.started_at,
         rule_id=incident.rule_id,
         rule_name=incident.rule_name,
-        zone_id=incident.zone.id,
-        zone_name=incident.zone.name,
-        zone_polygon=incident.zone.polygon_xy,
+        zone_id=incident.zone.id if incident.zone else None,
+        zone_name=incident.zone.name if incident.zone else None,
+        zone_polygon=incident.outline or (incident.zone.polygon_xy if incident.zone else None),
         detections=incident.detections,
         image=incident.frame.image if incident.frame is not None else None,
-        data={"people": len(incident.detections)},
+        data={"people": len(incident.detections), **incident.data},
     )
 
 
@@ -176,6 +182,7 @@ class IncidentRecorder:
                         "rule_name": request.rule_name,
                         "zone_id": request.zone_id,
                         "zone_name": request.zone_name,
+                        "details": request.data,
                     },
                 )
                 .on_conflict_do_nothing(index_elements=["incident_key"])
@@ -187,7 +194,7 @@ class IncidentRecorder:
 
     async def end(self, ended: IncidentEnded) -> None:
         """Note when a rule incident's condition cleared."""
-        await self.clear(AlertCleared(ended.key, ended.camera_id, ended.ended_at))
+        await self.clear(AlertCleared(ended.key, ended.camera_id, ended.ended_at, ended.resolve))
 
     async def clear(self, cleared: AlertCleared) -> None:
         """Record that the condition cleared; with `resolve`, resolve the alert as "system"."""

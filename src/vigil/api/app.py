@@ -13,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from vigil.api.deps import ApiServices
-from vigil.api.routers import alerts, auth, cameras, events, system
+from vigil.api.ratelimit import RateLimiter
+from vigil.api.routers import alerts, api_keys, audit, auth, cameras, events, system, users
 from vigil.api.ws import AlertHub
 from vigil.api.ws import router as ws_router
 from vigil.config import format_loc
@@ -51,18 +52,27 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
     app.state.hub = hub
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, cameras, events, alerts, system):
+    for module in (auth, users, api_keys, audit, cameras, events, alerts, system):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ws_router)
     _add_ops_routes(app, services)
     _add_error_handlers(app)
 
+    limiter = RateLimiter(services.rate_limits)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
+        limited = None
+        if request.url.path.startswith(("/api/", "/ws/")):
+            limited = limiter.check(request)
+        response: Response = limited or await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.url.scheme == "https":
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         if request.url.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -101,7 +111,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(VigilError)
     async def vigil_error(_request: Request, err: VigilError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, AuthError) else None
-        return JSONResponse({"detail": err.detail}, err.status_code, headers=headers)
+        return JSONResponse({"detail": err.detail, **err.extra}, err.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, err: RequestValidationError) -> JSONResponse:

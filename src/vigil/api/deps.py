@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from typing import Annotated, Any
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from vigil.alerts.service import AlertService
 from vigil.api.live import LiveView
-from vigil.api.security import KeyManager, Role, TokenClaims
+from vigil.api.ratelimit import RateLimitConfig
+from vigil.api.security import KeyManager, Role
+from vigil.api.services.api_keys import ApiKeyService
 from vigil.api.services.audit import AuditService
 from vigil.api.services.events import EventQueries
+from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
 from vigil.bus import Bus
 from vigil.clock import Clock
@@ -38,7 +42,10 @@ class ApiServices:
     audit: AuditService
     live: LiveView
     health: HealthRegistry
+    sessions: SessionService
+    api_keys: ApiKeyService
     secure_cookies: bool = False
+    rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
 
 
 def get_services(request: Request) -> ApiServices:
@@ -47,34 +54,95 @@ def get_services(request: Request) -> ApiServices:
 
 
 Services = Annotated[ApiServices, Depends(get_services)]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a signed-in user or an API key, with a role and a camera scope."""
+
+    kind: Literal["user", "api_key"]
+    id: str
+    username: str
+    role: Role
+    cameras: frozenset[str] | None = None  # None: every camera
+
+    def can_see(self, camera_id: str) -> bool:
+        return self.cameras is None or camera_id in self.cameras
+
+    def visible(self, camera_ids: Iterable[str]) -> list[str]:
+        return [c for c in camera_ids if self.can_see(c)]
+
+
 _bearer = HTTPBearer(auto_error=False)
+_MFA_SETUP_PATHS = frozenset(
+    {"/api/v1/auth/mfa/enroll", "/api/v1/auth/mfa/confirm", "/api/v1/users/me"}
+)
 
 
-def current_claims(
+class MfaEnrollmentRequiredError(PermissionDeniedError):
+    extra = {"mfa_enrollment_required": True}
+
+
+_SCOPE_TTL_S = 5.0
+_scope_cache: dict[str, tuple[float, frozenset[str] | None]] = {}
+
+
+async def _camera_scope(services: ApiServices, user_id: str) -> frozenset[str] | None:
+    """A user's cameras, cached for a few seconds (an admin's change applies within 5 s)."""
+    now = time.monotonic()
+    cached = _scope_cache.get(user_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    scope = await services.users.cameras_of(user_id)
+    _scope_cache[user_id] = (now + _SCOPE_TTL_S, scope)
+    return scope
+
+
+async def current_principal(
+    request: Request,
     services: Services,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> TokenClaims:
-    if credentials is None:
-        raise AuthError("not signed in: send 'Authorization: Bearer <access token>'")
-    return services.keys.verify(credentials.credentials, "access")
+) -> Principal:
+    api_key = request.headers.get("x-api-key")
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "apikey" and value:
+        api_key = value.strip()
+    if api_key:
+        key = await services.api_keys.authenticate(api_key)
+        principal = Principal("api_key", key.key_id, f"key:{key.name}", key.role)
+    elif credentials is not None and credentials.scheme.lower() == "bearer":
+        claims = services.keys.verify(credentials.credentials, "access")
+        if claims.mfa_pending and request.url.path not in _MFA_SETUP_PATHS:
+            raise MfaEnrollmentRequiredError(
+                "two-factor sign-in is required for admins: enrol an authenticator app first"
+            )
+        scope = await _camera_scope(services, claims.user_id)
+        principal = Principal("user", claims.user_id, claims.username, claims.role, scope)
+    else:
+        raise AuthError(
+            "not signed in: send 'Authorization: Bearer <access token>' or 'X-API-Key: <key>'"
+        )
+    request.state.principal = principal
+    return principal
 
 
-CurrentUser = Annotated[TokenClaims, Depends(current_claims)]
+CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 _RANK: dict[str, int] = {"viewer": 0, "operator": 1, "admin": 2}
 
 
-def require_role(minimum: Role) -> Callable[..., Coroutine[Any, Any, TokenClaims]]:
-    async def check(user: CurrentUser) -> TokenClaims:
+def require_role(minimum: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    async def check(user: CurrentUser) -> Principal:
         if _RANK.get(user.role, -1) < _RANK[minimum]:
             raise PermissionDeniedError(f"this needs the {minimum} role; you are {user.role}")
         return user
 
+    check.minimum_role = minimum  # type: ignore[attr-defined]  # read by the role-matrix test
     return check
 
 
-Operator = Annotated[TokenClaims, Depends(require_role("operator"))]
-Admin = Annotated[TokenClaims, Depends(require_role("admin"))]
+Operator = Annotated[Principal, Depends(require_role("operator"))]
+Admin = Annotated[Principal, Depends(require_role("admin"))]
 
 
 def client_ip(request: Request) -> str | None:

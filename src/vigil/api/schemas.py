@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,12 @@ class Input(BaseModel):
 class LoginRequest(Input):
     username: str = Field(min_length=1, max_length=150, examples=["admin"])
     password: str = Field(min_length=1, max_length=1024, examples=["correct-horse-battery"])
+    otp: str | None = Field(
+        None,
+        max_length=32,
+        description="Authenticator code (or a recovery code) when the "
+        "account has two-factor sign-in; the server answers 401 with mfa_required otherwise.",
+    )
 
 
 class UserPublic(BaseModel):
@@ -31,6 +37,9 @@ class LoginResponse(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires.")
     user: UserPublic
+    mfa_enrollment_required: bool = Field(
+        False, description="This admin must enrol two-factor sign-in before anything else."
+    )
 
 
 class DetectionPublic(BaseModel):
@@ -76,6 +85,12 @@ class AlertPublic(BaseModel):
     resolved_at: datetime | None
     event_id: str | None
     snapshot_url: str | None
+    resolved_by: str | None = None
+    assigned_to: str | None = None
+    assigned_at: datetime | None = None
+    escalation_level: int = 0
+    escalated_at: datetime | None = None
+    details: dict[str, Any] = Field(default_factory=dict, description="Rule specifics.")
 
 
 class AlertCounts(BaseModel):

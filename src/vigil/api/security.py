@@ -29,6 +29,15 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("vigil-no-such-user")
 
 Role = Literal["admin", "operator", "viewer"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "viewer")
+
+
+def as_role(value: str) -> Role:
+    """A role read from the database (where a CHECK constraint keeps it valid)."""
+    for role in ROLES:
+        if value == role:
+            return role
+    raise ValueError(f"unknown role {value!r}")
 
 
 def hash_password(password: str) -> str:
@@ -56,6 +65,7 @@ class TokenClaims:
     token_type: Literal["access", "refresh"]
     expires_at: datetime
     jti: str
+    mfa_pending: bool = False
 
 
 class KeyManager:
@@ -106,7 +116,14 @@ class KeyManager:
         return hashlib.sha256(der).hexdigest()[:16]
 
     def issue(
-        self, user_id: str, username: str, role: Role, token_type: Literal["access", "refresh"]
+        self,
+        user_id: str,
+        username: str,
+        role: Role,
+        token_type: Literal["access", "refresh"],
+        *,
+        jti: str | None = None,
+        mfa_pending: bool = False,
     ) -> tuple[str, datetime]:
         if self._current is None:
             raise RuntimeError("KeyManager.load_or_create() was not called")
@@ -119,8 +136,10 @@ class KeyManager:
             "typ": token_type,
             "iat": int(now.timestamp()),
             "exp": int(expires.timestamp()),
-            "jti": secrets.token_hex(12),
+            "jti": jti or secrets.token_hex(12),
         }
+        if mfa_pending:
+            payload["mfa_pending"] = True
         token = jwt.encode(
             payload,
             self._private[self._current],
@@ -155,4 +174,5 @@ class KeyManager:
             token_type=expected_type,
             expires_at=datetime.fromtimestamp(int(claims["exp"]), self._clock.now().tzinfo),
             jti=str(claims.get("jti", "")),
+            mfa_pending=bool(claims.get("mfa_pending", False)),
         )

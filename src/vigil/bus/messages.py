@@ -146,6 +146,13 @@ class AlertView:
     resolved_at: datetime | None
     event_id: str | None
     snapshot_url: str | None
+    # Lifecycle (issue 5): who resolved it, whom it is assigned to, escalation, details.
+    resolved_by: str | None = None
+    assigned_to: str | None = None
+    assigned_at: datetime | None = None
+    escalation_level: int = 0
+    escalated_at: datetime | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -207,6 +207,11 @@ class Alert(Base):
     resolved_by: Mapped[str | None]  # username
     snapshot_key: Mapped[str | None]
     data: Mapped[dict[str, Any]] = _jsonb_object()
+    # Added by migration 0004 (issue 5): assignment and escalation.
+    assigned_to: Mapped[str | None]  # username
+    assigned_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(server_default=text("0"))
 
 
 Index("ix_alerts_status_created_at", Alert.status, Alert.created_at.desc())
@@ -254,6 +259,9 @@ class User(Base):
     role: Mapped[str]
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
     mfa_secret: Mapped[str | None]
+    mfa_enabled: Mapped[bool] = mapped_column(server_default=text("false"))
+    # argon2 hashes of unused one-time recovery codes.
+    recovery_codes: Mapped[list[str]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
     last_login_at: Mapped[datetime | None]
@@ -344,4 +352,4 @@ class SystemState(Base):
 
 # Tables of later stages live in their own modules; importing them here registers them on
 # Base.metadata (migrations, the schema test). At the bottom: they import Base from here.
-from vigil.db import tables_alerts, tables_edge, tables_vision  # noqa: E402, F401
+from vigil.db import tables_alerts, tables_api, tables_edge, tables_vision  # noqa: E402, F401

@@ -178,6 +178,7 @@ class CameraWorker:
     def _run(self) -> None:
         logger.info("camera %s: pulling %s", self.camera_id, self.masked_url)
         try:
+            self._recover_staging()
             while not self._stop.is_set():
                 auth_failed = self._connect_once()
                 if self._stop.is_set():
@@ -203,6 +204,13 @@ class CameraWorker:
                 )
             self._metrics.stream_active.set(0)
             self._set_state(CameraState.OFFLINE, "stopped")
+
+    def _recover_staging(self) -> None:
+        """Segments a killed process left behind are repaired and stored before new ones."""
+        try:
+            self._recorder.recover_staging()
+        except Exception:  # never let a bad leftover stop this camera's recording
+            logger.exception("camera %s: recovering leftover segments failed", self.camera_id)
 
     def _connect_once(self) -> bool:
         """One connection, from open until it fails; True if the DVR refused the credentials."""

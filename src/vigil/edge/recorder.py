@@ -5,6 +5,10 @@ segment starts with a keyframe and plays on its own. Each is written to the stag
 directory, closed (moov written), then handed to the object store under
 `<camera>/<YYYY>/<MM>/<DD>/<HH>/<camera>-<YYYYmmddTHHMMSS.ffffff>Z.mp4` (UTC start time).
 Write and store errors lose at most the segment concerned: recording never stops.
+
+Segments are fragmented MP4 (a fragment per GOP), so a file the process was killed
+while writing still plays up to its last complete GOP; `recover_staging()` stores such
+leftovers (and finished segments the store had refused) at the next start.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from av.video.stream import VideoStream
 
 from vigil.bus.messages import SegmentInfo
 from vigil.edge.metrics import CameraMetrics
+from vigil.edge.salvage import leftover_segments, salvage_segment
 from vigil.errors import StorageError
 from vigil.storage.base import ObjectStore
 
@@ -36,8 +41,14 @@ BUCKET = "video-segments"
 DEFAULT_SEGMENT_S = 10.0
 # A backwards DTS step larger than this is a timestamp reset, not a glitch: re-base.
 _DISCONTINUITY_S = 1.0
+# A forward DTS step larger than this inside one connection is a clock change, not time
+# that passed (a stream that stops sending is caught by the stall timeout instead).
+_LEAP_S = 5.0
 # Finished segments kept in staging while the store refuses them, retried at each cut.
 _MAX_PENDING = 720
+# Fragmented MP4: the header up front and a self-contained fragment per keyframe, so a
+# killed process leaves a file that plays up to its last GOP instead of one with no moov.
+_MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
 
 
 def segment_key(camera_id: str, start: datetime) -> str:
@@ -144,6 +155,46 @@ class SegmentRecorder:
         except (av.error.FFmpegError, OSError) as err:
             self._fail(seg, f"write failed: {err.strerror or err}")
 
+    def recover_staging(self) -> list[SegmentInfo]:
+        """Store what an earlier run left in staging for this camera, oldest first.
+
+        A segment cut short by a kill is repaired (its intact GOPs kept) and stored with
+        its true duration, so the lost tail shows as a gap in the index; one with nothing
+        playable is deleted (its whole span is then a gap). Finished segments the store had
+        refused are stored too. Call before the first `begin()`.
+        """
+        stored: list[SegmentInfo] = []
+        for path, start in leftover_segments(self.staging_dir, self.camera_id):
+            salvaged = salvage_segment(path)
+            if salvaged is None:
+                logger.warning(
+                    "camera %s: leftover %s had nothing playable; dropped (a gap)",
+                    self.camera_id,
+                    path.name,
+                )
+                self._count_error()
+                continue
+            info = SegmentInfo(
+                camera_id=self.camera_id,
+                key=segment_key(self.camera_id, start),
+                start=start,
+                end=start + timedelta(seconds=salvaged.duration_s),
+                size_bytes=path.stat().st_size,
+                keyframe_count=salvaged.keyframes,
+            )
+            logger.warning(
+                "camera %s: recovered %.1f s from leftover segment %s",
+                self.camera_id,
+                salvaged.duration_s,
+                path.name,
+            )
+            item = _Pending(path, info)
+            if self._store(item):
+                stored.append(info)
+            elif len(self._pending) < _MAX_PENDING:
+                self._pending.append(item)
+        return stored
+
     def finish(self) -> SegmentInfo | None:
         """Close the open segment (a short one is fine) and store it; None if there was none."""
         seg, self._segment = self._segment, None
@@ -166,7 +217,14 @@ class SegmentRecorder:
         )
         self._segment = seg
         try:
-            seg.output = av.open(str(seg.path), mode="w", format="mp4")
+            seg.output = av.open(
+                str(seg.path),
+                mode="w",
+                format="mp4",
+                # flush_packets: hand each fragment to the OS as it completes (once a GOP),
+                # not when FFmpeg's buffer fills, so a kill loses one GOP at most.
+                options={"movflags": _MOVFLAGS, "flush_packets": "1"},
+            )
             assert self._template is not None
             seg.stream = seg.output.add_stream_from_template(self._template)
         except (av.error.FFmpegError, OSError) as err:
@@ -287,12 +345,21 @@ class SegmentRecorder:
 
         A small step back (duplicate or reordered DTS) is nudged just past the previous
         packet; a large one (the camera reset its clock) re-bases the rest of the segment
-        so that it continues one frame after the previous packet. Both are counted.
+        so that it continues one frame after the previous packet. So does a leap forward of
+        more than `_LEAP_S` (the DVR's clock was set ahead): otherwise the segment would
+        claim hours it does not hold. All are counted.
         """
         assert packet.dts is not None
         dts = packet.dts - seg.dts_offset
         pts = (packet.pts if packet.pts is not None else packet.dts) - seg.dts_offset
         last = seg.last_dts
+        if last is not None and (dts - last) * self._time_base > _LEAP_S:
+            self.timestamps_fixed += 1
+            if self._metrics is not None:
+                self._metrics.recording_timestamps_fixed.inc()
+            shift = dts - (last + self._frame_ticks)
+            seg.dts_offset += shift
+            return dts - shift, max(pts - shift, dts - shift)
         if last is not None and dts <= last:
             self.timestamps_fixed += 1
             if self._metrics is not None:

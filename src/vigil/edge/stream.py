@@ -43,7 +43,8 @@ class StreamReader:
 
     A stall (no video packet for `stall_timeout_s`) ends `packets()` with `StreamError`;
     so does the end of the stream. `interrupt()` may be called from any thread and makes a
-    blocked open or read return within about 0.1 s.
+    blocked open return within about 0.1 s, and a read at the next packet (on a silent
+    camera, at the stall timeout).
     """
 
     def __init__(
@@ -99,11 +100,14 @@ class StreamReader:
         # FFmpeg's error messages end with the URL, password included, so its errors are
         # translated `from None`: a logged traceback must not carry the original.
         try:
-            # PyAV's own (open, read) timeouts install FFmpeg's interrupt callback, which is
-            # also what `interrupt()` trips; the read timeout is the stall limit.
-            container = av.open(
-                self.url, options=options, timeout=(self.open_timeout_s, self.stall_timeout_s)
-            )
+            # PyAV's open timeout installs FFmpeg's interrupt callback, which is also what
+            # `interrupt()` trips. No read timeout: with one, FFmpeg's callback takes the GIL
+            # ~1,200 times a second per camera (every socket poll), which costs ~20% of the
+            # ingest CPU and serialises cameras sharing a process. Reads are bounded instead
+            # by the socket timeout (RTSP `timeout` above = the stall limit) and by the
+            # stall check in `packets()`; a read blocked on a silent camera thus ends within
+            # `stall_timeout_s` even after `interrupt()`.
+            container = av.open(self.url, options=options, timeout=(self.open_timeout_s, None))
         except av.error.FFmpegError as err:
             if self._interrupted:
                 raise StreamInterrupted("stopped while connecting") from None

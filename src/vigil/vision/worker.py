@@ -1,5 +1,8 @@
 """The detection stage: frames in (bus `streams.raw`), detections out (bus `ai.detections`).
 
+Each camera has its own `CameraPipeline` (motion gate -> detector -> tracker), so every
+published detection carries the id of its track.
+
 Inference runs in worker threads, one onnxruntime session call at a time per worker; the frames
 subscription is bounded, so when detection cannot keep up the oldest frames are dropped and
 counted (`frames_dropped_total`) and recording is never affected.
@@ -9,6 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
 
 from vigil.bus import Bus, Message, topics
 from vigil.bus.base import Subscription
@@ -16,6 +22,9 @@ from vigil.bus.messages import Frame, FrameDetections
 from vigil.ops import metrics
 from vigil.ops.tasks import cancel_and_wait
 from vigil.vision.detectors.base import Detector
+from vigil.vision.motion import Polygon
+from vigil.vision.pipeline import CameraPipeline, GateSettings
+from vigil.vision.tracker import TrackerSettings
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +34,27 @@ def _count_drop(message: Message) -> None:
 
 
 class DetectionWorker:
-    def __init__(self, bus: Bus, detector: Detector, *, workers: int = 1, max_pending: int = 16):
+    """`gate` and `tracker` configure every camera's pipeline; `masks` adds motion masks
+    (normalised polygons) by camera id."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        detector: Detector,
+        *,
+        workers: int = 1,
+        max_pending: int = 16,
+        gate: GateSettings | None = None,
+        tracker: TrackerSettings | None = None,
+        masks: Mapping[str, list[Polygon]] | None = None,
+    ):
         self._bus = bus
         self._detector = detector
+        self._gate = gate or GateSettings()
+        self._tracker = tracker or TrackerSettings()
+        self._masks = dict(masks or {})
+        self._pipelines: dict[str, tuple[threading.Lock, CameraPipeline]] = {}
+        self._pipelines_lock = threading.Lock()
         self._workers = workers
         self._max_pending = max_pending
         self._tasks: list[asyncio.Task[None]] = []
@@ -72,8 +99,24 @@ class DetectionWorker:
             self._bus.publish(topics.DETECTIONS, frame.camera_id, result)
             sub.commit(message)
 
+    def _pipeline(self, camera_id: str) -> tuple[threading.Lock, CameraPipeline]:
+        with self._pipelines_lock:
+            entry = self._pipelines.get(camera_id)
+            if entry is None:
+                masks = tuple(tuple(p) for p in self._masks.get(camera_id, []))
+                motion = replace(self._gate.motion, masks=self._gate.motion.masks + masks)
+                gate = replace(self._gate, motion=motion)
+                pipeline = CameraPipeline(
+                    camera_id, self._detector, gate=gate, tracker=self._tracker
+                )
+                entry = self._pipelines[camera_id] = (threading.Lock(), pipeline)
+            return entry
+
     def _detect(self, frame: Frame) -> FrameDetections:
-        detections = self._detector.detect(frame.image)  # observes ai_inference_duration
+        lock, pipeline = self._pipeline(frame.camera_id)
+        with lock:  # one camera's frames go through its motion model and tracker in order
+            result = pipeline.process(frame.image, frame.timestamp)
+        detections = result.detections
         for name in detections.class_names:
             metrics.ai_detection_total.labels(model=self._detector.name, **{"class": name}).inc()
         return FrameDetections(

@@ -23,6 +23,8 @@ TABLES = {
     "audit_log": ["id"],
     "segments": ["id"],
     "system_state": ["key"],
+    "alert_notes": ["id"],  # issue 5
+    "notifications": ["id"],  # issue 5
 }
 
 

@@ -219,3 +219,30 @@ def test_on_segment_exception_does_not_stop_recording(
 
 def test_clip_packets_helper_counts_every_frame(clips: dict[str, Path]) -> None:
     assert sum(1 for _ in clip_packets(clips["gop1"])) == 35 * FPS
+
+
+@pytest.mark.parametrize("leap_s", [3600, 2**32 / 90_000])  # clock set ahead; a 32-bit wrap
+def test_a_timestamp_leap_forward_is_rebased_not_recorded_as_hours(
+    leap_s: float,
+    clips: dict[str, Path],
+    fake_clock: FakeClock,
+    tmp_store: FsObjectStore,
+    tmp_path: Path,
+) -> None:
+    leap = round(leap_s * 12800)  # the clip's time base is 1/12800
+
+    def jump(i: int, packet: Any) -> Any:
+        if i >= 230:  # mid-segment, between keyframes
+            packet.dts += leap
+            packet.pts += leap
+        return packet
+
+    segments: list[SegmentInfo] = []
+    rec = recorder(tmp_store, tmp_path, segments)
+    fed = feed_clip(clips["gop1"], clock=fake_clock, recorder=rec, alter=jump)
+
+    assert rec.timestamps_fixed == 1
+    files = [inspect_segment(p) for p in stored_files(tmp_store, segments)]
+    assert sum(f.frames for f in files) == fed
+    assert all(9.0 <= f.duration_s <= 11.0 for f in files[:-1])
+    assert all(9.0 <= s.duration_s <= 11.0 for s in segments[:-1])

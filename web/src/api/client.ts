@@ -86,6 +86,9 @@ export function createApiClient(options: ApiClientOptions) {
 
   async function send(path: string, request: RequestOptions, isRetry = false): Promise<Response> {
     const headers = new Headers({ Accept: request.accept ?? "application/json" });
+    // A custom header cannot be sent cross-site without CORS, which the server refuses:
+    // the server requires it on cookie-authenticated calls (CSRF protection).
+    headers.set("X-Requested-With", "vigil");
     const token = request.anonymous === true ? null : options.getToken();
     if (token !== null) headers.set("Authorization", `Bearer ${token}`);
     // The refresh cookie (path /api/v1/auth) rides along on the auth calls.

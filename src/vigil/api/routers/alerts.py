@@ -1,10 +1,12 @@
-"""Alerts: list, read, acknowledge."""
+"""Alerts: list, read, acknowledge, resolve, assign, notes; notification dead letters."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerts.service import STATUSES
 from vigil.api.cursor import decode_cursor, encode_cursor
@@ -12,6 +14,37 @@ from vigil.api.deps import CurrentUser, Operator, Services, client_ip
 from vigil.api.schemas import AlertCounts, AlertPage, AlertPublic, ErrorBody
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
+_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}}
+
+
+class AssignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str | None = Field(description="User to assign to; null unassigns.")
+
+
+class NoteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class NotePublic(BaseModel):
+    id: int
+    alert_id: str
+    author: str
+    body: str
+    created_at: datetime
+
+
+class DeadLetterPublic(BaseModel):
+    id: str
+    alert_id: str | None
+    channel: str
+    recipient: str
+    kind: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
 
 
 @router.get("")
@@ -40,21 +73,86 @@ async def alert_counts(services: Services, _user: CurrentUser) -> AlertCounts:
     return AlertCounts(**{s: counts.get(s, 0) for s in STATUSES})
 
 
+@router.get("/dead-letters")
+async def dead_letters(
+    services: Services, _user: Operator, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[DeadLetterPublic]:
+    """Notifications that failed every retry, with the last error, newest first."""
+    rows = await services.alerts.dead_letters(limit)
+    return [
+        DeadLetterPublic(
+            id=str(n.id),
+            alert_id=str(n.alert_id) if n.alert_id else None,
+            channel=n.channel,
+            recipient=n.recipient,
+            kind=n.kind,
+            attempts=n.attempts,
+            last_error=n.last_error,
+            created_at=n.created_at,
+            updated_at=n.updated_at,
+        )
+        for n in rows
+    ]
+
+
 @router.get("/{alert_id}", responses={404: {"model": ErrorBody}})
 async def get_alert(alert_id: str, services: Services, _user: CurrentUser) -> AlertPublic:
     return AlertPublic.model_validate((await services.alerts.get(alert_id)).to_json())
 
 
-@router.post("/{alert_id}/ack", responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}})
-async def acknowledge(
-    alert_id: str, request: Request, services: Services, user: Operator
-) -> AlertPublic:
-    view = await services.alerts.acknowledge(alert_id, user.username)
+async def _audit(
+    services: Services, request: Request, user: Operator, action: str, alert_id: str, **details: Any
+) -> None:
     await services.audit.record(
-        "alert.ack",
+        action,
         actor=user.username,
         ip=client_ip(request),
         outcome="success",
         resource=f"alerts/{alert_id}",
+        details=details or None,
     )
+
+
+@router.post("/{alert_id}/ack", responses=_ERRORS)
+async def acknowledge(
+    alert_id: str, request: Request, services: Services, user: Operator
+) -> AlertPublic:
+    view = await services.alerts.acknowledge(alert_id, user.username)
+    await _audit(services, request, user, "alert.ack", alert_id)
     return AlertPublic.model_validate(view.to_json())
+
+
+@router.post("/{alert_id}/resolve", responses=_ERRORS)
+async def resolve(
+    alert_id: str, request: Request, services: Services, user: Operator
+) -> AlertPublic:
+    """Resolve (from new or acknowledged); resolving twice is harmless."""
+    view = await services.alerts.resolve(alert_id, user.username)
+    await _audit(services, request, user, "alert.resolve", alert_id)
+    return AlertPublic.model_validate(view.to_json())
+
+
+@router.post("/{alert_id}/assign", responses=_ERRORS)
+async def assign(
+    alert_id: str, body: AssignBody, request: Request, services: Services, user: Operator
+) -> AlertPublic:
+    view = await services.alerts.assign(alert_id, body.username, user.username)
+    await _audit(services, request, user, "alert.assign", alert_id, assignee=view.assigned_to)
+    return AlertPublic.model_validate(view.to_json())
+
+
+@router.get("/{alert_id}/notes", responses={404: {"model": ErrorBody}})
+async def list_notes(alert_id: str, services: Services, _user: CurrentUser) -> list[NotePublic]:
+    return [
+        NotePublic.model_validate(n, from_attributes=True)
+        for n in await services.alerts.notes(alert_id)
+    ]
+
+
+@router.post("/{alert_id}/notes", status_code=201, responses=_ERRORS)
+async def add_note(
+    alert_id: str, body: NoteBody, request: Request, services: Services, user: Operator
+) -> NotePublic:
+    note = await services.alerts.add_note(alert_id, user.username, body.body)
+    await _audit(services, request, user, "alert.note", alert_id, note_id=note.id)
+    return NotePublic.model_validate(note, from_attributes=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from vigil.api.deps import CurrentUser, Services
+from vigil.api.deps import CurrentUser, Principal, Services
 from vigil.api.schemas import CameraPublic, DetectionPublic, ErrorBody
 from vigil.config import CameraConfig
 from vigil.errors import NotFoundError
@@ -63,21 +63,26 @@ def _camera(services: Services, cam: CameraConfig) -> CameraPublic:
     )
 
 
-def _find(services: Services, camera_id: str) -> CameraConfig:
+def _find(services: Services, camera_id: str, user: Principal) -> CameraConfig:
+    # A camera outside the user's scope is reported as absent, not as forbidden.
     try:
-        return services.config.camera(camera_id)
+        camera = services.config.camera(camera_id)
     except KeyError:
         raise NotFoundError(f"no camera {camera_id!r}") from None
+    if not user.can_see(camera.id):
+        raise NotFoundError(f"no camera {camera_id!r}")
+    return camera
 
 
 @router.get("")
-async def list_cameras(services: Services, _user: CurrentUser) -> list[CameraPublic]:
-    return [_camera(services, cam) for cam in services.config.cameras]
+async def list_cameras(services: Services, user: CurrentUser) -> list[CameraPublic]:
+    """The cameras this user may see, with what each is doing now."""
+    return [_camera(services, cam) for cam in services.config.cameras if user.can_see(cam.id)]
 
 
 @router.get("/{camera_id}", responses={404: {"model": ErrorBody}})
-async def get_camera(camera_id: str, services: Services, _user: CurrentUser) -> CameraPublic:
-    return _camera(services, _find(services, camera_id))
+async def get_camera(camera_id: str, services: Services, user: CurrentUser) -> CameraPublic:
+    return _camera(services, _find(services, camera_id, user))
 
 
 @router.get(
@@ -85,9 +90,9 @@ async def get_camera(camera_id: str, services: Services, _user: CurrentUser) -> 
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}, 404: {"model": ErrorBody}},
 )
-async def camera_snapshot(camera_id: str, services: Services, _user: CurrentUser) -> Response:
+async def camera_snapshot(camera_id: str, services: Services, user: CurrentUser) -> Response:
     """The latest analysed frame (JPEG, no overlays: the dashboard draws the boxes)."""
-    cam = _find(services, camera_id)
+    cam = _find(services, camera_id, user)
     jpeg = services.live.snapshot_jpeg(cam.id)
     if jpeg is None:
         raise NotFoundError(f"camera {camera_id!r} has no frame yet")

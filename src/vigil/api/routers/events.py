@@ -1,31 +1,59 @@
-"""Events: list (newest first) and read, with their snapshots."""
+"""Events: list (newest first, filtered, paginated) and read, with their snapshots."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from vigil.api.cursor import decode_cursor, encode_cursor
 from vigil.api.deps import CurrentUser, Services
-from vigil.api.schemas import ErrorBody, EventPage, EventPublic
-from vigil.errors import NotFoundError
+from vigil.api.schemas import ErrorBody, EventPage, EventPublic, Severity
+from vigil.api.services.events import EventFilter
+from vigil.errors import NotFoundError, VigilError
 
 router = APIRouter(prefix="/events", tags=["events"])
 
 
-@router.get("")
+class BadRangeError(VigilError):
+    status_code = 400
+
+
+@router.get("", responses={400: {"model": ErrorBody}})
 async def list_events(
     services: Services,
-    _user: CurrentUser,
+    user: CurrentUser,
     camera_id: str | None = None,
-    type: str | None = None,  # the API's field name
+    type: Annotated[str | None, Query(max_length=64, examples=["zone_intrusion"])] = None,
+    severity: Severity | None = None,
+    start: Annotated[
+        datetime | None, Query(description="From (inclusive), ISO-8601 with zone")
+    ] = None,
+    end: Annotated[datetime | None, Query(description="To (exclusive), ISO-8601 with zone")] = None,
+    zone_id: Annotated[str | None, Query(max_length=64)] = None,
+    track_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> EventPage:
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and value.tzinfo is None:
+            raise BadRangeError(f"{name}: give a time zone (e.g. 2026-11-02T18:00:00Z)")
+    if start and end and start >= end:
+        raise BadRangeError("start must be before end")
     after = decode_cursor(cursor) if cursor else None
-    items = await services.events.query(camera_id, type, limit, after)
+    f = EventFilter(
+        camera_id=camera_id,
+        type=type,
+        severity=severity,
+        start=start,
+        end=end,
+        zone_id=zone_id,
+        track_id=track_id,
+        cameras=user.cameras,
+    )
+    items = await services.events.query(f, limit, after)
     next_cursor = (
         encode_cursor(items[-1].occurred_at, items[-1].id) if len(items) == limit else None
     )
@@ -33,8 +61,8 @@ async def list_events(
 
 
 @router.get("/{event_id}", responses={404: {"model": ErrorBody}})
-async def get_event(event_id: str, services: Services, _user: CurrentUser) -> EventPublic:
-    event, _ = await services.events.get(event_id)
+async def get_event(event_id: str, services: Services, user: CurrentUser) -> EventPublic:
+    event, _ = await services.events.get(event_id, user.cameras)
     return event
 
 
@@ -43,14 +71,12 @@ async def get_event(event_id: str, services: Services, _user: CurrentUser) -> Ev
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}, 404: {"model": ErrorBody}},
 )
-async def event_snapshot(event_id: str, services: Services, _user: CurrentUser) -> Response:
+async def event_snapshot(event_id: str, services: Services, user: CurrentUser) -> Response:
     """The event's snapshot: the frame with the zone and the people who triggered it."""
-    _, key = await services.events.get(event_id)
+    _, key = await services.events.get(event_id, user.cameras)
     if key is None:
         raise NotFoundError(f"event {event_id} has no snapshot")
     data = await asyncio.to_thread(services.store.get_bytes, "snapshots", key)
     return Response(
-        data,
-        media_type="image/jpeg",
-        headers={"Cache-Control": "private, max-age=86400, immutable"},
+        data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
     )

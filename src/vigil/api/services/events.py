@@ -1,17 +1,32 @@
-"""Event queries for the API (newest first, keyset pagination)."""
+"""Event queries for the API (newest first, keyset pagination, filters, camera scope)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from vigil.api.schemas import EventPublic
 from vigil.db.models import Camera, Event
 from vigil.db.session import Database
 from vigil.errors import NotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """All optional; `cameras` is the caller's scope (None: every camera)."""
+
+    camera_id: str | None = None
+    type: str | None = None
+    severity: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    zone_id: str | None = None
+    track_id: int | None = None
+    cameras: frozenset[str] | None = None
 
 
 def _public(event: Event, camera_name: str | None) -> EventPublic:
@@ -31,36 +46,46 @@ def _public(event: Event, camera_name: str | None) -> EventPublic:
     )
 
 
+def _filtered(query: Select[Event, str], f: EventFilter) -> Select[Event, str]:
+    if f.camera_id:
+        query = query.where(Event.camera_id == f.camera_id)
+    if f.cameras is not None:
+        query = query.where(Event.camera_id.in_(sorted(f.cameras)))
+    if f.type:
+        query = query.where(Event.type == f.type)
+    if f.severity:
+        query = query.where(Event.severity == f.severity)
+    # The time range also lets PostgreSQL skip whole monthly partitions.
+    if f.start:
+        query = query.where(Event.occurred_at >= f.start)
+    if f.end:
+        query = query.where(Event.occurred_at < f.end)
+    if f.zone_id:
+        query = query.where(Event.zone_id == f.zone_id)
+    if f.track_id is not None:
+        query = query.where(Event.track_id == f.track_id)
+    return query
+
+
 class EventQueries:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def query(
-        self,
-        camera_id: str | None,
-        event_type: str | None,
-        limit: int,
-        after: tuple[datetime, str] | None,
+        self, f: EventFilter, limit: int, after: tuple[datetime, str] | None
     ) -> list[EventPublic]:
-        return await asyncio.to_thread(self._list, camera_id, event_type, limit, after)
+        return await asyncio.to_thread(self._query, f, limit, after)
 
-    def _list(
-        self,
-        camera_id: str | None,
-        event_type: str | None,
-        limit: int,
-        after: tuple[datetime, str] | None,
+    def _query(
+        self, f: EventFilter, limit: int, after: tuple[datetime, str] | None
     ) -> list[EventPublic]:
-        query = (
+        query = _filtered(
             select(Event, Camera.name)
             .outerjoin(Camera, Camera.id == Event.camera_id)
             .order_by(Event.occurred_at.desc(), Event.id.desc())
-            .limit(limit)
+            .limit(limit),
+            f,
         )
-        if camera_id:
-            query = query.where(Event.camera_id == camera_id)
-        if event_type:
-            query = query.where(Event.type == event_type)
         if after is not None:
             at, last = after
             try:
@@ -73,11 +98,13 @@ class EventQueries:
         with self._db.session() as session:
             return [_public(e, name) for e, name in session.execute(query).all()]
 
-    async def get(self, event_id: str) -> tuple[EventPublic, str | None]:
-        """The event and its snapshot's object key."""
-        return await asyncio.to_thread(self._get, event_id)
+    async def get(
+        self, event_id: str, cameras: frozenset[str] | None = None
+    ) -> tuple[EventPublic, str | None]:
+        """The event and its snapshot's object key; events outside `cameras` do not exist."""
+        return await asyncio.to_thread(self._get, event_id, cameras)
 
-    def _get(self, event_id: str) -> tuple[EventPublic, str | None]:
+    def _get(self, event_id: str, cameras: frozenset[str] | None) -> tuple[EventPublic, str | None]:
         try:
             eid = uuid.UUID(event_id)
         except ValueError as err:
@@ -88,6 +115,6 @@ class EventQueries:
                 .outerjoin(Camera, Camera.id == Event.camera_id)
                 .where(Event.id == eid)
             ).first()
-            if row is None:
+            if row is None or (cameras is not None and row[0].camera_id not in cameras):
                 raise NotFoundError(f"no event {event_id}")
             return _public(row[0], row[1]), row[0].snapshot_key

@@ -43,8 +43,19 @@ def _ssdlite_person(model_path: Path | None, min_confidence: float, threads: int
     return OnnxSsdPersonDetector(model_path, min_confidence=min_confidence, threads=threads)
 
 
+def _yolo(model_path: Path | None, min_confidence: float, threads: int) -> Detector:
+    from vigil.vision.detectors.yolo import YoloOnnxDetector
+
+    if model_path is None:
+        raise ModelError(
+            "detector 'yolo' needs model_path: a YOLOv8/YOLO11 ONNX export (none ships with Vigil)"
+        )
+    return YoloOnnxDetector(model_path, min_confidence=min_confidence, threads=threads)
+
+
 _FACTORIES: dict[str, DetectorFactory] = {
     "ssdlite-person": _ssdlite_person,
+    "yolo": _yolo,
 }
 
 

@@ -1,0 +1,88 @@
+"""Request rate limits (moving window, `limits` library; in memory, or Redis when configured).
+
+* Anonymous calls: 100 per minute per client IP (the reference's per-IP limit; it is what
+  guards sign-in and scanning).
+* API keys: 1000 per minute per key (the reference's figure).
+* Signed-in users: `user_per_minute` per session token. The reference applies 100/min per IP
+  to everybody, but the dashboard's live tiles poll snapshots (8 cameras at 1 fps is ~500
+  requests a minute), so signed-in sessions get their own, larger budget.
+* Every client IP also has an overall ceiling, so minting fake tokens buys nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitConfig:
+    anonymous_per_minute: int = 100
+    api_key_per_minute: int = 1000
+    user_per_minute: int = 3000
+    ip_ceiling_per_minute: int = 6000
+    storage_uri: str | None = None  # e.g. "redis://host:6379/0" to share across replicas
+
+
+class RateLimiter:
+    def __init__(self, config: RateLimitConfig) -> None:
+        storage: Storage = MemoryStorage()
+        if config.storage_uri:
+            shared = storage_from_string(config.storage_uri)
+            if not isinstance(shared, Storage):
+                raise ValueError(f"rate-limit storage {config.storage_uri!r} is async-only")
+            storage = shared
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._anon = RateLimitItemPerMinute(config.anonymous_per_minute)
+        self._key = RateLimitItemPerMinute(config.api_key_per_minute)
+        self._user = RateLimitItemPerMinute(config.user_per_minute)
+        self._ceiling = RateLimitItemPerMinute(config.ip_ceiling_per_minute)
+
+    def check(self, request: Request) -> Response | None:
+        """None when the request may proceed, else the 429 response to send."""
+        ip = request.client.host if request.client else "unknown"
+        checks: list[tuple[RateLimitItem, str, str]] = [(self._ceiling, "ip-all", ip)]
+        api_key = request.headers.get("x-api-key")
+        auth = request.headers.get("authorization", "")
+        scheme, _, credential = auth.partition(" ")
+        if api_key or scheme.lower() == "apikey":
+            key = api_key or credential
+            checks.append((self._key, "key", key.split("_")[1] if key.count("_") >= 2 else key))
+        elif scheme.lower() == "bearer" and credential:
+            digest = hashlib.sha256(credential.encode()).hexdigest()[:24]
+            checks.append((self._user, "token", digest))
+        elif request.url.path.startswith("/ws/") and request.query_params.get("token"):
+            digest = hashlib.sha256(request.query_params["token"].encode()).hexdigest()[:24]
+            checks.append((self._user, "token", digest))
+        else:
+            checks.append((self._anon, "anon", ip))
+        for item, kind, ident in checks:
+            if not self._limiter.hit(item, kind, ident):
+                stats = self._limiter.get_window_stats(item, kind, ident)
+                retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+                return JSONResponse(
+                    {
+                        "detail": f"too many requests: limit is {item.amount} per minute "
+                        f"({_who(kind)}); retry in {retry_after} s"
+                    },
+                    status_code=429,
+                    headers={"Retry-After": str(retry_after)},
+                )
+        return None
+
+
+def _who(kind: str) -> str:
+    return {
+        "ip-all": "per address",
+        "key": "per API key",
+        "token": "per session",
+        "anon": "per address without sign-in",
+    }[kind]

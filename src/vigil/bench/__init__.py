@@ -1,0 +1,33 @@
+"""Benchmarks run by `vigil bench NAME [--quick]`; each prints a table whose last line is JSON.
+
+Register one with a line in `BENCHMARKS`: name -> "module:function", where the function is
+`main(quick: bool, argv: list[str]) -> int` (argv: the benchmark's own options).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import cast
+
+from vigil.errors import VigilError
+
+BENCHMARKS: dict[str, str] = {
+    "ingest": "vigil.bench.ingest:main",
+    "vision": "vigil.bench.vision:main",
+}
+
+
+class UnknownBenchmarkError(VigilError):
+    """`vigil bench` was asked for a benchmark that is not registered."""
+
+
+def run_benchmark(name: str, *, quick: bool, args: list[str]) -> int:
+    """Import and run benchmark `name`; returns its exit code."""
+    target = BENCHMARKS.get(name)
+    if target is None:
+        known = ", ".join(sorted(BENCHMARKS))
+        raise UnknownBenchmarkError(f"no benchmark {name!r}; known: {known}")
+    module_name, func_name = target.split(":")
+    func = getattr(importlib.import_module(module_name), func_name)
+    return cast(Callable[[bool, list[str]], int], func)(quick, args)

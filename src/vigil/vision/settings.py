@@ -1,0 +1,44 @@
+"""Vision settings from the site file (`detection:` and each camera's `motion_masks`)."""
+
+from __future__ import annotations
+
+from vigil.config import DetectionConfig, SiteConfig
+from vigil.vision.motion import MotionSettings, Polygon
+from vigil.vision.pipeline import GateSettings
+from vigil.vision.tracker import ClassFilter, TrackerSettings
+
+
+def detector_floor(cfg: DetectionConfig) -> float:
+    """The score the detector itself keeps: low enough for the tracker's second stage."""
+    return min(cfg.min_confidence, cfg.tracker.low_confidence)
+
+
+def gate_settings(cfg: DetectionConfig) -> GateSettings:
+    motion = cfg.motion
+    return GateSettings(
+        enabled=motion.enabled,
+        full_frame_every_s=motion.full_frame_every_s,
+        motion=MotionSettings(
+            threshold=motion.threshold,
+            min_area=motion.min_area,
+            recalibrate_fraction=motion.recalibrate_fraction,
+        ),
+    )
+
+
+def tracker_settings(cfg: DetectionConfig) -> TrackerSettings:
+    filters = {
+        name: ClassFilter(f.min_confidence, f.min_area, f.max_area, f.min_track_frames)
+        for name, f in cfg.filters.items()
+    }
+    return TrackerSettings(
+        lost_track_s=cfg.tracker.lost_track_s,
+        low_confidence=cfg.tracker.low_confidence,
+        stationary_window_s=cfg.tracker.stationary_window_s,
+        default_filter=ClassFilter(min_confidence=cfg.min_confidence),
+        filters=filters,
+    )
+
+
+def camera_masks(config: SiteConfig) -> dict[str, list[Polygon]]:
+    return {cam.id: list(cam.motion_masks) for cam in config.cameras if cam.motion_masks}

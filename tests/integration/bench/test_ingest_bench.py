@@ -1,0 +1,37 @@
+"""The ingest benchmark's two sides against the real simulator, one stream each, briefly:
+both record segments and deliver ~1 fps frames, and CPU is measured. About 45 s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vigil.bench.ingest import Simulator, _ffmpeg, measure
+from vigil.bench.sides import AnchorSide, Side, VigilSide
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
+    simulator = Simulator(1, cache_dir=tmp_path_factory.mktemp("sim-cache"), duration_s=12)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.mark.parametrize(
+    "side", [AnchorSide(_ffmpeg()), VigilSide(processes=1)], ids=["anchor", "vigil"]
+)
+def test_side_records_segments_and_samples_frames(
+    side: Side, sim: Simulator, tmp_path: Path
+) -> None:
+    row = measure(side, sim, 1, tmp_path / "out", warmup_s=3, window_s=14)
+    assert row.side == side.name
+    assert row.segments_found >= 1  # 10 s segments, 14 s window
+    assert row.frames_per_stream_min > 0
+    assert row.cpu_s_per_stream_min > 0
+    assert row.reconnects == 0
+    assert side.processes() == []  # measure() stopped every process it started

@@ -1,0 +1,97 @@
+"""An API over a real database, with a fake clock, for API tests (no cameras, no server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from vigil.alerts.service import AlertService
+from vigil.analytics.incidents import IncidentRecorder
+from vigil.api.app import create_app
+from vigil.api.deps import ApiServices
+from vigil.api.live import LiveView
+from vigil.api.ratelimit import RateLimitConfig
+from vigil.api.security import KeyManager
+from vigil.api.services.api_keys import ApiKeyService
+from vigil.api.services.audit import AuditService
+from vigil.api.services.events import EventQueries
+from vigil.api.services.sessions import SessionService
+from vigil.api.services.users import UserService
+from vigil.api.ws import AlertHub
+from vigil.bus import MemoryBus
+from vigil.clock import FakeClock
+from vigil.db.session import Database
+from vigil.demo import demo_config
+from vigil.edge.index import sync_cameras
+from vigil.ops.health import HealthRegistry
+from vigil.storage import FsObjectStore
+
+NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
+PASSWORDS = {"admin": "admin-password", "olga": "operator-password", "victor": "viewer-password"}
+CSRF = {"X-Requested-With": "vigil"}
+
+
+@dataclass
+class Api:
+    client: TestClient
+    db: Database
+    recorder: IncidentRecorder
+    clock: FakeClock
+    services: ApiServices
+
+    def login(
+        self, username: str, password: str | None = None, otp: str | None = None
+    ) -> dict[str, str]:
+        body = {"username": username, "password": password or PASSWORDS[username]}
+        if otp:
+            body["otp"] = otp
+        r = self.client.post("/api/v1/auth/login", json=body)
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@contextmanager
+def api_for_tests(
+    db: Database,
+    tmp_path: Path,
+    rate_limits: RateLimitConfig | None = None,
+    require_admin_mfa: bool = False,
+) -> Iterator[Api]:
+    """Users: admin (admin), olga (operator), victor (viewer); cameras: gate, perimeter-north."""
+    clock = FakeClock(NOW)
+    config = demo_config(8554, "pw", channels=2)
+    bus = MemoryBus(clock)
+    keys = KeyManager(tmp_path / "keys", clock)
+    keys.load_or_create()
+    store = FsObjectStore(tmp_path / "objects")
+    users = UserService(db, clock)
+    users.ensure_admin(PASSWORDS["admin"])
+    users.create("olga", PASSWORDS["olga"], "operator")
+    users.create("victor", PASSWORDS["victor"], "viewer")
+    sync_cameras(db, config, clock)
+    health = HealthRegistry()
+    health.started = True
+    services = ApiServices(
+        config=config,
+        clock=clock,
+        bus=bus,
+        store=store,
+        keys=keys,
+        users=users,
+        alerts=AlertService(db, bus, clock),
+        events=EventQueries(db),
+        audit=AuditService(db, clock),
+        live=LiveView(bus),
+        health=health,
+        sessions=SessionService(db, keys, clock, require_admin_mfa=require_admin_mfa),
+        api_keys=ApiKeyService(db, clock),
+        rate_limits=rate_limits or RateLimitConfig(),
+    )
+    app = create_app(services, AlertHub(bus))
+    with TestClient(app) as client:
+        yield Api(client, db, IncidentRecorder(db, store, bus, clock), clock, services)

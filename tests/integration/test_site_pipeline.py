@@ -100,7 +100,8 @@ def test_intrusion_raises_one_alert_pushed_on_websocket(
         90,
     )
     assert alert["type"] == "zone_intrusion" and alert["status"] == "new"
-    assert alert["severity"] == "high" and alert["rule_name"] == "Person in the walkway"
+    # A high rule in the demo's high-criticality walkway scores critical (severity scoring).
+    assert alert["severity"] == "critical" and alert["rule_name"] == "Person in the walkway"
     assert "Walkway" in alert["title"]
     pushed = wait_for(
         "the alert on /ws/alerts",

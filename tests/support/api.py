@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from vigil.alerts.service import AlertService
@@ -43,6 +44,7 @@ class Api:
     recorder: IncidentRecorder
     clock: FakeClock
     services: ApiServices
+    app: FastAPI
 
     def login(
         self, username: str, password: str | None = None, otp: str | None = None
@@ -94,4 +96,4 @@ def api_for_tests(
     )
     app = create_app(services, AlertHub(bus))
     with TestClient(app) as client:
-        yield Api(client, db, IncidentRecorder(db, store, bus, clock), clock, services)
+        yield Api(client, db, IncidentRecorder(db, store, bus, clock), clock, services, app)

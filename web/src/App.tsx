@@ -1,4 +1,5 @@
 import { LoginScreen } from "./auth/LoginScreen.tsx";
+import { MfaRequiredScreen } from "./auth/MfaRequiredScreen.tsx";
 import { useSessionState } from "./context.ts";
 import { Dashboard } from "./Dashboard.tsx";
 
@@ -14,6 +15,7 @@ export function App() {
     );
   }
   if (session === null) return <LoginScreen notice={notice} lastUsername={lastUsername} />;
+  if (session.mfaEnrollmentRequired === true) return <MfaRequiredScreen session={session} />;
   // Keyed by user, not token: a refreshed token keeps the page (alerts, socket, pictures) as is.
   return <Dashboard key={session.user.id} session={session} />;
 }

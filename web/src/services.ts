@@ -23,6 +23,9 @@ export function createServices(options: ServicesOptions): Services {
     onRefusedAfterRenewal: (refusedToken) => {
       sessions.expire(refusedToken);
     },
+    onMfaEnrollmentRequired: (token) => {
+      sessions.requireMfaEnrollment(token);
+    },
     fetchImpl: options.fetchImpl,
   });
   const auth = new TokenRefresher({

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from vigil.api.deps import ApiServices
+from vigil.api.schemas import ErrorBody
 from vigil.api.ratelimit import RateLimiter
 from vigil.api.routers import alerts, api_keys, audit, auth, cameras, events, system, users
 from vigil.api.ws import AlertHub
@@ -51,7 +52,18 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
     app.state.services = services
     app.state.hub = hub
 
-    api = APIRouter(prefix="/api/v1")
+    # Answers any endpoint may give, documented once for every operation.
+    api = APIRouter(
+        prefix="/api/v1",
+        responses={
+            400: {"model": ErrorBody, "description": "The request is wrong (detail says how)"},
+            401: {"model": ErrorBody, "description": "Not signed in, or the token is invalid"},
+            403: {"model": ErrorBody, "description": "The role or camera scope forbids it"},
+            404: {"model": ErrorBody, "description": "No such resource (or not visible)"},
+            422: {"model": ErrorBody, "description": "A field is invalid (detail names it)"},
+            429: {"model": ErrorBody, "description": "Rate limit; see Retry-After"},
+        },
+    )
     for module in (auth, users, api_keys, audit, cameras, events, alerts, system):
         api.include_router(module.router)
     app.include_router(api)

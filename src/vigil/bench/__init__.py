@@ -15,6 +15,7 @@ from vigil.errors import VigilError
 BENCHMARKS: dict[str, str] = {
     "ingest": "vigil.bench.ingest:main",
     "vision": "vigil.bench.vision:main",
+    "alerts": "vigil.bench.alerts:main",
 }
 
 

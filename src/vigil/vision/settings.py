@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vigil.config import DetectionConfig, SiteConfig
+from vigil.db.session import Database
+from vigil.vision.face_tracks import FaceCollector, FaceRecord, store_faces
 from vigil.vision.motion import MotionSettings, Polygon
 from vigil.vision.pipeline import GateSettings
 from vigil.vision.tracker import ClassFilter, TrackerSettings
@@ -42,3 +46,23 @@ def tracker_settings(cfg: DetectionConfig) -> TrackerSettings:
 
 def camera_masks(config: SiteConfig) -> dict[str, list[Polygon]]:
     return {cam.id: list(cam.motion_masks) for cam in config.cameras if cam.motion_masks}
+
+
+def face_stage(
+    cfg: DetectionConfig, db: Database
+) -> tuple[Callable[[str], FaceCollector] | None, Callable[[list[FaceRecord]], None] | None]:
+    """(collector factory, sink) for `DetectionWorker`, or (None, None) when faces are off."""
+    if not cfg.faces.enabled:
+        return None, None
+    from vigil.vision.faces import FaceDetector, FaceNetEmbedder
+
+    detector, embedder = FaceDetector(), FaceNetEmbedder()  # shared: both are thread-safe
+    every_s, tries = cfg.faces.every_s, cfg.faces.max_tries
+
+    def collector(camera_id: str) -> FaceCollector:
+        return FaceCollector(camera_id, detector, embedder, every_s=every_s, max_tries=tries)
+
+    def sink(records: list[FaceRecord]) -> None:
+        store_faces(db, records)
+
+    return collector, sink

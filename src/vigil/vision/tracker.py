@@ -150,7 +150,8 @@ class ObjectTracker:
         self._t0: datetime | None = None
         self.tracks: dict[int, Track] = {}
         """Live tracks by id (seen within `lost_track_s`)."""
-        self._finished: list[Track] = []
+        # Bounded: a caller that never collects ended tracks must not grow memory forever.
+        self._finished: deque[Track] = deque(maxlen=1000)
 
     def update(
         self,
@@ -197,7 +198,8 @@ class ObjectTracker:
 
     def pop_finished(self) -> list[Track]:
         """Tracks that ended (unseen for `lost_track_s`) since the last call."""
-        finished, self._finished = self._finished, []
+        finished = list(self._finished)
+        self._finished.clear()
         return finished
 
     def _passes_filters(self, detections: Detections) -> npt.NDArray[np.bool_]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from vigil.bus import Bus, Message, topics
@@ -21,10 +21,12 @@ from vigil.bus.base import Subscription
 from vigil.bus.messages import Frame, FrameDetections
 from vigil.ops import metrics
 from vigil.ops.tasks import cancel_and_wait
+from vigil.vision.detections import Detections
 from vigil.vision.detectors.base import Detector
+from vigil.vision.face_tracks import FaceCollector, FaceRecord
 from vigil.vision.motion import Polygon
 from vigil.vision.pipeline import CameraPipeline, GateSettings
-from vigil.vision.tracker import TrackerSettings
+from vigil.vision.tracker import Track, TrackerSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +49,18 @@ class DetectionWorker:
         gate: GateSettings | None = None,
         tracker: TrackerSettings | None = None,
         masks: Mapping[str, list[Polygon]] | None = None,
+        faces: Callable[[str], FaceCollector] | None = None,
+        on_faces: Callable[[list[FaceRecord]], None] | None = None,
     ):
         self._bus = bus
         self._detector = detector
         self._gate = gate or GateSettings()
         self._tracker = tracker or TrackerSettings()
         self._masks = dict(masks or {})
+        self._faces = faces
+        self._on_faces = on_faces
+        self._collectors: dict[str, FaceCollector] = {}
+        self.faces_stored = 0
         self._pipelines: dict[str, tuple[threading.Lock, CameraPipeline]] = {}
         self._pipelines_lock = threading.Lock()
         self._workers = workers
@@ -112,10 +120,28 @@ class DetectionWorker:
                 entry = self._pipelines[camera_id] = (threading.Lock(), pipeline)
             return entry
 
+    def _collect_faces(self, frame: Frame, detections: Detections, ended: list[Track]) -> None:
+        """Look for faces on tracked people; store the best face of each track that ended."""
+        assert self._faces is not None
+        collector = self._collectors.get(frame.camera_id)
+        if collector is None:
+            collector = self._collectors[frame.camera_id] = self._faces(frame.camera_id)
+        collector.observe(frame.image, detections, frame.timestamp)
+        records = collector.finish(ended)
+        if records and self._on_faces is not None:
+            self._on_faces(records)
+            self.faces_stored += len(records)
+
     def _detect(self, frame: Frame) -> FrameDetections:
         lock, pipeline = self._pipeline(frame.camera_id)
         with lock:  # one camera's frames go through its motion model and tracker in order
             result = pipeline.process(frame.image, frame.timestamp)
+            ended = pipeline.tracker.pop_finished()
+            if self._faces is not None:
+                try:
+                    self._collect_faces(frame, result.detections, ended)
+                except Exception:  # faces are a bonus: never lose the frame's detections
+                    log.exception("face search failed on %s frame %d", frame.camera_id, frame.seq)
         detections = result.detections
         for name in detections.class_names:
             metrics.ai_detection_total.labels(model=self._detector.name, **{"class": name}).inc()

@@ -88,9 +88,7 @@ class FaultProxy:
             with self._lock:
                 self._socks += [client, server]
             threading.Thread(target=self._pipe, args=(client, server), daemon=True).start()
-            threading.Thread(
-                target=self._downstream, args=(server, client), daemon=True
-            ).start()
+            threading.Thread(target=self._downstream, args=(server, client), daemon=True).start()
 
     def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         with contextlib.suppress(OSError):

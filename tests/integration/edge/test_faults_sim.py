@@ -178,8 +178,8 @@ def assert_wall_true(seen: Seen) -> None:
     """Segments are contiguous, each ~10 s, and stamped near the real time they were made."""
     assert all(g <= _CONTIGUOUS_S for g in gaps_s(seen.segments))
     now = SystemClock().now()
-    for seg in seen.segments:
-        assert now - timedelta(minutes=5) < seg.start < now
+    for seg in seen.segments:  # a connection's first GOP may come in a burst: ~1 s ahead
+        assert now - timedelta(minutes=5) < seg.start < now + timedelta(seconds=3)
     assert all(s.duration_s <= 11.5 for s in seen.segments)
 
 

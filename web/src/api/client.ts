@@ -1,16 +1,48 @@
-import type { Alert, AlertCounts, AlertPage, Camera, Health, LoginResponse } from "./types.ts";
+import type {
+  Alert,
+  AlertCounts,
+  AlertPage,
+  ApiKey,
+  ApiKeyCreated,
+  AuditFilter,
+  AuditPage,
+  Camera,
+  Health,
+  LoginResponse,
+  MfaEnrollment,
+  RecoveryCodes,
+  Role,
+  UserAccount,
+  UserCreate,
+  UserUpdate,
+} from "./types.ts";
 
-/** An HTTP error from the API, carrying the server's `detail` text. */
+/**
+ * An HTTP error from the API, carrying the server's `detail` text and any
+ * other fields of its error body (e.g. `mfa_required: true`).
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly detail: string;
+  readonly extra: Readonly<Record<string, unknown>>;
 
-  constructor(status: number, detail: string) {
+  constructor(status: number, detail: string, extra: Readonly<Record<string, unknown>> = {}) {
     super(detail);
     this.name = "ApiError";
     this.status = status;
     this.detail = detail;
+    this.extra = extra;
   }
+}
+
+/** The account has two-factor sign-in: ask for the code and sign in again with `otp`. */
+export function isMfaRequired(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 401 && err.extra.mfa_required === true;
+}
+
+/** This session may only enrol two-factor sign-in (admin policy). */
+export function isMfaEnrollmentRequired(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 403 && err.extra.mfa_enrollment_required === true;
 }
 
 /** The session's token was refused (HTTP 401 on an authenticated call). */
@@ -33,12 +65,14 @@ export interface ApiClientOptions {
   renewSession: (refusedToken: string | null) => Promise<boolean>;
   /** The retried request was refused too: even a fresh token is no good. */
   onRefusedAfterRenewal: (refusedToken: string | null) => void;
+  /** The server answered 403 `mfa_enrollment_required` to `token`: show the enrolment screen. */
+  onMfaEnrollmentRequired?: ((token: string | null) => void) | undefined;
   /** Defaults to the browser's `fetch`; the client only ever passes a path string. */
   fetchImpl?: ((path: string, init: RequestInit) => Promise<Response>) | undefined;
 }
 
 interface RequestOptions {
-  method?: "GET" | "POST";
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
   body?: unknown;
   /** Send no bearer header and treat 401 as an ordinary error (login, refresh, logout). */
   anonymous?: boolean;
@@ -64,12 +98,20 @@ export function detailText(body: unknown, fallback: string): string {
   return fallback;
 }
 
-async function readDetail(response: Response): Promise<string> {
+/** The error body's `detail` as one line, and its other fields. */
+async function readError(
+  response: Response,
+): Promise<{ detail: string; extra: Record<string, unknown> }> {
   const fallback = `${response.status} ${response.statusText}`.trim();
   try {
-    return detailText(await response.json(), fallback);
+    const body: unknown = await response.json();
+    const extra =
+      typeof body === "object" && body !== null && !Array.isArray(body)
+        ? Object.fromEntries(Object.entries(body).filter(([key]) => key !== "detail"))
+        : {};
+    return { detail: detailText(body, fallback), extra };
   } catch {
-    return fallback;
+    return { detail: fallback, extra: {} };
   }
 }
 
@@ -112,7 +154,7 @@ export function createApiClient(options: ApiClientOptions) {
     }
     if (response.ok) return response;
 
-    const detail = await readDetail(response);
+    const { detail, extra } = await readError(response);
     if (response.status === 401 && request.anonymous !== true) {
       if (isRetry) {
         options.onRefusedAfterRenewal(token);
@@ -122,7 +164,9 @@ export function createApiClient(options: ApiClientOptions) {
       }
       throw new SessionExpiredError(detail);
     }
-    throw new ApiError(response.status, detail);
+    const error = new ApiError(response.status, detail, extra);
+    if (isMfaEnrollmentRequired(error)) options.onMfaEnrollmentRequired?.(token);
+    throw error;
   }
 
   async function json<T>(path: string, request: RequestOptions = {}): Promise<T> {
@@ -130,11 +174,16 @@ export function createApiClient(options: ApiClientOptions) {
     return (await response.json()) as T;
   }
 
+  async function noContent(path: string, request: RequestOptions): Promise<void> {
+    await send(path, request);
+  }
+
   return {
-    login: (username: string, password: string) =>
+    /** `otp`: the authenticator (or recovery) code, once the server asked for it. */
+    login: (username: string, password: string, otp?: string) =>
       json<LoginResponse>("/api/v1/auth/login", {
         method: "POST",
-        body: { username, password },
+        body: otp === undefined ? { username, password } : { username, password, otp },
         anonymous: true,
       }),
     /** Trades the refresh cookie for a new access token (and a rotated cookie). */
@@ -151,8 +200,45 @@ export function createApiClient(options: ApiClientOptions) {
     acknowledge: (alertId: string) =>
       json<Alert>(`/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { method: "POST" }),
     health: (signal?: AbortSignal) => json<Health>("/api/v1/system/health", { signal }),
+    /** The signed-in user's own account (allowed while two-factor enrolment is pending). */
+    me: (signal?: AbortSignal) => json<UserAccount>("/api/v1/users/me", { signal }),
+    /** Starts two-factor enrolment: a new secret (replacing any unconfirmed one). */
+    mfaEnroll: () => json<MfaEnrollment>("/api/v1/auth/mfa/enroll", { method: "POST" }),
+    /** Turns two-factor sign-in on; the recovery codes are in this answer only. */
+    mfaConfirm: (code: string) =>
+      json<RecoveryCodes>("/api/v1/auth/mfa/confirm", { method: "POST", body: { code } }),
+    users: (signal?: AbortSignal) => json<UserAccount[]>("/api/v1/users", { signal }),
+    createUser: (user: UserCreate) =>
+      json<UserAccount>("/api/v1/users", { method: "POST", body: user }),
+    updateUser: (userId: string, changes: UserUpdate) =>
+      json<UserAccount>(`/api/v1/users/${encodeURIComponent(userId)}`, {
+        method: "PATCH",
+        body: changes,
+      }),
+    deleteUser: (userId: string) =>
+      noContent(`/api/v1/users/${encodeURIComponent(userId)}`, { method: "DELETE" }),
+    apiKeys: (signal?: AbortSignal) => json<ApiKey[]>("/api/v1/api-keys", { signal }),
+    createApiKey: (name: string, role: Role) =>
+      json<ApiKeyCreated>("/api/v1/api-keys", { method: "POST", body: { name, role } }),
+    revokeApiKey: (keyId: string) =>
+      json<ApiKey>(`/api/v1/api-keys/${encodeURIComponent(keyId)}`, { method: "DELETE" }),
+    audit: (filter: AuditFilter, signal?: AbortSignal) =>
+      json<AuditPage>(`/api/v1/audit?${auditQuery(filter)}`, { signal }),
     /** Fetches an image (snapshot) that needs the bearer header. */
     blob: async (path: string, signal?: AbortSignal): Promise<Blob> =>
       (await send(path, { signal, accept: "image/*" })).blob(),
   };
+}
+
+/** Query string of `GET /audit`: empty filters are left out; 100 entries a page. */
+export function auditQuery(filter: AuditFilter): string {
+  const params = new URLSearchParams();
+  const actor = filter.actor?.trim() ?? "";
+  const action = filter.action?.trim() ?? "";
+  if (actor !== "") params.set("actor", actor);
+  if (action !== "") params.set("action", action);
+  if (filter.outcome !== undefined && filter.outcome !== "") params.set("outcome", filter.outcome);
+  params.set("limit", "100");
+  if (filter.beforeId != null) params.set("before_id", String(filter.beforeId));
+  return params.toString();
 }

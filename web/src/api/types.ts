@@ -14,6 +14,93 @@ export interface LoginResponse {
   /** Lifetime of `access_token`, in seconds. */
   expires_in: number;
   user: User;
+  /** This admin must enrol two-factor sign-in before any other call is allowed. */
+  mfa_enrollment_required?: boolean;
+}
+
+/** A user account as admins see it (`GET /users`, `GET /users/me`). */
+export interface UserAccount extends User {
+  is_active: boolean;
+  mfa_enabled: boolean;
+  /** Camera ids the user may see; null: every camera. */
+  cameras: string[] | null;
+}
+
+export interface UserCreate {
+  username: string;
+  /** At least 12 characters. */
+  password: string;
+  role: Role;
+  cameras?: string[];
+}
+
+/** `PATCH /users/{id}`: only the fields sent are changed. */
+export interface UserUpdate {
+  role?: Role;
+  password?: string;
+  is_active?: boolean;
+  cameras?: string[];
+  /** Lift the camera restriction (the user sees every camera). */
+  all_cameras?: boolean;
+  /** Turn the user's two-factor sign-in off (they may enrol again). */
+  reset_mfa?: boolean;
+}
+
+/** `POST /auth/mfa/enroll`. */
+export interface MfaEnrollment {
+  /** Base32 secret, for typing into an authenticator app. */
+  secret: string;
+  otpauth_uri: string;
+  /** The otpauth URI as an SVG QR code (markup, from the server). */
+  qr_svg: string;
+}
+
+export interface RecoveryCodes {
+  recovery_codes: string[];
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The first characters of the key, to tell keys apart. */
+  prefix: string;
+  role: Role;
+  created_by: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** `POST /api-keys`: the key itself is in this answer only. */
+export interface ApiKeyCreated extends ApiKey {
+  key: string;
+}
+
+export type AuditOutcome = "success" | "failure" | "denied";
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string | null;
+  ip: string | null;
+  action: string;
+  resource: string | null;
+  outcome: string;
+  details: Record<string, unknown>;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  /** Pass as `before_id` for the next (older) page; null at the end. */
+  next_before_id: number | null;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  /** Prefix, e.g. "auth.". */
+  action?: string;
+  outcome?: AuditOutcome | "";
+  beforeId?: number | null;
 }
 
 export type CameraStatus =

@@ -1,5 +1,5 @@
 import { useState, type SubmitEvent } from "react";
-import { ApiError } from "../api/client.ts";
+import { ApiError, isMfaRequired } from "../api/client.ts";
 import { useServices } from "../context.ts";
 
 export function LoginScreen({
@@ -14,21 +14,38 @@ export function LoginScreen({
   const [password, setPassword] = useState("");
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Second step (two-factor accounts): username and password stay in this
+  // component's state only, to be sent again with the code.
+  const [otpStep, setOtpStep] = useState(false);
+  const [otp, setOtp] = useState("");
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (submitting) return;
     setSubmitting(true);
     setError(null);
-    api.login(username.trim(), password).then(
+    const code = otpStep ? otp.replace(/\s+/g, "") : undefined;
+    api.login(username.trim(), password, code).then(
       (response) => {
         sessions.signIn(response);
       },
       (err: unknown) => {
         setSubmitting(false);
+        if (isMfaRequired(err) && !otpStep) {
+          setOtpStep(true);
+          return;
+        }
+        setOtp("");
         setError(err instanceof ApiError ? err.detail : "Sign-in failed");
       },
     );
+  };
+
+  const startOver = () => {
+    setOtpStep(false);
+    setOtp("");
+    setPassword("");
+    setError(null);
   };
 
   const inputClass =
@@ -55,7 +72,7 @@ export function LoginScreen({
           aria-labelledby="login-heading"
         >
           <h2 id="login-heading" className="mb-4 text-xl font-semibold text-white">
-            Sign in
+            {otpStep ? "Two-factor sign-in" : "Sign in"}
           </h2>
           {notice !== null && error === null && (
             <p
@@ -66,39 +83,69 @@ export function LoginScreen({
               {notice}
             </p>
           )}
-          <label className="block text-base font-medium text-slate-200">
-            Username
-            <input
-              data-testid="login-username"
-              name="username"
-              autoFocus={lastUsername === null}
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-              value={username}
-              onChange={(e) => {
-                setUsername(e.target.value);
-              }}
-              className={inputClass}
-            />
-          </label>
-          <label className="mt-4 block text-base font-medium text-slate-200">
-            Password
-            <input
-              data-testid="login-password"
-              name="password"
-              type="password"
-              autoFocus={lastUsername !== null}
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => {
-                setPassword(e.target.value);
-              }}
-              className={inputClass}
-            />
-          </label>
+          {otpStep ? (
+            <>
+              <p className="mb-3 text-base text-slate-300">
+                Signing in as <span className="font-semibold text-white">{username.trim()}</span>.
+                Enter the 6-digit code from your authenticator app, or one of your recovery codes.
+              </p>
+              <label className="block text-base font-medium text-slate-200">
+                Authentication code
+                <input
+                  data-testid="login-otp"
+                  name="otp"
+                  autoFocus
+                  inputMode="text"
+                  autoComplete="one-time-code"
+                  autoCapitalize="none"
+                  spellCheck={false}
+                  required
+                  maxLength={32}
+                  value={otp}
+                  onChange={(e) => {
+                    setOtp(e.target.value);
+                  }}
+                  className={`${inputClass} font-mono tracking-widest`}
+                />
+              </label>
+            </>
+          ) : (
+            <>
+              <label className="block text-base font-medium text-slate-200">
+                Username
+                <input
+                  data-testid="login-username"
+                  name="username"
+                  autoFocus={lastUsername === null}
+                  autoComplete="username"
+                  autoCapitalize="none"
+                  spellCheck={false}
+                  required
+                  value={username}
+                  onChange={(e) => {
+                    setUsername(e.target.value);
+                  }}
+                  className={inputClass}
+                />
+              </label>
+              <label className="mt-4 block text-base font-medium text-slate-200">
+                Password
+                <input
+                  data-testid="login-password"
+                  name="password"
+                  type="password"
+                  autoFocus={lastUsername !== null}
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(e) => {
+                    setPassword(e.target.value);
+                  }}
+                  className={inputClass}
+                />
+              </label>
+            </>
+          )}
           {error !== null && (
             <p
               data-testid="login-error"
@@ -114,8 +161,17 @@ export function LoginScreen({
             disabled={submitting}
             className="mt-6 w-full rounded-md bg-amber-400 px-4 py-2.5 text-lg font-bold text-black hover:bg-amber-300 disabled:cursor-wait disabled:opacity-60"
           >
-            {submitting ? "Signing in…" : "Sign in"}
+            {submitting ? "Signing in…" : otpStep ? "Verify" : "Sign in"}
           </button>
+          {otpStep && (
+            <button
+              type="button"
+              onClick={startOver}
+              className="mt-3 w-full rounded-md border border-slate-600 px-4 py-2 text-base font-semibold text-slate-100 hover:bg-slate-800"
+            >
+              Back
+            </button>
+          )}
         </form>
       </div>
     </main>

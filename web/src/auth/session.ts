@@ -5,6 +5,11 @@ export interface Session {
   user: User;
   /** Epoch milliseconds after which the token is no longer worth sending. */
   expiresAtMs: number;
+  /**
+   * The server accepts this token only for enrolling two-factor sign-in
+   * (admin policy): the enrolment screen is shown instead of the dashboard.
+   */
+  mfaEnrollmentRequired?: boolean;
 }
 
 export interface SessionState {
@@ -76,9 +81,21 @@ export class SessionStore {
       token: response.access_token,
       user: response.user,
       expiresAtMs: this.nowMs() + response.expires_in * 1000,
+      mfaEnrollmentRequired: response.mfa_enrollment_required === true,
     };
     this.write(session);
     this.set({ session, resuming: false, notice: null, lastUsername: session.user.username });
+  }
+
+  /** The server refused `token` until two-factor sign-in is enrolled (a 403 said so). */
+  requireMfaEnrollment(token: string | null): void {
+    const current = this.state.session;
+    if (current === null || current.token !== token || current.mfaEnrollmentRequired === true) {
+      return;
+    }
+    const session = { ...current, mfaEnrollmentRequired: true };
+    this.write(session);
+    this.set({ ...this.state, session });
   }
 
   signOut(notice: string | null = null): void {

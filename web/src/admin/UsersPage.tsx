@@ -1,0 +1,143 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type SubmitEvent } from "react";
+import type { Camera, Role, UserAccount } from "../api/types.ts";
+import { BUTTON_PRIMARY, CARD, INPUT, LABEL } from "../components/formStyles.ts";
+import { useApi } from "../context.ts";
+import {
+  CameraChoice,
+  errorText,
+  InlineError,
+  PageHeading,
+  RoleSelect,
+  USERS_KEY,
+} from "./common.tsx";
+import { UserRow } from "./UserRow.tsx";
+
+export function UsersPage({ currentUserId }: { currentUserId: string }) {
+  const api = useApi();
+  const users = useQuery({ queryKey: USERS_KEY, queryFn: ({ signal }) => api.users(signal) });
+  // Shares the dashboard's camera poll (same key).
+  const cameras = useQuery({ queryKey: ["cameras"], queryFn: ({ signal }) => api.cameras(signal) });
+
+  return (
+    <div className="mx-auto max-w-5xl">
+      <PageHeading intro="Who may sign in, with which role, and which cameras they see.">
+        Users
+      </PageHeading>
+      <CreateUserForm cameras={cameras.data} />
+      <section aria-labelledby="users-list-heading" className="mt-6">
+        <h2 id="users-list-heading" className="mb-2 text-xl font-semibold text-white">
+          Accounts {users.data !== undefined && `(${users.data.length})`}
+        </h2>
+        {users.isPending && <p role="status">Loading users…</p>}
+        <InlineError
+          error={users.isError ? errorText(users.error, "Could not load the users") : null}
+        />
+        <ul className="space-y-3">
+          {users.data?.map((user) => (
+            <UserRow
+              key={user.id}
+              user={user}
+              isSelf={user.id === currentUserId}
+              cameras={cameras.data}
+            />
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}
+
+function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [role, setRole] = useState<Role>("operator");
+  const [scope, setScope] = useState<string[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
+
+  const submit = (event: SubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    setCreated(null);
+    const body = { username: username.trim(), password, role };
+    api.createUser(scope === null ? body : { ...body, cameras: scope }).then(
+      (user: UserAccount) => {
+        setBusy(false);
+        setCreated(user.username);
+        setUsername("");
+        setPassword("");
+        setScope(null);
+        void queryClient.invalidateQueries({ queryKey: USERS_KEY });
+      },
+      (err: unknown) => {
+        setBusy(false);
+        setError(errorText(err, "Could not create the user"));
+      },
+    );
+  };
+
+  return (
+    <form onSubmit={submit} aria-labelledby="user-create-heading" className={CARD}>
+      <h2 id="user-create-heading" className="mb-3 text-xl font-semibold text-white">
+        Add a user
+      </h2>
+      <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
+        <label className={LABEL}>
+          Username
+          <input
+            name="new-username"
+            required
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            pattern="[A-Za-z0-9._@\-]{1,150}"
+            title="Letters, digits and . _ @ - (up to 150)"
+            value={username}
+            onChange={(e) => {
+              setUsername(e.target.value);
+            }}
+            className={INPUT}
+          />
+        </label>
+        <label className={LABEL}>
+          Password
+          <input
+            name="new-password"
+            type="password"
+            required
+            minLength={12}
+            autoComplete="new-password"
+            aria-describedby="new-password-help"
+            value={password}
+            onChange={(e) => {
+              setPassword(e.target.value);
+            }}
+            className={INPUT}
+          />
+          <span id="new-password-help" className="mt-1 block text-sm text-slate-400">
+            At least 12 characters.
+          </span>
+        </label>
+        <RoleSelect value={role} onChange={setRole} />
+      </div>
+      <div className="mt-4">
+        <CameraChoice cameras={cameras} value={scope} onChange={setScope} />
+      </div>
+      <InlineError error={error} />
+      {created !== null && (
+        <p role="status" className="mt-3 text-base font-medium text-emerald-300">
+          User {created} created.
+        </p>
+      )}
+      <button data-testid="user-create" type="submit" disabled={busy} className={`mt-4 ${BUTTON_PRIMARY}`}>
+        {busy ? "Creating…" : "Create user"}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,138 @@
+import { useEffect, useRef, type ReactNode } from "react";
+import { ApiError } from "../api/client.ts";
+import type { Camera, Role } from "../api/types.ts";
+import { ERROR_BOX, LABEL } from "../components/formStyles.ts";
+import { parseTimeMs } from "../lib/time.ts";
+
+/** React Query key of the user list (`GET /users`). */
+export const USERS_KEY = ["users"] as const;
+
+export const ROLES: readonly Role[] = ["admin", "operator", "viewer"];
+
+export const ROLE_HELP: Record<Role, string> = {
+  admin: "Admin: everything, including users, API keys and the audit log",
+  operator: "Operator: watch cameras and handle alerts",
+  viewer: "Viewer: watch only",
+};
+
+export function errorText(err: unknown, fallback: string): string {
+  return err instanceof ApiError ? err.detail : fallback;
+}
+
+const timestamp = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+/** Local date and time of an ISO timestamp; "—" when there is none. */
+export function formatTimestamp(iso: string | null): string {
+  const ms = parseTimeMs(iso);
+  return ms === null ? "—" : timestamp.format(ms);
+}
+
+/** The page's title; focused when the page opens, so keyboard and reader users start here. */
+export function PageHeading({ children, intro }: { children: ReactNode; intro?: ReactNode }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+  return (
+    <div className="mb-4">
+      <h1 ref={ref} tabIndex={-1} className="text-2xl font-bold text-white">
+        {children}
+      </h1>
+      {intro !== undefined && <p className="mt-1 text-base text-slate-300">{intro}</p>}
+    </div>
+  );
+}
+
+export function InlineError({ error }: { error: string | null }) {
+  if (error === null) return null;
+  return (
+    <p role="alert" className={`mt-3 ${ERROR_BOX}`}>
+      {error}
+    </p>
+  );
+}
+
+export function RoleSelect({
+  value,
+  onChange,
+  label = "Role",
+}: {
+  value: Role;
+  onChange: (role: Role) => void;
+  label?: string;
+}) {
+  return (
+    <label className={LABEL}>
+      {label}
+      <select
+        value={value}
+        onChange={(e) => {
+          onChange(e.target.value as Role);
+        }}
+        className="mt-1 block w-full rounded-md border border-slate-600 bg-slate-950 px-3 py-2 text-base text-white focus:border-amber-400"
+      >
+        {ROLES.map((role) => (
+          <option key={role} value={role}>
+            {ROLE_HELP[role]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** Camera scope: every camera (null), or the ones ticked. */
+export function CameraChoice({
+  cameras,
+  value,
+  onChange,
+}: {
+  cameras: Camera[] | undefined;
+  value: string[] | null;
+  onChange: (value: string[] | null) => void;
+}) {
+  const all = value === null;
+  return (
+    <fieldset className="rounded-md border border-slate-700 p-3">
+      <legend className="px-1 text-base font-medium text-slate-200">Cameras</legend>
+      <label className="flex items-center gap-2 text-base text-slate-100">
+        <input
+          type="checkbox"
+          checked={all}
+          onChange={(e) => {
+            onChange(e.target.checked ? null : []);
+          }}
+          className="size-5 accent-amber-400"
+        />
+        All cameras (including ones added later)
+      </label>
+      {!all && (
+        <div className="mt-2 grid grid-cols-1 gap-1 sm:grid-cols-2">
+          {cameras === undefined && <p className="text-slate-400">Loading cameras…</p>}
+          {cameras?.map((camera) => (
+            <label key={camera.id} className="flex items-center gap-2 text-base text-slate-100">
+              <input
+                type="checkbox"
+                checked={value.includes(camera.id)}
+                onChange={(e) => {
+                  onChange(
+                    e.target.checked
+                      ? [...value, camera.id]
+                      : value.filter((id) => id !== camera.id),
+                  );
+                }}
+                className="size-5 accent-amber-400"
+              />
+              {camera.name} <span className="text-sm text-slate-400">({camera.id})</span>
+            </label>
+          ))}
+          {value.length === 0 && (
+            <p className="text-sm text-amber-200 sm:col-span-2">
+              No camera ticked: this user will see no cameras.
+            </p>
+          )}
+        </div>
+      )}
+    </fieldset>
+  );
+}

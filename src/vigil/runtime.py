@@ -33,6 +33,7 @@ from vigil.api.security import KeyManager
 from vigil.api.services.api_keys import ApiKeyService
 from vigil.api.services.audit import AuditService
 from vigil.api.services.events import EventQueries
+from vigil.api.services.reports import ReportService
 from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
 from vigil.api.ws import AlertHub
@@ -209,6 +210,7 @@ class Vigil:
                 db, keys, self.clock, require_admin_mfa=self.config.security.require_admin_mfa
             ),
             api_keys=ApiKeyService(db, self.clock),
+            reports=ReportService(db),
             live=live,
             health=self.health,
             secure_cookies=self.options.secure_cookies,

@@ -21,6 +21,7 @@ from vigil.api.security import KeyManager
 from vigil.api.services.api_keys import ApiKeyService
 from vigil.api.services.audit import AuditService
 from vigil.api.services.events import EventQueries
+from vigil.api.services.reports import ReportService
 from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
 from vigil.api.ws import AlertHub
@@ -92,6 +93,7 @@ def api_for_tests(
         health=health,
         sessions=SessionService(db, keys, clock, require_admin_mfa=require_admin_mfa),
         api_keys=ApiKeyService(db, clock),
+        reports=ReportService(db),
         rate_limits=rate_limits or RateLimitConfig(),
     )
     app = create_app(services, AlertHub(bus))

@@ -1,10 +1,16 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
+import { ApiKeysPage } from "./admin/ApiKeysPage.tsx";
+import { AuditPage } from "./admin/AuditPage.tsx";
+import { UsersPage } from "./admin/UsersPage.tsx";
 import { ApiError, SessionExpiredError } from "./api/client.ts";
+import { AccountPage } from "./auth/AccountPage.tsx";
 import type { Session } from "./auth/session.ts";
+import { AccountMenu } from "./components/AccountMenu.tsx";
 import { AlertPanel } from "./components/AlertPanel.tsx";
 import { CameraGrid } from "./components/CameraGrid.tsx";
 import { Header } from "./components/Header.tsx";
+import { NavBar, type View } from "./components/NavBar.tsx";
 import { useServices } from "./context.ts";
 import { useAlertCounts } from "./hooks/useAlertCounts.ts";
 import { useAlerts } from "./hooks/useAlerts.ts";
@@ -13,14 +19,18 @@ import { unacknowledgedCount } from "./lib/alerts.ts";
 
 const CAMERA_POLL_MS = 1000;
 const HEALTH_POLL_MS = 10_000;
+/** Cameras are still polled on the other pages (server reachability), just less often. */
+const CAMERA_POLL_AWAY_MS = 10_000;
 
 export function Dashboard({ session }: { session: Session }) {
   const { api, auth } = useServices();
   const nowMs = useNow(1000);
+  const [view, setView] = useState<View>("dashboard");
+  const isAdmin = session.user.role === "admin";
   const cameras = useQuery({
     queryKey: ["cameras"],
     queryFn: ({ signal }) => api.cameras(signal),
-    refetchInterval: CAMERA_POLL_MS,
+    refetchInterval: view === "dashboard" ? CAMERA_POLL_MS : CAMERA_POLL_AWAY_MS,
   });
   const health = useQuery({
     queryKey: ["health"],
@@ -56,6 +66,15 @@ export function Dashboard({ session }: { session: Session }) {
         onSignOut={() => {
           auth.signOut();
         }}
+        accountMenu={
+          <AccountMenu
+            user={session.user}
+            onOpenAccount={() => {
+              setView("account");
+            }}
+          />
+        }
+        nav={<NavBar role={session.user.role} view={view} onNavigate={setView} />}
       />
       {serverUnreachable && (
         <p
@@ -68,7 +87,18 @@ export function Dashboard({ session }: { session: Session }) {
           Retrying every second; camera pictures may be out of date.
         </p>
       )}
-      <main className="grid grid-cols-1 gap-6 p-3 sm:p-4 lg:grid-cols-[minmax(0,1fr)_minmax(22rem,28rem)]">
+      {view !== "dashboard" && (
+        <main className="p-3 sm:p-4">
+          {view === "account" && <AccountPage user={session.user} />}
+          {isAdmin && view === "users" && <UsersPage currentUserId={session.user.id} />}
+          {isAdmin && view === "api-keys" && <ApiKeysPage />}
+          {isAdmin && view === "audit" && <AuditPage />}
+        </main>
+      )}
+      <main
+        hidden={view !== "dashboard"}
+        className="grid grid-cols-1 gap-6 p-3 sm:p-4 lg:grid-cols-[minmax(0,1fr)_minmax(22rem,28rem)]"
+      >
         {/* Alerts come first in reading and tab order: they are what needs action. */}
         <div
           tabIndex={0}

@@ -13,9 +13,19 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from vigil.api.deps import ApiServices
-from vigil.api.schemas import ErrorBody
 from vigil.api.ratelimit import RateLimiter
-from vigil.api.routers import alerts, api_keys, audit, auth, cameras, events, system, users
+from vigil.api.routers import (
+    alerts,
+    api_keys,
+    audit,
+    auth,
+    cameras,
+    events,
+    reports,
+    system,
+    users,
+)
+from vigil.api.schemas import ErrorBody
 from vigil.api.ws import AlertHub
 from vigil.api.ws import router as ws_router
 from vigil.config import format_loc
@@ -64,7 +74,7 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
             429: {"model": ErrorBody, "description": "Rate limit; see Retry-After"},
         },
     )
-    for module in (auth, users, api_keys, audit, cameras, events, alerts, system):
+    for module in (auth, users, api_keys, audit, cameras, events, alerts, reports, system):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ws_router)

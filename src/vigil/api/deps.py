@@ -17,6 +17,7 @@ from vigil.api.security import KeyManager, Role
 from vigil.api.services.api_keys import ApiKeyService
 from vigil.api.services.audit import AuditService
 from vigil.api.services.events import EventQueries
+from vigil.api.services.reports import ReportService
 from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
 from vigil.bus import Bus
@@ -44,6 +45,7 @@ class ApiServices:
     health: HealthRegistry
     sessions: SessionService
     api_keys: ApiKeyService
+    reports: ReportService
     secure_cookies: bool = False
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
 

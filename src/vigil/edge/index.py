@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from vigil.bus import Bus, topics
@@ -16,6 +16,9 @@ from vigil.clock import Clock
 from vigil.config import SiteConfig
 from vigil.db.models import Camera, Segment
 from vigil.db.session import Database
+from vigil.db.tables_edge import CameraStateChange
+from vigil.edge.integrity import GAP_MIN_S
+from vigil.edge.metrics import recording_gap_seconds
 from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -79,7 +82,13 @@ class EdgeIndexer:
 
     def _write_segment(self, seg: SegmentInfo) -> None:
         with self._db.session() as session:
-            session.execute(
+            previous_end = session.scalar(
+                select(Segment.end_at)
+                .where(Segment.camera_id == seg.camera_id, Segment.start_at < seg.start)
+                .order_by(Segment.start_at.desc())
+                .limit(1)
+            )
+            inserted = session.execute(
                 pg_insert(Segment)
                 .values(
                     camera_id=seg.camera_id,
@@ -91,12 +100,25 @@ class EdgeIndexer:
                     created_at=seg.end,
                 )
                 .on_conflict_do_nothing(index_elements=["key"])
-            )
+                .returning(Segment.id)
+            ).first()  # None when this segment was indexed before (a redelivery)
             session.commit()
         self.segments_indexed += 1
+        if previous_end is not None and inserted is not None:
+            hole_s = (seg.start - previous_end).total_seconds()
+            if hole_s > GAP_MIN_S:
+                recording_gap_seconds(seg.camera_id).inc(hole_s)
 
     def _write_status(self, status: CameraStatus) -> None:
         with self._db.session() as session:
+            session.add(
+                CameraStateChange(
+                    camera_id=status.camera_id,
+                    at=status.changed_at,
+                    state=status.state.value,
+                    detail=status.detail,
+                )
+            )
             session.execute(
                 update(Camera)
                 .where(Camera.id == status.camera_id)

@@ -113,3 +113,22 @@ def camera_metrics(camera_id: str, registry: CollectorRegistry = REGISTRY) -> Ca
         recording_timestamps_fixed=fam.recording_timestamps_fixed.labels(camera_id),
         stream_packets_corrupt=fam.stream_packets_corrupt.labels(camera_id),
     )
+
+
+_gap_families: dict[int, Counter] = {}
+
+
+def recording_gap_seconds(camera_id: str, registry: CollectorRegistry = REGISTRY) -> Counter:
+    """`recording_gap_seconds_total{camera}`: seconds missing between consecutive indexed
+    segments (what integrity reports as gaps), counted as each segment is indexed."""
+    with _lock:
+        family = _gap_families.get(id(registry))
+        if family is None:
+            family = Counter(
+                "recording_gap_seconds",
+                "seconds of video missing between consecutive recorded segments",
+                ["camera"],
+                registry=registry,
+            )
+            _gap_families[id(registry)] = family
+    return family.labels(camera_id)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import av
 import av.error
@@ -87,10 +88,10 @@ def salvage_segment(path: Path) -> Salvaged | None:
 
 def _intact_packets(
     src: av.container.InputContainer, stream: av.video.stream.VideoStream
-) -> Iterator[av.Packet]:
+) -> Iterator[av.Packet[Any]]:
     """Packets with data up to the first demux error; the last one is dropped when the
     file ends inside it (a short read)."""
-    previous: av.Packet | None = None
+    previous: av.Packet[Any] | None = None
     try:
         for packet in src.demux(stream):
             if packet.size == 0 or packet.dts is None:

@@ -63,3 +63,45 @@ async def test_condition_clearing_resolves_automatically(api: Api) -> None:  # n
     headers = api.login("admin", "admin-password")
     body = api.client.get(f"/api/v1/alerts/{incident.alert_id}", headers=headers).json()
     assert body["status"] == "resolved" and body["resolved_by"] == "system"
+
+
+async def test_rule_end_with_resolve_resolves_the_alert(api: Api) -> None:  # noqa: F811
+    from vigil.analytics.engine import IncidentEnded
+
+    incident = _incident()
+    await api.recorder.record(incident)
+    await api.recorder.end(IncidentEnded(incident.key, incident.camera_id, incident.started_at))
+    headers = api.login("admin", "admin-password")
+    alert = f"/api/v1/alerts/{incident.alert_id}"
+    assert api.client.get(alert, headers=headers).json()["status"] == "new"  # noted, open
+    await api.recorder.end(
+        IncidentEnded(incident.key, incident.camera_id, incident.started_at, resolve=True)
+    )
+    assert api.client.get(alert, headers=headers).json()["status"] == "resolved"
+
+
+def test_dead_letters_are_listed_for_operators(api: Api) -> None:  # noqa: F811
+    import uuid
+
+    from vigil.db.tables_alerts import Notification
+
+    with api.db.session() as session:
+        session.add(
+            Notification(
+                id=uuid.uuid4(),
+                channel="sms",
+                recipient="+15550001",
+                kind="alert",
+                status="dead",
+                attempts=4,
+                last_error="sms: HTTP 503",
+            )
+        )
+        session.commit()
+    olga = api.login("olga", "operator-password")
+    r = api.client.get("/api/v1/alerts/dead-letters", headers=olga)
+    assert r.status_code == 200, r.text
+    (dead,) = r.json()
+    assert (dead["channel"], dead["attempts"], dead["last_error"]) == ("sms", 4, "sms: HTTP 503")
+    viewer = api.login("victor", "viewer-password")
+    assert api.client.get("/api/v1/alerts/dead-letters", headers=viewer).status_code == 403

@@ -201,3 +201,24 @@ async def test_any_stage_can_raise_and_auto_resolve_an_alert(api: Api) -> None:
     # A resolved alert cannot be acknowledged any more.
     r = api.client.post(f"/api/v1/alerts/{alert['id']}/ack", headers=headers)
     assert r.status_code == 409 and "already resolved" in r.json()["detail"]
+
+
+async def test_daily_report_counts_and_response_times(api: Api) -> None:
+    # Three incidents at 23:30, 23:31, 23:32 Kolkata time on 2 Nov (18:00 UTC + minutes).
+    for i in range(3):
+        await api.recorder.record(_incident(offset_s=60 * i))
+    headers = api.login("admin")
+    alerts = api.client.get("/api/v1/alerts", headers=headers).json()["items"]
+    api.clock.advance(120)  # acknowledged two minutes after creation: within the goal
+    api.client.post(f"/api/v1/alerts/{alerts[0]['id']}/ack", headers=headers)
+    api.clock.advance(600)  # ten minutes later: outside it
+    api.client.post(f"/api/v1/alerts/{alerts[1]['id']}/ack", headers=headers)
+    report = api.client.get("/api/v1/reports/daily?day=2026-11-02", headers=headers).json()
+    assert report["timezone"] == "Asia/Kolkata"
+    assert report["events_total"] == 3 and report["events_by_camera"] == {"gate": 3}
+    assert report["events_by_hour"][23] == 3 and sum(report["events_by_hour"]) == 3
+    assert report["alerts_total"] == 3 and report["alerts_acknowledged"] == 2
+    assert report["ack_p50_s"] in (120.0, 720.0) and report["ack_max_s"] == 720.0
+    assert report["ack_within_goal_pct"] == 50.0
+    empty = api.client.get("/api/v1/reports/daily?day=2026-11-03", headers=headers).json()
+    assert empty["events_total"] == 0 and empty["ack_p50_s"] is None

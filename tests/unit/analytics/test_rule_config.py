@@ -123,3 +123,28 @@ def test_severity_scoring(
     assert (got.reasons == ()) is (
         zone in (None, "normal") and not night and prior < 2 and conf >= 0.6
     )
+
+
+@pytest.mark.parametrize(
+    ("alerts", "path", "words"),
+    [
+        (
+            {"recipients": [{"username": "o", "channels": ["sms"]}]},
+            "alerts.recipients[0]",
+            "needs phone",
+        ),
+        ({"escalate_after_s": {"urgent": 60}}, "alerts.escalate_after_s.urgent", "'critical'"),
+        (
+            {"channels": {"webhook": {"url": "http://x"}}},
+            "alerts.channels.webhook.secret",
+            "missing",
+        ),
+        ({"channels": {"alarm": {"command": []}}}, "alerts.channels.alarm.command", "at least 1"),
+        ({"retries": 11}, "alerts.retries", "less than or equal to 10"),
+    ],
+)
+def test_alerts_section_errors_name_the_field(
+    alerts: dict[str, Any], path: str, words: str
+) -> None:
+    errors = _errors({"type": "zone_intrusion"}, alerts=alerts)
+    assert any(p.startswith(path) and words in m for p, m in errors), errors

@@ -107,11 +107,7 @@ export function UserRow({
         <span className="rounded bg-slate-800 px-1.5 py-0.5 text-sm text-slate-200 capitalize">
           {user.role}
         </span>
-        {user.is_active ? (
-          <Pill tone="good">Active</Pill>
-        ) : (
-          <Pill tone="muted">Disabled</Pill>
-        )}
+        {user.is_active ? <Pill tone="good">Active</Pill> : <Pill tone="muted">Disabled</Pill>}
         {user.mfa_enabled ? (
           <Pill tone="info">Two-factor on</Pill>
         ) : (
@@ -211,7 +207,11 @@ export function UserRow({
             )}
           </div>
           {confirming !== null && (
-            <div role="alertdialog" aria-label="Confirm" className="rounded-md border border-red-500 bg-red-950/60 p-3">
+            <div
+              role="alertdialog"
+              aria-label="Confirm"
+              className="rounded-md border border-red-500 bg-red-950/60 p-3"
+            >
               <p className="text-base text-red-100">
                 {confirming === "delete"
                   ? `Delete ${user.username}? This cannot be undone.`

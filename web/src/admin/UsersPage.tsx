@@ -135,7 +135,12 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
           User {created} created.
         </p>
       )}
-      <button data-testid="user-create" type="submit" disabled={busy} className={`mt-4 ${BUTTON_PRIMARY}`}>
+      <button
+        data-testid="user-create"
+        type="submit"
+        disabled={busy}
+        className={`mt-4 ${BUTTON_PRIMARY}`}
+      >
         {busy ? "Creating…" : "Create user"}
       </button>
     </form>

@@ -42,7 +42,9 @@ export function isMfaRequired(err: unknown): boolean {
 
 /** This session may only enrol two-factor sign-in (admin policy). */
 export function isMfaEnrollmentRequired(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 403 && err.extra.mfa_enrollment_required === true;
+  return (
+    err instanceof ApiError && err.status === 403 && err.extra.mfa_enrollment_required === true
+  );
 }
 
 /** The session's token was refused (HTTP 401 on an authenticated call). */

@@ -191,7 +191,12 @@ export function MfaEnrollmentFlow({
         </label>
         {errorBox}
         <div className="mt-4 flex flex-wrap gap-3">
-          <button data-testid="mfa-confirm" type="submit" disabled={busy} className={BUTTON_PRIMARY}>
+          <button
+            data-testid="mfa-confirm"
+            type="submit"
+            disabled={busy}
+            className={BUTTON_PRIMARY}
+          >
             {busy ? "Checking…" : "Turn on two-factor sign-in"}
           </button>
           {onCancel !== undefined && (

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import type { Health, User } from "../api/types.ts";
 import type { SocketState } from "../lib/socket.ts";
 import { HealthIndicator } from "./HealthIndicator.tsx";
@@ -16,6 +17,8 @@ export function Header({
   unacknowledged,
   socketState,
   onSignOut,
+  accountMenu,
+  nav,
 }: {
   user: User;
   health: Health | undefined;
@@ -23,6 +26,10 @@ export function Header({
   unacknowledged: number;
   socketState: SocketState;
   onSignOut: () => void;
+  /** Replaces the plain user name and role (e.g. with a menu). */
+  accountMenu?: ReactNode;
+  /** A second row: links to the other pages. */
+  nav?: ReactNode;
 }) {
   const live = socketState === "open";
   return (
@@ -66,12 +73,14 @@ export function Header({
         </a>
 
         <div className="ml-auto flex items-center gap-3">
-          <span className="text-base text-slate-300">
-            <span className="font-semibold text-white">{user.username}</span>{" "}
-            <span className="rounded bg-slate-800 px-1.5 py-0.5 text-sm text-slate-300 capitalize">
-              {user.role}
+          {accountMenu ?? (
+            <span className="text-base text-slate-300">
+              <span className="font-semibold text-white">{user.username}</span>{" "}
+              <span className="rounded bg-slate-800 px-1.5 py-0.5 text-sm text-slate-300 capitalize">
+                {user.role}
+              </span>
             </span>
-          </span>
+          )}
           <button
             type="button"
             onClick={onSignOut}
@@ -81,6 +90,7 @@ export function Header({
           </button>
         </div>
       </div>
+      {nav}
     </header>
   );
 }

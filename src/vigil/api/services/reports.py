@@ -1,0 +1,112 @@
+"""The daily report: what happened on one site day, and how fast people responded."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from vigil.db.models import Alert, Event
+from vigil.db.session import Database
+
+ACK_GOAL_S = 300.0  # the reference's 5-minute acknowledgement goal
+
+
+@dataclass(frozen=True, slots=True)
+class DailyReport:
+    day: date
+    timezone: str
+    start: datetime
+    end: datetime
+    events_total: int
+    events_by_camera: dict[str, int]
+    events_by_type: dict[str, int]
+    events_by_hour: list[int]  # 24 buckets, site-local hours
+    alerts_total: int
+    alerts_by_severity: dict[str, int]
+    alerts_acknowledged: int
+    ack_p50_s: float | None
+    ack_p90_s: float | None
+    ack_max_s: float | None
+    ack_within_goal_pct: float | None
+
+
+def _percentile(sorted_values: list[float], q: float) -> float | None:
+    if not sorted_values:
+        return None
+    index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
+    return round(sorted_values[index], 1)
+
+
+class ReportService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def daily(self, day: date, tz: ZoneInfo, cameras: frozenset[str] | None) -> DailyReport:
+        return await asyncio.to_thread(self._daily, day, tz, cameras)
+
+    def _daily(self, day: date, tz: ZoneInfo, cameras: frozenset[str] | None) -> DailyReport:
+        start = datetime.combine(day, time(0), tz)
+        end = datetime.combine(day + timedelta(days=1), time(0), tz)
+        local_hour = func.extract("hour", func.timezone(str(tz), Event.occurred_at))
+        ev_where = [Event.occurred_at >= start, Event.occurred_at < end]
+        al_where = [Alert.created_at >= start, Alert.created_at < end]
+        if cameras is not None:
+            ev_where.append(Event.camera_id.in_(sorted(cameras)))
+            al_where.append(Alert.camera_id.in_(sorted(cameras)))
+        with self._db.session() as session:
+            by_camera = dict(
+                session.execute(
+                    select(Event.camera_id, func.count()).where(*ev_where).group_by(Event.camera_id)
+                )
+                .tuples()
+                .all()
+            )
+            by_type = dict(
+                session.execute(
+                    select(Event.type, func.count()).where(*ev_where).group_by(Event.type)
+                )
+                .tuples()
+                .all()
+            )
+            hours = [0] * 24
+            for hour, count in session.execute(
+                select(local_hour, func.count()).where(*ev_where).group_by(local_hour)
+            ).tuples():
+                hours[int(hour)] = int(count)
+            by_severity = dict(
+                session.execute(
+                    select(Alert.severity, func.count()).where(*al_where).group_by(Alert.severity)
+                )
+                .tuples()
+                .all()
+            )
+            ack_delays = sorted(
+                float(s)
+                for s in session.execute(
+                    select(func.extract("epoch", Alert.acknowledged_at - Alert.created_at)).where(
+                        *al_where, Alert.acknowledged_at.is_not(None)
+                    )
+                ).scalars()
+            )
+        within = sum(1 for s in ack_delays if s <= ACK_GOAL_S)
+        return DailyReport(
+            day=day,
+            timezone=str(tz),
+            start=start,
+            end=end,
+            events_total=sum(by_camera.values()),
+            events_by_camera=by_camera,
+            events_by_type=by_type,
+            events_by_hour=hours,
+            alerts_total=sum(by_severity.values()),
+            alerts_by_severity=by_severity,
+            alerts_acknowledged=len(ack_delays),
+            ack_p50_s=_percentile(ack_delays, 0.5),
+            ack_p90_s=_percentile(ack_delays, 0.9),
+            ack_max_s=round(ack_delays[-1], 1) if ack_delays else None,
+            ack_within_goal_pct=round(100 * within / len(ack_delays), 1) if ack_delays else None,
+        )

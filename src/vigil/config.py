@@ -345,11 +345,23 @@ class FacesConfig(Base):
     max_tries: int = Field(5, ge=1, description="Face tries per track.")
 
 
+class CandidatesConfig(Base):
+    """Uncertain detections saved as training candidates (frame JPEG + inference JSON)."""
+
+    enabled: bool = Field(True, description="Save uncertain frames to the training-data store.")
+    low: float = Field(0.3, ge=0.0, le=1.0, description="Lowest score that counts as uncertain.")
+    high: float = Field(0.6, ge=0.0, le=1.0, description="Scores from here up are confident.")
+    min_interval_s: float = Field(
+        60.0, ge=0.0, description="At most one candidate frame per camera in this many seconds."
+    )
+
+
 class DetectionConfig(Base):
-    model: Literal["ssdlite-person", "yolo"] = Field(
+    model: Literal["ssdlite-person", "nanodet-g", "yolo"] = Field(
         "ssdlite-person",
-        description="ssdlite-person: the shipped person model; yolo: a YOLOv8/YOLO11 ONNX "
-        "export (80 COCO classes) given by model_path.",
+        description="ssdlite-person: the shipped person model; nanodet-g: the shipped COCO "
+        "model, returning people, vehicles and bags; yolo: a YOLOv8/YOLO11 ONNX export (80 COCO "
+        "classes) given by model_path.",
     )
     model_path: Path | None = None
     min_confidence: float = Field(0.5, ge=0.05, le=1.0)
@@ -359,6 +371,7 @@ class DetectionConfig(Base):
     motion: MotionConfig = Field(default_factory=MotionConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     faces: FacesConfig = Field(default_factory=FacesConfig)
+    candidates: CandidatesConfig = Field(default_factory=CandidatesConfig)
     filters: dict[str, ClassFilterConfig] = Field(
         default_factory=dict,
         description="Per-class false-positive filters by class name; classes not listed use "

@@ -48,12 +48,14 @@ from vigil.db.session import Database
 from vigil.dvr.cpplus import build_rtsp_url, mask_url
 from vigil.edge.camera import CameraWorker
 from vigil.edge.index import EdgeIndexer, sync_cameras
+from vigil.edge.integrity import RecordingQueries
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.settings import (
     camera_masks,
+    candidate_sampler,
     detector_floor,
     face_stage,
     gate_settings,
@@ -180,6 +182,7 @@ class Vigil:
         self._started.add("event clips", clips.stop)
         n_cams = sum(1 for c in self.config.cameras if c.enabled)
         faces, on_faces = await asyncio.to_thread(face_stage, self.config.detection, db)
+        candidates = candidate_sampler(self.config.detection, store, detector.name)
         self.detection = DetectionWorker(
             self.bus,
             detector,
@@ -190,6 +193,7 @@ class Vigil:
             masks=camera_masks(self.config),
             faces=faces,
             on_faces=on_faces,
+            candidates=candidates,
         )
         await self.detection.start()
         self._started.add("detection", self.detection.stop)
@@ -211,6 +215,7 @@ class Vigil:
             ),
             api_keys=ApiKeyService(db, self.clock),
             reports=ReportService(db),
+            recordings=RecordingQueries(db, self.clock),
             live=live,
             health=self.health,
             secure_cookies=self.options.secure_cookies,

@@ -30,6 +30,7 @@ from vigil.clock import FakeClock
 from vigil.db.session import Database
 from vigil.demo import demo_config
 from vigil.edge.index import sync_cameras
+from vigil.edge.integrity import RecordingQueries
 from vigil.ops.health import HealthRegistry
 from vigil.storage import FsObjectStore
 
@@ -94,6 +95,7 @@ def api_for_tests(
         sessions=SessionService(db, keys, clock, require_admin_mfa=require_admin_mfa),
         api_keys=ApiKeyService(db, clock),
         reports=ReportService(db),
+        recordings=RecordingQueries(db, clock),
         rate_limits=rate_limits or RateLimitConfig(),
     )
     app = create_app(services, AlertHub(bus))

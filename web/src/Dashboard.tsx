@@ -11,6 +11,7 @@ import { AlertPanel } from "./components/AlertPanel.tsx";
 import { CameraGrid } from "./components/CameraGrid.tsx";
 import { Header } from "./components/Header.tsx";
 import { NavBar, type View } from "./components/NavBar.tsx";
+import { RecordingIntegrityCard } from "./components/RecordingIntegrityCard.tsx";
 import { useServices } from "./context.ts";
 import { useAlertCounts } from "./hooks/useAlertCounts.ts";
 import { useAlerts } from "./hooks/useAlerts.ts";
@@ -19,6 +20,7 @@ import { unacknowledgedCount } from "./lib/alerts.ts";
 
 const CAMERA_POLL_MS = 1000;
 const HEALTH_POLL_MS = 10_000;
+const INTEGRITY_POLL_MS = 60_000;
 /** Cameras are still polled on the other pages (server reachability), just less often. */
 const CAMERA_POLL_AWAY_MS = 10_000;
 
@@ -36,6 +38,12 @@ export function Dashboard({ session }: { session: Session }) {
     queryKey: ["health"],
     queryFn: ({ signal }) => api.health(signal),
     refetchInterval: HEALTH_POLL_MS,
+  });
+  const integrity = useQuery({
+    queryKey: ["recording-integrity"],
+    queryFn: ({ signal }) => api.recordingIntegrity(signal),
+    refetchInterval: INTEGRITY_POLL_MS,
+    enabled: view === "dashboard",
   });
   const { counts, refreshSoon } = useAlertCounts();
   const alerts = useAlerts(refreshSoon);
@@ -87,38 +95,37 @@ export function Dashboard({ session }: { session: Session }) {
           Retrying every second; camera pictures may be out of date.
         </p>
       )}
-      {view !== "dashboard" && (
+      {view !== "dashboard" ? (
         <main className="p-3 sm:p-4">
           {view === "account" && <AccountPage user={session.user} />}
           {isAdmin && view === "users" && <UsersPage currentUserId={session.user.id} />}
           {isAdmin && view === "api-keys" && <ApiKeysPage />}
           {isAdmin && view === "audit" && <AuditPage />}
         </main>
+      ) : (
+        <main className="grid grid-cols-1 gap-6 p-3 sm:p-4 lg:grid-cols-[minmax(0,1fr)_minmax(22rem,28rem)]">
+          {/* Alerts come first in reading and tab order: they are what needs action. */}
+          <div
+            tabIndex={0}
+            aria-label="Alert list"
+            className="max-h-[65dvh] overflow-y-auto pr-1 lg:sticky lg:top-20 lg:col-start-2 lg:row-start-1 lg:max-h-[calc(100dvh-6rem)]"
+          >
+            <AlertPanel
+              state={alerts.state}
+              displayAspects={displayAspects}
+              loadError={alerts.loadError}
+              nowMs={nowMs}
+              canAcknowledge={canAcknowledge}
+              onChanged={alerts.apply}
+              onRefresh={alerts.refresh}
+            />
+          </div>
+          <div className="lg:col-start-1 lg:row-start-1">
+            <CameraGrid cameras={cameras.data} nowMs={nowMs} loading={cameras.isPending} />
+            <RecordingIntegrityCard cameras={integrity.data} failed={integrity.isError} />
+          </div>
+        </main>
       )}
-      <main
-        hidden={view !== "dashboard"}
-        className="grid grid-cols-1 gap-6 p-3 sm:p-4 lg:grid-cols-[minmax(0,1fr)_minmax(22rem,28rem)]"
-      >
-        {/* Alerts come first in reading and tab order: they are what needs action. */}
-        <div
-          tabIndex={0}
-          aria-label="Alert list"
-          className="max-h-[65dvh] overflow-y-auto pr-1 lg:sticky lg:top-20 lg:col-start-2 lg:row-start-1 lg:max-h-[calc(100dvh-6rem)]"
-        >
-          <AlertPanel
-            state={alerts.state}
-            displayAspects={displayAspects}
-            loadError={alerts.loadError}
-            nowMs={nowMs}
-            canAcknowledge={canAcknowledge}
-            onChanged={alerts.apply}
-            onRefresh={alerts.refresh}
-          />
-        </div>
-        <div className="lg:col-start-1 lg:row-start-1">
-          <CameraGrid cameras={cameras.data} nowMs={nowMs} loading={cameras.isPending} />
-        </div>
-      </main>
     </div>
   );
 }

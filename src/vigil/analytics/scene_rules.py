@@ -8,6 +8,7 @@ from datetime import datetime
 
 from vigil.analytics.outcomes import IncidentEnded
 from vigil.analytics.rules import Outcome, Rule, RuleContext, distance, iou, stamp
+from vigil.analytics.static_blobs import STATIC_CLASS, StaticForeground
 from vigil.analytics.zones import Zone
 from vigil.bus.messages import FrameDetections
 from vigil.config import RuleConfig
@@ -115,6 +116,7 @@ class AbandonedObjectRule(Rule):
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
         super().__init__(cfg, ctx)
         self._objects: dict[str, list[_Object]] = {}
+        self._blobs: dict[str, StaticForeground] = {}
 
     def applies_to(self, camera_id: str) -> bool:
         return camera_id in self.ctx.zones
@@ -130,7 +132,7 @@ class AbandonedObjectRule(Rule):
             for d in fd.detections
             if d.class_name == "person" and d.confidence >= floor
         ]
-        for det in self.candidates(fd):
+        for det in self.candidates(fd) + self._static_blobs(fd):
             zone = next((z for z in zones if z.contains(*det.foot_point)), None)
             if zones and zone is None:
                 continue
@@ -165,6 +167,14 @@ class AbandonedObjectRule(Rule):
                 if obj.key is not None:
                     out.append(IncidentEnded(obj.key, fd.camera_id, ts, resolve=True))
         return out
+
+    def _static_blobs(self, fd: FrameDetections) -> list[Detection]:
+        """With `static_object` among the classes: blobs of the camera's background models
+        (needs the frame, which rides along in process)."""
+        if STATIC_CLASS not in self.cfg.classes or fd.frame is None:
+            return []
+        model = self._blobs.setdefault(fd.camera_id, StaticForeground())
+        return [Detection(STATIC_CLASS, 1.0, box) for box in model.update(fd.frame.image)]
 
     @staticmethod
     def _match(objects: list[_Object], det: Detection, ts: datetime) -> _Object:

@@ -21,6 +21,7 @@ from vigil.api.routers import (
     auth,
     cameras,
     events,
+    recordings,
     reports,
     system,
     users,
@@ -74,7 +75,9 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
             429: {"model": ErrorBody, "description": "Rate limit; see Retry-After"},
         },
     )
-    for module in (auth, users, api_keys, audit, cameras, events, alerts, reports, system):
+    for module in (
+        auth, users, api_keys, audit, cameras, events, alerts, reports, system, recordings,
+    ):  # fmt: skip
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ws_router)
@@ -88,6 +91,11 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
         limited = None
         if request.url.path.startswith(("/api/", "/ws/")):
             limited = limiter.check(request)
+            if limited is None and "%00" in (request.url.query + request.url.path).upper():
+                limited = JSONResponse(
+                    {"detail": "the URL contains a NUL character (%00), which is never valid"},
+                    400,
+                )
         response: Response = limited or await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -5,14 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 AlertStatus = Literal["new", "acknowledged", "resolved"]
 
 
 class Input(BaseModel):
+    """Request bodies: unknown keys refused; NUL characters refused (no text column can hold
+    them, and no legitimate name contains one)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class LoginRequest(Input):

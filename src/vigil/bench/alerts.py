@@ -44,6 +44,7 @@ from vigil.api.security import KeyManager
 from vigil.api.services.api_keys import ApiKeyService
 from vigil.api.services.audit import AuditService
 from vigil.api.services.events import EventQueries
+from vigil.api.services.reports import ReportService
 from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
 from vigil.api.ws import AlertHub
@@ -174,6 +175,7 @@ async def _run(incidents: int, data: Path) -> dict[str, Any]:
         audit=AuditService(db, clock),
         sessions=SessionService(db, keys, clock),
         api_keys=ApiKeyService(db, clock),
+        reports=ReportService(db),
         live=LiveView(bus),
         health=health,
     )

@@ -3,9 +3,9 @@ and track id switches, on the demo footage (Debian opencv-doc's vtest.avi, 768x5
 
 * Throughput: one camera at 1 fps (every 10th frame of the 10 fps clip) through the whole vision
   pipeline on one onnxruntime thread, on the busy clip and on an idle camera (the same scene
-  with nobody in it: median background + sensor noise); per-frame latency p50/p99; `cameras_at_1fps` = frames per
-  second one core sustains x the cores of this machine. The anchor is the same detector on every
-  whole frame (no gate), measured in the same run.
+  with nobody in it: median background + sensor noise); per-frame latency p50/p99 (CPU time of
+  the thread); `cameras_at_1fps` = frames per second one core sustains x this machine's cores.
+  The anchor is the same detector on every whole frame (no gate), measured in the same run.
 * Accuracy: precision and recall at IoU 0.5 of the shipped model (default threshold 0.5, whole
   frame, dark frames contrast-stretched as the pipeline does) on the 40 annotated frames in
   bench/data/vtest_people.json (how they were made: bench/data/make_vtest_annotations.py), by

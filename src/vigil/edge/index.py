@@ -62,8 +62,8 @@ class EdgeIndexer:
         seg = self._bus.subscribe(topics.SEGMENTS, "indexer")
         status = self._bus.subscribe(topics.CAMERA_STATUS, "indexer")
         self._tasks = [
-            asyncio.create_task(self._consume(seg, self._write_segment), name="segment-index"),
-            asyncio.create_task(self._consume(status, self._write_status), name="camera-state"),
+            asyncio.create_task(self._consume(seg, self.index_segment), name="segment-index"),
+            asyncio.create_task(self._consume(status, self.record_status), name="camera-state"),
         ]
 
     async def stop(self) -> None:
@@ -80,7 +80,8 @@ class EdgeIndexer:
                     await asyncio.sleep(min(2**attempt, 10))
             sub.commit(message)
 
-    def _write_segment(self, seg: SegmentInfo) -> None:
+    def index_segment(self, seg: SegmentInfo) -> None:
+        """Add one segment row (idempotent by key); count a hole before it as gap seconds."""
         with self._db.session() as session:
             previous_end = session.scalar(
                 select(Segment.end_at)
@@ -109,7 +110,8 @@ class EdgeIndexer:
             if hole_s > GAP_MIN_S:
                 recording_gap_seconds(seg.camera_id).inc(hole_s)
 
-    def _write_status(self, status: CameraStatus) -> None:
+    def record_status(self, status: CameraStatus) -> None:
+        """Log a camera's state change and update its current state."""
         with self._db.session() as session:
             session.add(
                 CameraStateChange(

@@ -51,12 +51,14 @@ class GateSettings:
 class FrameResult:
     """What the pipeline did with one frame: published detections (with track ids), the crops
     the detector ran on (pixels; one covering the frame for a full-frame check, none when
-    nothing moved) and the number of motion regions."""
+    nothing moved) and the number of motion regions. `raw` is what the detector returned, before
+    tracking and filters (for training candidates)."""
 
     detections: Detections
     crops: tuple[PixelBox, ...]
     motion_regions: int
     full_frame: bool
+    raw: Detections = field(default_factory=Detections.empty)
 
 
 class CameraPipeline:
@@ -104,7 +106,7 @@ class CameraPipeline:
         self._batch.set(len(crops))
         merged = _nms(_concat(found), self.gate.nms_iou)
         tracked = self.tracker.update(merged, timestamp, image_bgr)
-        return FrameResult(tracked, tuple(crops), len(motion.regions), False)
+        return FrameResult(tracked, tuple(crops), len(motion.regions), False, merged)
 
     def _full(
         self, image_bgr: npt.NDArray[np.uint8], timestamp: datetime, regions: int
@@ -115,7 +117,7 @@ class CameraPipeline:
         height, width = image_bgr.shape[:2]
         detections = self.detector.detect(image_bgr)
         tracked = self.tracker.update(detections, timestamp, image_bgr)
-        return FrameResult(tracked, ((0, 0, width, height),), regions, True)
+        return FrameResult(tracked, ((0, 0, width, height),), regions, True, detections)
 
     def _detect_crop(self, image_bgr: npt.NDArray[np.uint8], crop: PixelBox) -> Detections:
         """Detect in one pixel crop; boxes come back normalised to the whole frame."""

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from vigil.config import DetectionConfig, SiteConfig
 from vigil.db.session import Database
+from vigil.storage.base import ObjectStore
+from vigil.vision.candidates import CandidateSampler
 from vigil.vision.face_tracks import FaceCollector, FaceRecord, store_faces
 from vigil.vision.motion import MotionSettings, Polygon
 from vigil.vision.pipeline import GateSettings
@@ -66,3 +68,14 @@ def face_stage(
         store_faces(db, records)
 
     return collector, sink
+
+
+def candidate_sampler(
+    cfg: DetectionConfig, store: ObjectStore, model: str
+) -> CandidateSampler | None:
+    c = cfg.candidates
+    if not c.enabled:
+        return None
+    return CandidateSampler(
+        store, model=model, low=c.low, high=c.high, min_interval_s=c.min_interval_s
+    )

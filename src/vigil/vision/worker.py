@@ -21,6 +21,7 @@ from vigil.bus.base import Subscription
 from vigil.bus.messages import Frame, FrameDetections
 from vigil.ops import metrics
 from vigil.ops.tasks import cancel_and_wait
+from vigil.vision.candidates import CandidateSampler
 from vigil.vision.detections import Detections
 from vigil.vision.detectors.base import Detector
 from vigil.vision.face_tracks import FaceCollector, FaceRecord
@@ -51,12 +52,14 @@ class DetectionWorker:
         masks: Mapping[str, list[Polygon]] | None = None,
         faces: Callable[[str], FaceCollector] | None = None,
         on_faces: Callable[[list[FaceRecord]], None] | None = None,
+        candidates: CandidateSampler | None = None,
     ):
         self._bus = bus
         self._detector = detector
         self._gate = gate or GateSettings()
         self._tracker = tracker or TrackerSettings()
         self._masks = dict(masks or {})
+        self._candidates = candidates
         self._faces = faces
         self._on_faces = on_faces
         self._collectors: dict[str, FaceCollector] = {}
@@ -142,6 +145,13 @@ class DetectionWorker:
                     self._collect_faces(frame, result.detections, ended)
                 except Exception:  # faces are a bonus: never lose the frame's detections
                     log.exception("face search failed on %s frame %d", frame.camera_id, frame.seq)
+        if self._candidates is not None:
+            try:
+                self._candidates.offer(
+                    frame.camera_id, frame.seq, frame.timestamp, frame.image, result.raw
+                )
+            except Exception:  # the training store must never stop detection
+                log.exception("saving a training candidate of %s failed", frame.camera_id)
         detections = result.detections
         for name in detections.class_names:
             metrics.ai_detection_total.labels(model=self._detector.name, **{"class": name}).inc()

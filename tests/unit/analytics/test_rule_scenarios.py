@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
+import numpy as np
+
 from tests.unit.analytics.scenario import (
     DAY,
     NIGHT,
+    Outcome,
     ended,
     incidents,
     person,
@@ -17,7 +20,8 @@ from tests.unit.analytics.scenario import (
     thing,
 )
 from vigil.analytics.engine import RuleEngine
-from vigil.vision.detections import Detection
+from vigil.bus.messages import Frame, FrameDetections
+from vigil.vision.detections import Detection, Detections
 
 LINE = [[0.0, 0.5], [1.0, 0.5]]  # drawn left to right: 'in' is moving down the picture
 
@@ -257,3 +261,29 @@ def test_night_mode_lowers_the_confidence_threshold() -> None:
     weak = [person(0.5, 0.9, conf=0.45)]
     assert len(incidents(replay(RuleEngine(site(rule)), NIGHT, 10, lambda t: weak))) == 1
     assert incidents(replay(RuleEngine(site(rule)), DAY, 10, lambda t: weak)) == []
+
+
+def test_static_blob_left_behind_without_a_detector_class() -> None:
+    """A box no detector class covers: found by the long- vs short-term background models."""
+    engine = RuleEngine(
+        site({"type": "abandoned_object", "classes": ["static_object"], "still_s": 60})
+    )
+    rng = np.random.default_rng(1)
+    background = rng.integers(60, 90, (120, 160, 3), dtype=np.uint8)
+    out: list[tuple[int, Outcome]] = []
+    for t in range(320):
+        image = background.copy()
+        if 10 <= t < 200:
+            image[80:100, 70:90] = 220  # put down at 10 s, taken away at 200 s
+        ts = NIGHT + timedelta(seconds=t)
+        frame = Frame("c1", ts, t, image)
+        fd = FrameDetections("c1", ts, t, Detections.empty(), "test", frame)
+        out.extend((t, o) for o in engine.process(fd))
+    got = incidents(out)
+    assert len(got) == 1
+    t_alert, inc = got[0]
+    assert 70 <= t_alert <= 110 and inc.data["object"] == "static_object"
+    x1, y1, x2, y2 = inc.detections[0].bbox_xyxy
+    assert x1 < 0.5 < x2 and y1 < 0.75 < y2  # the box covers where the object stands
+    ends = ended(out)
+    assert len(ends) == 1 and ends[0][1].resolve and 200 < ends[0][0] < 280

@@ -16,6 +16,7 @@ import type {
   UserCreate,
   UserUpdate,
 } from "./types.ts";
+import type { CameraIntegrity } from "../components/RecordingIntegrityCard.tsx";
 
 /**
  * An HTTP error from the API, carrying the server's `detail` text and any
@@ -202,6 +203,8 @@ export function createApiClient(options: ApiClientOptions) {
     acknowledge: (alertId: string) =>
       json<Alert>(`/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { method: "POST" }),
     health: (signal?: AbortSignal) => json<Health>("/api/v1/system/health", { signal }),
+    recordingIntegrity: (signal?: AbortSignal) =>
+      json<CameraIntegrity[]>("/api/v1/recordings/integrity", { signal }),
     /** The signed-in user's own account (allowed while two-factor enrolment is pending). */
     me: (signal?: AbortSignal) => json<UserAccount>("/api/v1/users/me", { signal }),
     /** Starts two-factor enrolment: a new secret (replacing any unconfirmed one). */

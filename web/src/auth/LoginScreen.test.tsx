@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { jsonResponse, LOGIN } from "../test/fixtures.ts";
+import { sentJson } from "../test/requests.ts";
 import { renderWithServices } from "../test/render.tsx";
 import { LoginScreen } from "./LoginScreen.tsx";
 
@@ -35,6 +36,64 @@ describe("LoginScreen", () => {
       "Invalid username or password",
     );
     expect(screen.getByTestId("login-submit")).toBeEnabled();
+  });
+
+  it("asks for the two-factor code when the server wants one, then signs in with it", async () => {
+    const bodies: unknown[] = [];
+    const { sessions, fetchImpl } = renderWithServices(
+      <LoginScreen notice={null} lastUsername={null} />,
+      (_url, init) => {
+        const body = sentJson<{ otp?: string }>(init);
+        bodies.push(body);
+        if (body.otp === undefined) {
+          return jsonResponse(401, {
+            detail: "enter the 6-digit code from your authenticator app",
+            mfa_required: true,
+          });
+        }
+        if (body.otp !== "123456") {
+          return jsonResponse(401, { detail: "wrong or expired authenticator code" });
+        }
+        return jsonResponse(200, LOGIN);
+      },
+    );
+    fill("night.guard", "pw");
+    fireEvent.click(screen.getByTestId("login-submit"));
+    const otp = await screen.findByTestId("login-otp");
+    expect(otp).toHaveFocus();
+    expect(screen.queryByTestId("login-error")).toBeNull();
+    expect(screen.queryByTestId("login-password")).toBeNull();
+
+    fireEvent.change(otp, { target: { value: "000 000" } });
+    fireEvent.click(screen.getByTestId("login-submit"));
+    expect(await screen.findByTestId("login-error")).toHaveTextContent(
+      "wrong or expired authenticator code",
+    );
+    expect(screen.getByTestId("login-otp")).toHaveValue("");
+
+    fireEvent.change(screen.getByTestId("login-otp"), { target: { value: "123 456" } });
+    fireEvent.click(screen.getByTestId("login-submit"));
+    await waitFor(() => {
+      expect(sessions.token()).toBe("tok-1");
+    });
+    expect(bodies).toEqual([
+      { username: "night.guard", password: "pw" },
+      { username: "night.guard", password: "pw", otp: "000000" },
+      { username: "night.guard", password: "pw", otp: "123456" },
+    ]);
+    expect(fetchImpl).toHaveBeenCalledTimes(3);
+  });
+
+  it("goes back to the first step, forgetting the password", async () => {
+    renderWithServices(<LoginScreen notice={null} lastUsername={null} />, () =>
+      jsonResponse(401, { detail: "code needed", mfa_required: true }),
+    );
+    fill("night.guard", "pw");
+    fireEvent.click(screen.getByTestId("login-submit"));
+    await screen.findByTestId("login-otp");
+    fireEvent.click(screen.getByRole("button", { name: "Back" }));
+    expect(screen.getByTestId("login-username")).toHaveValue("night.guard");
+    expect(screen.getByTestId("login-password")).toHaveValue("");
   });
 
   it("shows the session-expired notice and prefills the username", () => {

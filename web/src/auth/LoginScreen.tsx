@@ -1,4 +1,4 @@
-import { useState, type SubmitEvent } from "react";
+import { useEffect, useRef, useState, type SubmitEvent } from "react";
 import { ApiError, isMfaRequired } from "../api/client.ts";
 import { useServices } from "../context.ts";
 
@@ -18,6 +18,11 @@ export function LoginScreen({
   // component's state only, to be sent again with the code.
   const [otpStep, setOtpStep] = useState(false);
   const [otp, setOtp] = useState("");
+  const otpRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (otpStep) otpRef.current?.focus();
+  }, [otpStep]);
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -36,6 +41,7 @@ export function LoginScreen({
           return;
         }
         setOtp("");
+        otpRef.current?.focus();
         setError(err instanceof ApiError ? err.detail : "Sign-in failed");
       },
     );
@@ -93,8 +99,8 @@ export function LoginScreen({
                 Authentication code
                 <input
                   data-testid="login-otp"
+                  ref={otpRef}
                   name="otp"
-                  autoFocus
                   inputMode="text"
                   autoComplete="one-time-code"
                   autoCapitalize="none"

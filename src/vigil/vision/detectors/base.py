@@ -53,8 +53,17 @@ def _yolo(model_path: Path | None, min_confidence: float, threads: int) -> Detec
     return YoloOnnxDetector(model_path, min_confidence=min_confidence, threads=threads)
 
 
+def _nanodet(model_path: Path | None, min_confidence: float, threads: int) -> Detector:
+    from vigil.vision.detectors.nanodet import SURVEILLANCE_CLASSES, NanoDetDetector
+
+    return NanoDetDetector(
+        model_path, min_confidence=min_confidence, threads=threads, classes=SURVEILLANCE_CLASSES
+    )
+
+
 _FACTORIES: dict[str, DetectorFactory] = {
     "ssdlite-person": _ssdlite_person,
+    "nanodet-g": _nanodet,
     "yolo": _yolo,
 }
 

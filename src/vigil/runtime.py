@@ -47,6 +47,7 @@ from vigil.db.partitions import ensure_event_partitions
 from vigil.db.session import Database
 from vigil.dvr.cpplus import build_rtsp_url, mask_url
 from vigil.edge.camera import CameraWorker
+from vigil.edge.disk import DiskWatch
 from vigil.edge.index import EdgeIndexer, sync_cameras
 from vigil.edge.integrity import RecordingQueries
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status
@@ -166,6 +167,18 @@ class Vigil:
         self.analytics = AnalyticsService(self.bus, RuleEngine(self.config), recorder)
         await self.analytics.start()
         self._started.add("analytics", self.analytics.stop)
+        # After analytics, which records its alerts: the recordings disk, full or read-only.
+        disk = DiskWatch(
+            data / "objects",
+            self.bus,
+            self.clock,
+            edge_id=self.config.site.id,
+            min_free_bytes=int(
+                shutil.disk_usage(data).total * self.config.recording.min_free_percent / 100
+            ),
+        )
+        await disk.start()
+        self._started.add("disk watch", disk.stop)
         notifier = Notifier(
             db, self.bus, self.clock, self.config.alerts, self.config.site.tz, store
         )

@@ -24,6 +24,7 @@ from vigil.api.routers import (
     recordings,
     reports,
     system,
+    training,
     users,
 )
 from vigil.api.schemas import ErrorBody
@@ -77,6 +78,7 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
     )
     for module in (
         auth, users, api_keys, audit, cameras, events, alerts, reports, system, recordings,
+        training,
     ):  # fmt: skip
         api.include_router(module.router)
     app.include_router(api)

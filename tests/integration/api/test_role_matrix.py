@@ -54,6 +54,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/alerts/dead-letters"): OPERATOR,
     ("GET", "/api/v1/system/health"): VIEWER,
     ("GET", "/api/v1/reports/daily"): VIEWER,
+    ("POST", "/api/v1/training/upload"): OPERATOR,
+    ("GET", "/api/v1/training/samples"): VIEWER,
     ("GET", "/api/v1/recordings"): VIEWER,
     ("GET", "/api/v1/recordings/integrity"): VIEWER,
 }

@@ -277,3 +277,55 @@ def test_admins_must_enrol_two_factor_first(db: Database, tmp_path: Path) -> Non
             "/api/v1/auth/login", json={"username": "olga", "password": PASSWORDS["olga"]}
         )
         assert r.json()["mfa_enrollment_required"] is False
+
+
+def test_uploads_are_judged_by_content_and_size(api: Api) -> None:
+    operator = api.login("olga")
+    messi = Path("/usr/share/doc/opencv-doc/examples/data/messi5.jpg").read_bytes()
+    labels = json.dumps([{"class": "person", "bbox": [0.1, 0.2, 0.3, 0.9]}])
+    r = api.client.post(
+        "/api/v1/training/upload",
+        headers=operator,
+        files={"file": ("anything.png", messi, "image/png")},
+        data={"labels": labels, "note": "missed at dusk"},
+    )
+    assert r.status_code == 201, r.text
+    sample = r.json()
+    assert sample["meta"]["format"] == "jpeg" and sample["meta"]["width"] == 548
+    assert sample["meta"]["labels"][0]["class"] == "person"
+    listed = api.client.get("/api/v1/training/samples", headers=operator).json()
+    assert [s["key"] for s in listed] == [sample["key"]]
+    # A script named like a picture, a bomb-shaped header, bad labels: all refused clearly.
+    r = api.client.post(
+        "/api/v1/training/upload",
+        headers=operator,
+        files={"file": ("cat.jpg", b"#!/bin/sh\nrm -rf /\n", "image/jpeg")},
+    )
+    assert r.status_code == 415 and "by its content" in r.json()["detail"]
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", 13)
+        + b"IHDR"
+        + ihdr
+        + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    )
+    r = api.client.post(
+        "/api/v1/training/upload", headers=operator, files={"file": ("big.png", bomb, "image/png")}
+    )
+    assert r.status_code == 413 and "too large" in r.json()["detail"]
+    r = api.client.post(
+        "/api/v1/training/upload",
+        headers=operator,
+        files={"file": ("m.jpg", messi, "image/jpeg")},
+        data={"labels": json.dumps([{"class": "person", "bbox": [0.5, 0, 0.2, 1]}])},
+    )
+    assert r.status_code == 400 and "labels[0].bbox" in r.json()["detail"]
+    viewer = api.login("victor")
+    r = api.client.post(
+        "/api/v1/training/upload", headers=viewer, files={"file": ("m.jpg", messi, "image/jpeg")}
+    )
+    assert r.status_code == 403

@@ -5,6 +5,7 @@ stored segments (what the index holds), and nothing else was lost. About 2 minut
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -80,7 +81,7 @@ def worker(url: str, root: Path, seen: Seen) -> CameraWorker:
 
 def gaps_s(segments: list[SegmentInfo]) -> list[float]:
     ordered = sorted(segments, key=lambda s: s.start)
-    return [(b.start - a.end).total_seconds() for a, b in zip(ordered, ordered[1:], strict=False)]
+    return [(b.start - a.end).total_seconds() for a, b in itertools.pairwise(ordered)]
 
 
 def assert_all_play(root: Path, segments: list[SegmentInfo]) -> None:

@@ -25,6 +25,10 @@ TABLES = {
     "system_state": ["key"],
     "alert_notes": ["id"],  # issue 5
     "notifications": ["id"],  # issue 5
+    "refresh_tokens": ["jti"],
+    "api_keys": ["id"],
+    "user_cameras": ["user_id", "camera_id"],
+    "camera_state_changes": ["id"],
 }
 
 

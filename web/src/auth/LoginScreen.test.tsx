@@ -43,7 +43,7 @@ describe("LoginScreen", () => {
     const { sessions, fetchImpl } = renderWithServices(
       <LoginScreen notice={null} lastUsername={null} />,
       (_url, init) => {
-        const body = sentJson<{ otp?: string }>(init);
+        const body = sentJson(init) as { otp?: string };
         bodies.push(body);
         if (body.otp === undefined) {
           return jsonResponse(401, {

@@ -29,7 +29,7 @@ function server(): { handler: FetchHandler; calls: string[] } {
       });
     }
     if (url === "/api/v1/auth/mfa/confirm") {
-      const { code } = sentJson<{ code: string }>(init);
+      const { code } = sentJson(init) as { code: string };
       if (code !== "123456") return jsonResponse(400, { detail: "code: wrong or expired" });
       enrolled = true;
       return jsonResponse(200, { recovery_codes: CODES });

@@ -54,6 +54,7 @@ from vigil.ops.health import ComponentHealth, HealthRegistry, Status
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
+from vigil.vision.face_search import FaceSearch
 from vigil.vision.settings import (
     camera_masks,
     candidate_sampler,
@@ -229,6 +230,7 @@ class Vigil:
             api_keys=ApiKeyService(db, self.clock),
             reports=ReportService(db),
             recordings=RecordingQueries(db, self.clock),
+            faces=FaceSearch(db),
             live=live,
             health=self.health,
             secure_cookies=self.options.secure_cookies,

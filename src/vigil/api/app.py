@@ -21,6 +21,7 @@ from vigil.api.routers import (
     auth,
     cameras,
     events,
+    faces,
     recordings,
     reports,
     system,
@@ -78,7 +79,7 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
     )
     for module in (
         auth, users, api_keys, audit, cameras, events, alerts, reports, system, recordings,
-        training,
+        training, faces,
     ):  # fmt: skip
         api.include_router(module.router)
     app.include_router(api)

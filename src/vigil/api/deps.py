@@ -27,6 +27,7 @@ from vigil.edge.integrity import RecordingQueries
 from vigil.errors import AuthError, PermissionDeniedError
 from vigil.ops.health import HealthRegistry
 from vigil.storage import ObjectStore
+from vigil.vision.face_search import FaceSearch
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class ApiServices:
     secure_cookies: bool = False
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
     recordings: RecordingQueries | None = None  # None: no recording index (API 503)
+    faces: FaceSearch | None = None  # None: no face search here (API 503)
 
 
 def get_services(request: Request) -> ApiServices:

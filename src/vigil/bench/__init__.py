@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "ingest": "vigil.bench.ingest:main",
     "vision": "vigil.bench.vision:main",
     "alerts": "vigil.bench.alerts:main",
+    "api": "vigil.bench.api:main",
 }
 
 

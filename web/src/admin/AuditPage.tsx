@@ -163,16 +163,16 @@ export function AuditPage() {
                   <td className="px-3 py-2 whitespace-nowrap text-slate-200">
                     {formatTimestamp(entry.at)}
                   </td>
-                  <td className="px-3 py-2 break-all text-white">{entry.actor ?? "—"}</td>
+                  <td className="px-3 py-2 break-words text-white">{entry.actor ?? "—"}</td>
                   <td className="px-3 py-2 font-mono text-slate-100">{entry.action}</td>
                   <td className="px-3 py-2">
                     <Pill tone={OUTCOME_TONE[entry.outcome] ?? "muted"}>{entry.outcome}</Pill>
                   </td>
-                  <td className="px-3 py-2 font-mono break-all text-slate-300">
+                  <td className="px-3 py-2 font-mono break-words text-slate-300">
                     {entry.resource ?? "—"}
                   </td>
                   <td className="px-3 py-2 font-mono text-slate-300">{entry.ip ?? "—"}</td>
-                  <td className="px-3 py-2 font-mono break-all text-slate-300">
+                  <td className="px-3 py-2 font-mono break-words text-slate-300">
                     {detailsText(entry.details)}
                   </td>
                 </tr>

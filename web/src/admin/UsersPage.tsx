@@ -105,25 +105,27 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
             className={INPUT}
           />
         </label>
-        <label className={LABEL}>
-          Password
-          <input
-            name="new-password"
-            type="password"
-            required
-            minLength={12}
-            autoComplete="new-password"
-            aria-describedby="new-password-help"
-            value={password}
-            onChange={(e) => {
-              setPassword(e.target.value);
-            }}
-            className={INPUT}
-          />
+        <div>
+          <label className={LABEL}>
+            Password
+            <input
+              name="new-password"
+              type="password"
+              required
+              minLength={12}
+              autoComplete="new-password"
+              aria-describedby="new-password-help"
+              value={password}
+              onChange={(e) => {
+                setPassword(e.target.value);
+              }}
+              className={INPUT}
+            />
+          </label>
           <span id="new-password-help" className="mt-1 block text-sm text-slate-400">
             At least 12 characters.
           </span>
-        </label>
+        </div>
         <RoleSelect value={role} onChange={setRole} />
       </div>
       <div className="mt-4">

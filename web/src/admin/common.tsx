@@ -10,9 +10,9 @@ export const USERS_KEY = ["users"] as const;
 export const ROLES: readonly Role[] = ["admin", "operator", "viewer"];
 
 export const ROLE_HELP: Record<Role, string> = {
-  admin: "Admin: everything, including users, API keys and the audit log",
-  operator: "Operator: watch cameras and handle alerts",
-  viewer: "Viewer: watch only",
+  admin: "Admin — full access",
+  operator: "Operator — cameras and alerts",
+  viewer: "Viewer — watch only",
 };
 
 export function errorText(err: unknown, fallback: string): string {

@@ -202,6 +202,8 @@ export function createApiClient(options: ApiClientOptions) {
     alertCounts: (signal?: AbortSignal) => json<AlertCounts>("/api/v1/alerts/counts", { signal }),
     acknowledge: (alertId: string) =>
       json<Alert>(`/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { method: "POST" }),
+    resolve: (alertId: string) =>
+      json<Alert>(`/api/v1/alerts/${encodeURIComponent(alertId)}/resolve`, { method: "POST" }),
     health: (signal?: AbortSignal) => json<Health>("/api/v1/system/health", { signal }),
     recordingIntegrity: (signal?: AbortSignal) =>
       json<CameraIntegrity[]>("/api/v1/recordings/integrity", { signal }),

@@ -154,6 +154,9 @@ export interface Alert {
   event_id: string | null;
   /** API path (needs the bearer header), e.g. `/api/v1/events/{id}/snapshot`. */
   snapshot_url: string | null;
+  /** Lifecycle fields (absent from older servers). */
+  assigned_to?: string | null;
+  escalation_level?: number;
 }
 
 /** How many alerts are in each state (`GET /alerts/counts`). */

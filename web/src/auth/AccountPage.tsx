@@ -28,6 +28,7 @@ export function AccountPage({ user }: { user: User }) {
         >
           Two-factor sign-in
           {me.data !== undefined &&
+            !enrolling &&
             (me.data.mfa_enabled ? <Pill tone="good">On</Pill> : <Pill tone="warn">Off</Pill>)}
         </h2>
         {me.isPending && <p role="status">Loading…</p>}

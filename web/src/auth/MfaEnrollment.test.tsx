@@ -66,6 +66,7 @@ describe("two-factor enrolment", () => {
     const qr = await screen.findByTestId("mfa-qr");
     expect(qr.tagName).toBe("IMG");
     expect(qr.getAttribute("src")).toBe(`data:image/svg+xml;base64,${btoa(QR)}`);
+    expect(qr.getAttribute("alt")).toMatch(/QR code/);
     expect(screen.getByTestId("mfa-secret")).toHaveTextContent("JBSWY3DPEHPK3PXP");
     expect(screen.queryByTestId("camera-tile")).toBeNull();
     expect(calls.filter((c) => c.endsWith("/mfa/enroll"))).toHaveLength(1);

@@ -100,3 +100,24 @@ describe("AlertItem", () => {
     expect(thumb).toHaveClass("object-fill");
   });
 });
+
+describe("AlertItem lifecycle", () => {
+  it("resolves an acknowledged alert and shows assignment and escalation", async () => {
+    const acked = makeAlert({
+      status: "acknowledged",
+      acknowledged_by: "olga",
+      acknowledged_at: "2025-01-01T02:04:00Z",
+      assigned_to: "olga",
+      escalation_level: 1,
+    });
+    const resolved = { ...acked, status: "resolved" as const };
+    const { changed, fetchImpl } = renderItem(acked, true, () => jsonResponse(200, resolved));
+    expect(screen.getByTestId("alert-escalated")).toHaveTextContent("Escalated");
+    expect(screen.getByTestId("alert-item")).toHaveTextContent("Assigned to olga");
+    expect(screen.queryByTestId("alert-ack")).toBeNull();
+    fireEvent.click(screen.getByTestId("alert-resolve"));
+    await screen.findByText("Resolve");
+    expect(fetchImpl.mock.calls[0]?.[0]).toBe("/api/v1/alerts/a1/resolve");
+    expect(changed).toEqual([resolved]);
+  });
+});

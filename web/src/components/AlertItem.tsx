@@ -36,10 +36,10 @@ export function AlertItem({
   const createdMs = parseTimeMs(alert.created_at);
   const ackMs = parseTimeMs(alert.acknowledged_at);
 
-  const acknowledge = () => {
+  const change = (action: "acknowledge" | "resolve") => {
     setPending(true);
     setError(null);
-    api.acknowledge(alert.id).then(
+    api[action](alert.id).then(
       (updated) => {
         setPending(false);
         onChanged(updated);
@@ -50,10 +50,10 @@ export function AlertItem({
         setPending(false);
         if (err instanceof SessionExpiredError) return;
         if (err instanceof ApiError && err.status === 409) {
-          setError(`Not acknowledged: ${err.detail}`);
+          setError(`Not ${action}d: ${err.detail}`);
           onConflict();
         } else {
-          setError(err instanceof ApiError ? err.detail : "Could not acknowledge");
+          setError(err instanceof ApiError ? err.detail : `Could not ${action}`);
         }
       },
     );
@@ -81,6 +81,11 @@ export function AlertItem({
             {severity.label}
           </span>
           <Pill tone={status.tone}>{status.label}</Pill>
+          {(alert.escalation_level ?? 0) > 0 && (
+            <span data-testid="alert-escalated" className="text-sm font-bold text-red-300">
+              Escalated
+            </span>
+          )}
         </div>
         <h3 className="mt-1 text-lg leading-snug font-semibold text-white">{alert.title}</h3>
         <p className="truncate text-base text-slate-300" title={alert.rule_name}>
@@ -107,15 +112,33 @@ export function AlertItem({
             )}
           </p>
         )}
+        {alert.assigned_to && (
+          <p className="text-base text-slate-300">Assigned to {alert.assigned_to}</p>
+        )}
         {alert.status === "new" && canAcknowledge && (
           <button
             type="button"
             data-testid="alert-ack"
-            onClick={acknowledge}
+            onClick={() => {
+              change("acknowledge");
+            }}
             disabled={pending}
             className="mt-2 rounded-md bg-amber-400 px-4 py-2 text-base font-bold text-black hover:bg-amber-300 disabled:cursor-wait disabled:opacity-60"
           >
             {pending ? "Acknowledging…" : "Acknowledge"}
+          </button>
+        )}
+        {alert.status === "acknowledged" && canAcknowledge && (
+          <button
+            type="button"
+            data-testid="alert-resolve"
+            onClick={() => {
+              change("resolve");
+            }}
+            disabled={pending}
+            className="mt-2 rounded-md bg-slate-600 px-4 py-2 text-base font-bold text-white hover:bg-slate-500 disabled:cursor-wait disabled:opacity-60"
+          >
+            {pending ? "Resolving…" : "Resolve"}
           </button>
         )}
         {error !== null && (

@@ -37,7 +37,7 @@ export function NavBar({
                 onClick={() => {
                   onNavigate(link.view);
                 }}
-                className={`border-b-4 px-3 py-2 text-base font-semibold whitespace-nowrap ${
+                className={`border-b-4 px-2 py-2 sm:px-3 text-base font-semibold whitespace-nowrap ${
                   current
                     ? "border-amber-400 text-white"
                     : "border-transparent text-slate-300 hover:text-white"

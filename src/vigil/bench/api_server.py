@@ -1,0 +1,94 @@
+"""The API alone, on an existing database, for `vigil bench api` (run as a child process so
+the load generator does not share its interpreter).
+
+python -m vigil.bench.api_server --database-url URL --data-dir DIR --port P
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import uvicorn
+
+from vigil.alerts.service import AlertService
+from vigil.api.app import create_app
+from vigil.api.deps import ApiServices
+from vigil.api.live import LiveView
+from vigil.api.ratelimit import RateLimitConfig
+from vigil.api.security import KeyManager
+from vigil.api.services.api_keys import ApiKeyService
+from vigil.api.services.audit import AuditService
+from vigil.api.services.events import EventQueries
+from vigil.api.services.reports import ReportService
+from vigil.api.services.sessions import SessionService
+from vigil.api.services.users import UserService
+from vigil.api.ws import AlertHub
+from vigil.bus import MemoryBus
+from vigil.clock import SystemClock
+from vigil.db.session import Database
+from vigil.demo import demo_config
+from vigil.ops.health import HealthRegistry
+from vigil.storage import FsObjectStore
+
+_UNLIMITED = RateLimitConfig(
+    anonymous_per_minute=10**9,
+    api_key_per_minute=10**9,
+    user_per_minute=10**9,
+    ip_ceiling_per_minute=10**9,
+)
+
+
+def build(database_url: str, data_dir: Path) -> tuple[ApiServices, AlertHub]:
+    clock = SystemClock()
+    db = Database(database_url, pool_size=20, max_overflow=20)
+    bus = MemoryBus(clock)
+    keys = KeyManager(data_dir / "keys", clock)
+    keys.load_or_create()
+    health = HealthRegistry()
+    health.started = True
+    services = ApiServices(
+        config=demo_config(8554, "unused", channels=8),
+        clock=clock,
+        bus=bus,
+        store=FsObjectStore(data_dir / "objects"),
+        keys=keys,
+        users=UserService(db, clock),
+        alerts=AlertService(db, bus, clock),
+        events=EventQueries(db),
+        audit=AuditService(db, clock),
+        live=LiveView(bus),
+        health=health,
+        sessions=SessionService(db, keys, clock),
+        api_keys=ApiKeyService(db, clock),
+        reports=ReportService(db),
+        rate_limits=_UNLIMITED,
+    )
+    return services, AlertHub(bus)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    services, hub = build(args.database_url, args.data_dir)
+
+    async def serve() -> None:
+        await hub.start()
+        config = uvicorn.Config(
+            create_app(services, hub),
+            host="127.0.0.1",
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+        )
+        await uvicorn.Server(config).serve()
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

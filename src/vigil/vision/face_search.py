@@ -1,0 +1,111 @@
+"""Face search: the stored faces nearest to a photo's face, or to a stored face, by cosine
+similarity through pgvector's HNSW index."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+
+from vigil.db.models import FaceEmbedding
+from vigil.db.session import Database
+from vigil.errors import NotFoundError, VigilError
+from vigil.vision.faces import FaceDetector, FaceEmbedder
+
+
+class NoFaceError(VigilError):
+    """The photo has no face good enough to search with."""
+
+    status_code = 422
+
+
+@dataclass(frozen=True, slots=True)
+class FaceMatch:
+    """A stored face; `similarity` is cosine similarity to the probe (1 = identical)."""
+
+    id: str
+    camera_id: str
+    track_id: int | None
+    captured_at: datetime
+    similarity: float
+    quality: float | None
+
+
+class FaceSearch:
+    """Searches face_embeddings. The face models load on the first photo search."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        detector: FaceDetector | None = None,
+        embedder: FaceEmbedder | None = None,
+    ) -> None:
+        self.db = db
+        self._detector = detector
+        self._embedder = embedder
+        self._lock = threading.Lock()
+
+    def _models(self) -> tuple[FaceDetector, FaceEmbedder]:
+        with self._lock:
+            if self._detector is None:
+                self._detector = FaceDetector()
+            if self._embedder is None:
+                from vigil.vision.faces import FaceNetEmbedder
+
+                self._embedder = FaceNetEmbedder()
+            return self._detector, self._embedder
+
+    def by_image(
+        self, image_bgr: npt.NDArray[np.uint8], *, limit: int, cameras: frozenset[str] | None
+    ) -> list[FaceMatch]:
+        """Matches for the best face in the photo; `NoFaceError` (with the reason) if none."""
+        detector, embedder = self._models()
+        faces = detector.detect(image_bgr)
+        if not faces:
+            raise NoFaceError("no face found in the image")
+        if faces[0].rejected is not None:
+            raise NoFaceError(f"the face in the image is not usable: {faces[0].rejected}")
+        return self._nearest(embedder.embed(faces[0].aligned), limit, cameras, exclude=None)
+
+    def by_embedding(
+        self, embedding_id: uuid.UUID, *, limit: int, cameras: frozenset[str] | None
+    ) -> list[FaceMatch]:
+        """Matches for a stored face (itself left out); `NotFoundError` if it is not visible."""
+        with self.db.session() as session:
+            row = session.get(FaceEmbedding, embedding_id)
+            if row is None or (cameras is not None and row.camera_id not in cameras):
+                raise NotFoundError(f"no face embedding {embedding_id}")
+            probe = np.asarray(row.embedding, np.float32)
+        return self._nearest(probe, limit, cameras, exclude=embedding_id)
+
+    def _nearest(
+        self,
+        probe: npt.NDArray[np.float32],
+        limit: int,
+        cameras: frozenset[str] | None,
+        exclude: uuid.UUID | None,
+    ) -> list[FaceMatch]:
+        distance = FaceEmbedding.embedding.cosine_distance(probe.tolist())
+        query = select(FaceEmbedding, distance.label("distance")).order_by(distance).limit(limit)
+        if cameras is not None:
+            query = query.where(FaceEmbedding.camera_id.in_(sorted(cameras)))
+        if exclude is not None:
+            query = query.where(FaceEmbedding.id != exclude)
+        with self.db.session() as session:
+            return [
+                FaceMatch(
+                    id=str(row.id),
+                    camera_id=row.camera_id,
+                    track_id=row.track_id,
+                    captured_at=row.captured_at,
+                    similarity=round(1.0 - float(d), 4),
+                    quality=row.quality,
+                )
+                for row, d in session.execute(query).all()
+            ]

@@ -98,6 +98,10 @@ def api_for_tests(
         recordings=RecordingQueries(db, clock),
         rate_limits=rate_limits or RateLimitConfig(),
     )
-    app = create_app(services, AlertHub(bus))
+    hub = AlertHub(bus)
+    app = create_app(services, hub)
     with TestClient(app) as client:
+        # The hub subscribes on the app's event loop, as the runtime does before serving.
+        assert client.portal is not None
+        client.portal.call(hub.start)
         yield Api(client, db, IncidentRecorder(db, store, bus, clock), clock, services, app)

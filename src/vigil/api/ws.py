@@ -81,6 +81,11 @@ async def alerts_socket(websocket: WebSocket) -> None:
     except AuthError as err:
         await websocket.close(code=4401, reason=err.detail[:120])
         return
+    if claims.mfa_pending:
+        await websocket.close(code=4403, reason="enrol two-factor sign-in first")
+        return
+    # The user's cameras: alerts of other cameras are never sent to this socket.
+    scope = await services.users.cameras_of(claims.user_id)
     await websocket.accept()
     queue = hub.connect()
     log.info("alert socket opened for %s", claims.username)
@@ -104,12 +109,19 @@ async def alerts_socket(websocket: WebSocket) -> None:
             if payload is None:
                 await websocket.close(code=1013, reason="too far behind; reconnect")
                 break
+            if scope is not None and not _visible(payload, scope):
+                continue
             await websocket.send_text(json.dumps(payload))
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         receiver.cancel()
         hub.disconnect(queue)
+
+
+def _visible(payload: dict[str, Any], scope: frozenset[str]) -> bool:
+    alert = payload.get("alert")
+    return not isinstance(alert, dict) or alert.get("camera_id") in scope
 
 
 async def _drain_incoming(websocket: WebSocket) -> None:

@@ -329,3 +329,37 @@ def test_uploads_are_judged_by_content_and_size(api: Api) -> None:
         "/api/v1/training/upload", headers=viewer, files={"file": ("m.jpg", messi, "image/jpeg")}
     )
     assert r.status_code == 403
+
+
+def test_alert_socket_only_carries_the_users_cameras(api: Api) -> None:
+    import asyncio
+
+    admin = api.login("admin")
+    api.client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "gate.guard",
+            "password": "gate-guard-password",
+            "role": "viewer",
+            "cameras": ["gate"],
+        },
+    )
+    token = api.login("gate.guard", "gate-guard-password")["Authorization"].split()[1]
+    with api.client.websocket_connect(f"/ws/alerts?token={token}") as ws:
+        for camera in ("perimeter-north", "gate"):
+            asyncio.run(
+                api.recorder.raise_alert(
+                    AlertRequest(
+                        key=f"ws/{camera}",
+                        camera_id=camera,
+                        type="camera_offline",
+                        severity="high",
+                        title=f"{camera} offline",
+                        occurred_at=NOW,
+                    )
+                )
+            )
+        message = ws.receive_json()
+        assert message["type"] == "alert.created"
+        assert message["alert"]["camera_id"] == "gate"  # perimeter-north was never sent

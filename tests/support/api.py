@@ -33,6 +33,7 @@ from vigil.edge.index import sync_cameras
 from vigil.edge.integrity import RecordingQueries
 from vigil.ops.health import HealthRegistry
 from vigil.storage import FsObjectStore
+from vigil.vision.face_search import FaceSearch
 
 NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
 PASSWORDS = {"admin": "admin-password", "olga": "operator-password", "victor": "viewer-password"}
@@ -96,6 +97,7 @@ def api_for_tests(
         api_keys=ApiKeyService(db, clock),
         reports=ReportService(db),
         recordings=RecordingQueries(db, clock),
+        faces=FaceSearch(db),  # face models load on the first photo search
         rate_limits=rate_limits or RateLimitConfig(),
     )
     hub = AlertHub(bus)

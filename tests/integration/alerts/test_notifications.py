@@ -365,3 +365,33 @@ async def test_preferences_severity_quiet_hours_and_escalation(
     await site.notifier.drain()
     assert phones() == ["+1003"]  # escalations go to admins only
     assert "UNACKNOWLEDGED" in parse_qs(provider.requests[0].body.decode())["Body"][0]
+
+
+async def test_pending_and_held_messages_survive_a_restart(
+    db: Database, tmp_path: Path, provider: HttpProvider, started: list[Notifier]
+) -> None:
+    cfg = {
+        "channels": {
+            "sms": {"url": provider.url, "account_sid": "A", "auth_token": "t", "sender": "+1"}
+        },
+        "recipients": _people(channels=["sms"]),
+    }
+    first = Site(db, tmp_path, cfg)
+    # Not started: the first message is queued but never sent (a crash before delivery);
+    # the second is held by the rate limit.
+    await first.notifier.notify(await first.alert())
+    await first.notifier.notify(await first.alert())
+    assert provider.requests == [] and await first.alerts.pending_notifications() == 2
+
+    second = Site(db, tmp_path, cfg)
+    started.append(second.notifier)
+    await second.notifier.start(subscribe=False, digests=False)
+    assert await second.notifier.recover() == 2
+    await second.notifier.drain()
+    assert len(provider.requests) == 1  # the queued message went out after the restart
+    assert await second.notifier.flush_digests() == 0  # the resent SMS counts: 5 min first
+    second.clock.advance(300)
+    assert await second.notifier.flush_digests() == 1  # the held one, as a digest
+    await second.notifier.drain()
+    assert "#2" in parse_qs(provider.requests[-1].body.decode())["Body"][0]
+    assert await second.alerts.pending_notifications() == 0

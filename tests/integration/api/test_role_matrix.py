@@ -58,6 +58,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/training/samples"): VIEWER,
     ("GET", "/api/v1/recordings"): VIEWER,
     ("GET", "/api/v1/recordings/integrity"): VIEWER,
+    ("POST", "/api/v1/search/faces"): OPERATOR,
+    ("GET", "/api/v1/search/faces/{embedding_id}"): OPERATOR,
 }
 
 

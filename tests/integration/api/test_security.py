@@ -24,6 +24,37 @@ def api(db: Database, tmp_path: Path) -> Iterator[Api]:
         yield built
 
 
+def _offline_alert(api: Api, camera: str, key: str) -> None:
+    import asyncio
+
+    request = AlertRequest(
+        key=key,
+        camera_id=camera,
+        type="camera_offline",
+        severity="high",
+        title=f"{camera} offline",
+        occurred_at=NOW,
+    )
+    asyncio.run(api.recorder.raise_alert(request))
+
+
+def _gate_guard(api: Api) -> dict[str, str]:
+    """A viewer who may see only the gate camera, signed in."""
+    admin = api.login("admin")
+    r = api.client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "gate.guard",
+            "password": "gate-guard-password",
+            "role": "viewer",
+            "cameras": ["gate"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    return api.login("gate.guard", "gate-guard-password")
+
+
 def _refresh(api: Api) -> int:
     return api.client.post("/api/v1/auth/refresh", headers=CSRF).status_code
 
@@ -105,34 +136,10 @@ def test_two_factor_enrolment_and_sign_in(api: Api) -> None:
 
 
 def test_camera_scope_hides_other_cameras_everywhere(api: Api) -> None:
-    import asyncio
-
     for camera in ("gate", "perimeter-north"):
-        asyncio.run(
-            api.recorder.raise_alert(
-                AlertRequest(
-                    key=f"test/{camera}",
-                    camera_id=camera,
-                    type="camera_offline",
-                    severity="high",
-                    title=f"{camera} offline",
-                    occurred_at=NOW,
-                )
-            )
-        )
+        _offline_alert(api, camera, f"test/{camera}")
     admin = api.login("admin")
-    r = api.client.post(
-        "/api/v1/users",
-        headers=admin,
-        json={
-            "username": "gate.guard",
-            "password": "gate-guard-password",
-            "role": "viewer",
-            "cameras": ["gate"],
-        },
-    )
-    assert r.status_code == 201, r.text
-    guard = api.login("gate.guard", "gate-guard-password")
+    guard = _gate_guard(api)
     assert [c["id"] for c in api.client.get("/api/v1/cameras", headers=guard).json()] == ["gate"]
     assert api.client.get("/api/v1/cameras/perimeter-north", headers=guard).status_code == 404
     events = api.client.get("/api/v1/events", headers=guard).json()["items"]
@@ -332,34 +339,10 @@ def test_uploads_are_judged_by_content_and_size(api: Api) -> None:
 
 
 def test_alert_socket_only_carries_the_users_cameras(api: Api) -> None:
-    import asyncio
-
-    admin = api.login("admin")
-    api.client.post(
-        "/api/v1/users",
-        headers=admin,
-        json={
-            "username": "gate.guard",
-            "password": "gate-guard-password",
-            "role": "viewer",
-            "cameras": ["gate"],
-        },
-    )
-    token = api.login("gate.guard", "gate-guard-password")["Authorization"].split()[1]
+    token = _gate_guard(api)["Authorization"].split()[1]
     with api.client.websocket_connect(f"/ws/alerts?token={token}") as ws:
         for camera in ("perimeter-north", "gate"):
-            asyncio.run(
-                api.recorder.raise_alert(
-                    AlertRequest(
-                        key=f"ws/{camera}",
-                        camera_id=camera,
-                        type="camera_offline",
-                        severity="high",
-                        title=f"{camera} offline",
-                        occurred_at=NOW,
-                    )
-                )
-            )
+            _offline_alert(api, camera, f"ws/{camera}")
         message = ws.receive_json()
         assert message["type"] == "alert.created"
         assert message["alert"]["camera_id"] == "gate"  # perimeter-north was never sent

@@ -104,6 +104,8 @@ def test_a_photo_without_a_usable_face_is_refused_with_the_reason(
 
 def test_without_face_search_the_api_answers_503(db: Database, tmp_path: Path) -> None:
     with api_for_tests(db, tmp_path) as api:
-        headers = api.login("victor")
-        r = api.client.get(f"/api/v1/search/faces/{uuid.uuid4()}", headers=headers)
-        assert r.status_code == 503
+        headers = api.login("olga")
+        services = replace(api.services, faces=None)
+        with TestClient(create_app(services, AlertHub(services.bus))) as http:
+            r = http.get(f"/api/v1/search/faces/{uuid.uuid4()}", headers=headers)
+            assert r.status_code == 503

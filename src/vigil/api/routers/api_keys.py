@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from vigil.api.deps import Admin, Services, client_ip
 from vigil.api.schemas import ErrorBody, Input
@@ -16,37 +16,16 @@ from vigil.api.services.api_keys import ApiKeyRecord
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 
 
-class ApiKeyOut(BaseModel):
-    id: str
-    name: str
-    prefix: str
-    role: Role
-    created_by: str | None
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+@dataclass(frozen=True, slots=True)
+class ApiKeyCreated(ApiKeyRecord):
+    """The new key's record plus `key` itself, shown only now: store it safely."""
 
-
-class ApiKeyCreated(ApiKeyOut):
-    key: str = Field(description="The key itself. Shown only now: store it safely.")
+    key: str
 
 
 class ApiKeyCreate(Input):
     name: str = Field(min_length=1, max_length=100, examples=["edge site-12"])
     role: Role = "operator"
-
-
-def _out(record: ApiKeyRecord) -> ApiKeyOut:
-    return ApiKeyOut(
-        id=record.id,
-        name=record.name,
-        prefix=record.prefix,
-        role=record.role,
-        created_by=record.created_by,
-        created_at=record.created_at,
-        last_used_at=record.last_used_at,
-        revoked_at=record.revoked_at,
-    )
 
 
 @router.post("", status_code=201)
@@ -62,18 +41,18 @@ async def create_key(
         resource=f"api-keys/{record.id}",
         details={"name": body.name, "role": body.role},
     )
-    return ApiKeyCreated(**_out(record).model_dump(), key=key)
+    return ApiKeyCreated(**asdict(record), key=key)
 
 
 @router.get("")
-async def list_keys(services: Services, _admin: Admin) -> list[ApiKeyOut]:
-    return [_out(r) for r in await services.api_keys.all()]
+async def list_keys(services: Services, _admin: Admin) -> list[ApiKeyRecord]:
+    return await services.api_keys.all()
 
 
 @router.delete("/{key_id}", responses={404: {"model": ErrorBody}})
 async def revoke_key(
     key_id: Annotated[str, Path(max_length=64)], request: Request, services: Services, admin: Admin
-) -> ApiKeyOut:
+) -> ApiKeyRecord:
     record = await services.api_keys.revoke(key_id)
     await services.audit.record(
         "api_keys.revoke",
@@ -82,4 +61,4 @@ async def revoke_key(
         outcome="success",
         resource=f"api-keys/{key_id}",
     )
-    return _out(record)
+    return record

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from vigil.api.deps import Admin, Services
+from vigil.api.services.audit import AuditEntry
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
-class AuditOut(BaseModel):
-    id: int
-    at: datetime
-    actor: str | None
-    ip: str | None
-    action: str
-    resource: str | None
-    outcome: str
-    details: dict[str, Any]
-
-
 class AuditPage(BaseModel):
-    items: list[AuditOut]
+    items: list[AuditEntry]
     next_before_id: int | None
 
 
@@ -42,17 +31,5 @@ async def audit_log(
     entries = await services.audit.query(
         actor=actor, action=action, outcome=outcome, before_id=before_id, limit=limit
     )
-    items = [
-        AuditOut(
-            id=e.id,
-            at=e.at,
-            actor=e.actor,
-            ip=e.ip,
-            action=e.action,
-            resource=e.resource,
-            outcome=e.outcome,
-            details=e.details,
-        )
-        for e in entries
-    ]
+    items = entries
     return AuditPage(items=items, next_before_id=items[-1].id if len(items) == limit else None)

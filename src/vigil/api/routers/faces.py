@@ -1,4 +1,6 @@
-"""Face search: by an uploaded photo, or by a stored face embedding."""
+"""Face search: by an uploaded photo, or by a stored face embedding.
+
+Operators and admins only: finding one person across cameras is more intrusive than viewing."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import numpy as np
 from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from vigil.api.deps import CurrentUser, Services
+from vigil.api.deps import Operator, Services
 from vigil.api.schemas import ErrorBody
 from vigil.api.uploads import UploadError, read_image
 from vigil.errors import VigilError
@@ -63,7 +65,7 @@ def _from(m: FaceMatch) -> FaceMatchOut:
 )
 async def search_by_image(
     services: Services,
-    user: CurrentUser,
+    user: Operator,
     image: Annotated[UploadFile, File(description="JPEG, PNG or WebP with a face; <= 10 MB.")],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> list[FaceMatchOut]:
@@ -83,7 +85,7 @@ async def search_by_image(
 @router.get("/{embedding_id}", responses={404: {"model": ErrorBody}, 503: {"model": ErrorBody}})
 async def search_by_embedding(
     services: Services,
-    user: CurrentUser,
+    user: Operator,
     embedding_id: uuid.UUID,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> list[FaceMatchOut]:

@@ -380,9 +380,19 @@ class DetectionConfig(Base):
 
 
 class RecordingConfig(Base):
-    segment_s: float = Field(10.0, ge=2.0, le=300.0)
-    retain_days: float = Field(7.0, gt=0)
-    min_free_percent: float = Field(10.0, ge=0.0, le=90.0)
+    segment_s: float = Field(
+        10.0, ge=2.0, le=300.0, description="Segment length, seconds (cut on the next keyframe)."
+    )
+    retain_days: float = Field(
+        7.0, gt=0, description="Segments older than this are removed (ring buffer)."
+    )
+    min_free_percent: float = Field(
+        10.0,
+        ge=0.0,
+        le=90.0,
+        description="Free-space floor of the recordings disk: below it the oldest segments "
+        "are removed and the disk alert is raised.",
+    )
 
 
 class SecurityConfig(Base):

@@ -50,6 +50,7 @@ from vigil.edge.camera import CameraWorker
 from vigil.edge.disk import DiskWatch
 from vigil.edge.index import EdgeIndexer, sync_cameras
 from vigil.edge.integrity import RecordingQueries
+from vigil.edge.retention import RetentionSweeper
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import FsObjectStore
@@ -248,6 +249,16 @@ class Vigil:
         await self._start_server(services, hub)
         if self.options.start_cameras:
             self._start_cameras(store, data / "staging")
+        retention = RetentionSweeper(
+            db,
+            store,
+            self.clock,
+            retain_days=self.config.recording.retain_days,
+            min_free_percent=self.config.recording.min_free_percent,
+            disk_dir=data / "objects",
+        )
+        sweeping = asyncio.create_task(retention.run(), name="retention")
+        self._started.add("retention", lambda: cancel_and_wait([sweeping]))
         task = asyncio.create_task(self._housekeeping(db, alerts), name="housekeeping")
         self._started.add("housekeeping", lambda: cancel_and_wait([task]))
         self.health.started = True

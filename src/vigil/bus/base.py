@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
+
+# Failures of one message before it goes to the dead-letter topic.
+MAX_ATTEMPTS: Final = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,8 @@ class Message:
     value: Any
     published_at: datetime
     offset: int
+    # Kafka partition (0 on the in-process bus); `offset` is per partition.
+    partition: int = 0
 
 
 class Subscription(Protocol):
@@ -32,6 +37,11 @@ class Subscription(Protocol):
 
     def commit(self, message: Message) -> None:
         """Mark `message` (and everything before it on its key) as processed."""
+        ...
+
+    def fail(self, message: Message, reason: str) -> None:
+        """Processing `message` failed: it is delivered again; after `MAX_ATTEMPTS` failures it
+        is published to `<topic>.dlq` (same key and value) and counts as committed."""
         ...
 
     def close(self) -> None: ...

@@ -15,7 +15,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from vigil.bus.base import Message
+from vigil.bus.base import MAX_ATTEMPTS, Message
+from vigil.bus.topics import dead_letter
 from vigil.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class MemorySubscription:
         group: str,
         max_pending: int | None,
         on_drop: Callable[[Message], None] | None = None,
+        publish: Callable[[str, str, Any], None] | None = None,
     ) -> None:
         self.topic = topic
         self.group = group
@@ -39,6 +41,15 @@ class MemorySubscription:
         self._dropped = 0
         self._closed = False
         self._on_drop = on_drop
+        self._publish = publish
+        # Taken but not yet committed, by offset: handed to the group's next subscriber when
+        # this one closes (at least once), and redelivered after `fail`.
+        self._inflight: dict[int, Message] = {}
+        self._attempts: dict[int, int] = {}
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def dropped(self) -> int:
@@ -64,7 +75,9 @@ class MemorySubscription:
         while True:
             with self._lock:
                 if self._pending:
-                    return self._pending.popleft()
+                    message = self._pending.popleft()
+                    self._inflight[message.offset] = message
+                    return message
                 if self._closed:
                     return None
                 self._ready.clear()
@@ -81,8 +94,44 @@ class MemorySubscription:
             yield message
 
     def commit(self, message: Message) -> None:
-        # In-process delivery is already exactly the consumer's view; nothing to persist.
-        del message
+        with self._lock:
+            for offset, taken in list(self._inflight.items()):
+                if taken.key == message.key and offset <= message.offset:
+                    del self._inflight[offset]
+                    self._attempts.pop(offset, None)
+
+    def fail(self, message: Message, reason: str) -> None:
+        with self._lock:
+            attempts = self._attempts[message.offset] = self._attempts.get(message.offset, 0) + 1
+            if attempts < MAX_ATTEMPTS:
+                self._inflight.pop(message.offset, None)
+                self._pending.appendleft(message)
+        if attempts >= MAX_ATTEMPTS:
+            log.warning(
+                "%s message %d (key %s) failed %d times, dead-lettered: %s",
+                self.topic,
+                message.offset,
+                message.key,
+                attempts,
+                reason,
+            )
+            if self._publish is not None:
+                self._publish(dead_letter(self.topic), message.key, message.value)
+            self.commit(message)
+            return
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._ready.set)
+
+    def unfinished(self) -> list[Message]:
+        """Messages taken but not committed, then those not yet taken, in order."""
+        with self._lock:
+            return sorted(self._inflight.values(), key=lambda m: m.offset) + list(self._pending)
+
+    def seed(self, messages: list[Message]) -> None:
+        with self._lock:
+            self._pending.extend(messages)
+        if messages:
+            self._ready.set()
 
     def close(self) -> None:
         with self._lock:
@@ -120,9 +169,12 @@ class MemoryBus:
     ) -> MemorySubscription:
         with self._lock:
             groups = self._subs.setdefault(topic, {})
-            if group in groups:
+            previous = groups.get(group)
+            if previous is not None and not previous.closed:
                 raise ValueError(f"group {group!r} already subscribed to {topic!r}")
-            sub = MemorySubscription(topic, group, max_pending, on_drop)
+            sub = MemorySubscription(topic, group, max_pending, on_drop, self.publish)
+            if previous is not None:  # a consumer of the group died: take over what it left
+                sub.seed(previous.unfinished())
             groups[group] = sub
             return sub
 

@@ -20,8 +20,15 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 import supervision as sv
-from trackers import BIoU, ByteTrackTracker
-from trackers.core.bytetrack.tracklet import ByteTrackTracklet
+
+try:
+    from trackers import BIoU, ByteTrackTracker
+    from trackers.core.bytetrack.tracklet import ByteTrackTracklet
+except ImportError as err:  # not a declared dependency: it would pull in opencv-python
+    raise ImportError(
+        "vigil's tracker needs the package trackers; install it without its dependencies "
+        "(make does): pip install --no-deps trackers==2.6.1"
+    ) from err
 
 from vigil.vision.detections import Detections
 

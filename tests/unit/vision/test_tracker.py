@@ -196,3 +196,20 @@ def test_filter_settings_are_checked() -> None:
         ClassFilter(min_area=0.5, max_area=0.1)
     with pytest.raises(ValueError, match="min_track_frames"):
         ClassFilter(min_track_frames=0)
+
+
+def test_crossing_behind_an_obstacle_keeps_both_ids() -> None:
+    """A and B walk towards each other; B is hidden for two frames right where they cross."""
+    tracker = ObjectTracker(_immediate())
+    ids_a: set[int | None] = set()
+    ids_b: set[int | None] = set()
+    for t in range(21):
+        a = _box(0.1 + 0.04 * t, 0.5)
+        b = _box(0.9 - 0.04 * t, 0.55)
+        items = [(a, 0.8, "person")]
+        if t not in (9, 10):
+            items.append((b, 0.8, "person"))
+        out = tracker.update(_frame(*items), _at(t))
+        for box, track_id in zip(out.xyxy.tolist(), out.track_ids, strict=True):
+            (ids_a if np.allclose(box, a, atol=1e-5) else ids_b).add(track_id)
+    assert len(ids_a) == 1 and len(ids_b) == 1 and ids_a != ids_b

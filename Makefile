@@ -11,7 +11,10 @@ WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
 # Debian packages: opencv-doc ships the pedestrian footage (vtest.avi) the demo DVR loops;
 # chromium runs the browser tests.
 # mosquitto is the MQTT broker the notification tests start.
-DEBIAN_PKGS := opencv-doc chromium mosquitto
+# redis-server backs the cluster tests' fan-out and rate limits; wireguard-tools (`wg`) checks
+# the keys `vigil vpn init` generates; nftables (`nft -c`) and systemd (`systemd-analyze`)
+# check the edge firewall and unit in deploy/.
+DEBIAN_PKGS := opencv-doc chromium mosquitto redis-server wireguard-tools nftables systemd
 
 .PHONY: run test venv web system-deps lint typecheck test-py test-web clean
 

@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(no_args_is_help=True, help="Check site configuration files.")
 app.add_typer(config_app, name="config")
+vpn_app = typer.Typer(no_args_is_help=True, help="WireGuard tunnels between edges and the hub.")
+app.add_typer(vpn_app, name="vpn")
 console = Console(stderr=True)
 log = logging.getLogger(__name__)
 
@@ -215,6 +217,26 @@ def bench(
         console.print(f"[red]error:[/red] {err.detail}")
         raise typer.Exit(2) from None
     raise typer.Exit(code)
+
+
+@vpn_app.command("init")
+def vpn_init(
+    hub_endpoint: Annotated[
+        str, typer.Option(help="Public HOST:PORT the edges dial (e.g. vpn.example.com:51820).")
+    ],
+    edges: Annotated[int, typer.Option(help="Number of edge sites.")],
+    out: Annotated[Path, typer.Option(help="Folder for hub/ and edge-NN/ wg0.conf files.")],
+    force: Annotated[bool, typer.Option(help="Replace existing files (and every key).")] = False,
+) -> None:
+    """Generate WireGuard keys and wg0.conf for the hub (10.100.0.1/24) and N edges (/32)."""
+    from vigil.ops import vpn
+
+    try:
+        paths = vpn.init(hub_endpoint, edges, out, force=force)
+    except VigilError as err:
+        console.print(f"[red]error:[/red] {err.detail}")
+        raise typer.Exit(2) from None
+    console.print(f"wrote {len(paths)} WireGuard configurations under {out} (mode 0600)")
 
 
 def main() -> None:

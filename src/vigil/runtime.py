@@ -47,7 +47,9 @@ from vigil.db.partitions import ensure_event_partitions
 from vigil.db.session import Database
 from vigil.dvr.cpplus import build_rtsp_url, mask_url
 from vigil.edge.camera import CameraWorker
+from vigil.edge.camera_health import CameraHealthMonitor
 from vigil.edge.disk import DiskWatch
+from vigil.edge.heartbeat import HeartbeatMonitor, HeartbeatPublisher
 from vigil.edge.index import EdgeIndexer, sync_cameras
 from vigil.edge.integrity import RecordingQueries
 from vigil.edge.retention import RetentionSweeper
@@ -181,6 +183,24 @@ class Vigil:
         )
         await disk.start()
         self._started.add("disk watch", disk.stop)
+        camera_health = CameraHealthMonitor(self.bus, self.clock)
+        await camera_health.start()
+        self._started.add("camera health", camera_health.stop)
+        # One box is its own hub: it publishes its heartbeat and watches it (a hub watches many).
+        beats = HeartbeatMonitor(self.bus, self.clock)
+        await beats.start()
+        self._started.add("heartbeat monitor", beats.stop)
+        heartbeat = HeartbeatPublisher(
+            self.bus,
+            self.clock,
+            edge_id=self.config.site.id,
+            streams_online=lambda: sum(
+                1 for w in self.cameras.values() if w.status.state is CameraState.ONLINE
+            ),
+            disk_dir=data,
+        )
+        await heartbeat.start()
+        self._started.add("heartbeat", heartbeat.stop)
         notifier = Notifier(
             db, self.bus, self.clock, self.config.alerts, self.config.site.tz, store
         )

@@ -32,6 +32,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def _find(binary: str, *candidates: Path) -> str:
     for path in candidates:
         if path.is_file():
@@ -95,11 +104,12 @@ def _wait_port(server: Server, port: int, cmd: list[str]) -> None:
             return
         time.sleep(0.05)
     code = server.process.poll()
+    tail = server.log_tail()
     server.stop()
     raise EngineStartError(
         f"{server.name} did not listen on 127.0.0.1:{port} "
         f"({'exited ' + str(code) if code is not None else 'timed out'}); "
-        f"command: {' '.join(cmd)}\n{server.log_tail()}"
+        f"command: {' '.join(cmd)}\n{tail}"
     )
 
 
@@ -129,12 +139,15 @@ def tansu() -> Iterator[str]:
 @contextlib.contextmanager
 def seaweedfs() -> Iterator[str]:
     """SeaweedFS with its S3 gateway; yields the S3 endpoint URL (any credentials pass)."""
-    s3_port = free_port()
     data = Path(tempfile.mkdtemp(prefix="vigil-test-weed-data-"))
-    # SeaweedFS opens several more ports (gRPC = port + 10000): pick all of them explicitly.
-    ports = {name: free_port() for name in ("master", "volume", "filer")}
-    while any(p + 10000 > 65535 for p in ports.values()):
-        ports = {name: free_port() for name in ports}
+    # SeaweedFS opens a gRPC port at port + 10000 beside each one: pick all of them explicitly,
+    # low enough for that, with their gRPC twins free too.
+    ports: dict[str, int] = {}
+    while len(ports) < 4:
+        port = free_port()
+        if port + 10000 <= 65535 and _is_free(port + 10000) and port not in ports.values():
+            ports[("master", "volume", "filer", "s3")[len(ports)]] = port
+    s3_port = ports["s3"]
     cmd = [
         _find("weed", _VENV_BIN / "weed"),
         "server",

@@ -1,2 +1,2 @@
-"""Alerts: lifecycle (new -> acknowledged -> resolved) in service.py; notification channels
-in channels/ and escalation in escalation.py (later)."""
+"""Alerts: lifecycle (service.py, lifecycle.py), escalation (escalation.py), notifications
+(notify.py over channels/, outbox.py, limits.py) and event clips (clips.py)."""

@@ -22,7 +22,7 @@ from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from vigil.alerts.channels.base import Channel, DeliveryError, Kind, Message
 from vigil.alerts.channels.email import EmailSender
@@ -30,13 +30,12 @@ from vigil.alerts.channels.http import PushSender, SmsSender, WebhookSender
 from vigil.alerts.channels.local import AlarmSender, MqttSender
 from vigil.alerts.config import LEVELS, AlertsConfig, RecipientConfig
 from vigil.alerts.limits import SendLimiter
+from vigil.alerts.outbox import Outbox
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import Clock
 from vigil.db.models import Alert
 from vigil.db.session import Database
-from vigil.db.tables_alerts import Notification, NotificationStatus
-from vigil.ops.health import ComponentHealth
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import ObjectStore
 
@@ -107,6 +106,8 @@ class Notifier:
         }
         self._held: dict[tuple[str, str], list[tuple[uuid.UUID, dict[str, Any]]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._outbox = Outbox(db, clock)
+        self.health = self._outbox.health
 
     # -- life ---------------------------------------------------------------------------------
 
@@ -129,7 +130,7 @@ class Notifier:
     async def recover(self) -> int:
         """After a restart: messages still pending go out again (held ones wait for their
         digest), so nothing queued before a crash is lost. Returns how many were found."""
-        rows = await asyncio.to_thread(self._pending_rows)
+        rows = await asyncio.to_thread(self._outbox.pending_rows)
         for row_id, channel, address, kind, payload in rows:
             alert = payload.get("alert")
             if channel not in self.channels or kind == "digest" or not isinstance(alert, dict):
@@ -143,21 +144,6 @@ class Notifier:
             message = await self._message(channel, address, kind, alert)  # type: ignore[arg-type]  # kind was stored from a Kind
             self._queues[channel].put_nowait(Delivery(row_id, channel, message))
         return len(rows)
-
-    def _pending_rows(self) -> list[tuple[uuid.UUID, str, str, str, dict[str, Any]]]:
-        with self._db.session() as session:
-            rows = session.execute(
-                select(
-                    Notification.id,
-                    Notification.channel,
-                    Notification.recipient,
-                    Notification.kind,
-                    Notification.payload,
-                )
-                .where(Notification.status == NotificationStatus.PENDING)
-                .order_by(Notification.created_at)
-            ).all()
-        return [(r[0], r[1], "" if r[2] == r[1] else r[2], r[3], r[4]) for r in rows]
 
     async def stop(self) -> None:
         await cancel_and_wait(self._tasks)
@@ -229,7 +215,7 @@ class Notifier:
             return
         limiter = self._limits.get(channel)
         if limiter is not None and not limiter.take(address):
-            row = await asyncio.to_thread(self._insert, channel, address, kind, alert, True)
+            row = await asyncio.to_thread(self._outbox.insert, channel, address, kind, alert, True)
             self._held.setdefault((channel, address), []).append((row, alert))
             log.info("%s to a recipient held for a digest (rate limit)", channel)
             return
@@ -238,7 +224,7 @@ class Notifier:
     # -- delivery -----------------------------------------------------------------------------
 
     async def _enqueue(self, channel: str, address: str, kind: Kind, alert: dict[str, Any]) -> None:
-        row = await asyncio.to_thread(self._insert, channel, address, kind, alert, False)
+        row = await asyncio.to_thread(self._outbox.insert, channel, address, kind, alert, False)
         message = await self._message(channel, address, kind, alert)
         self._queues[channel].put_nowait(Delivery(row, channel, message))
 
@@ -290,13 +276,15 @@ class Notifier:
                 await channel.send(delivery.message)
             except DeliveryError as err:
                 last_error = err.detail
-                await asyncio.to_thread(self._failed, delivery.id, attempt + 1, last_error, False)
+                await asyncio.to_thread(
+                    self._outbox.failed, delivery.id, attempt + 1, last_error, False
+                )
                 if attempt + 1 < attempts:
                     await self._clock.sleep(self._cfg.retry_backoff_s * 2**attempt)
                 continue
-            await asyncio.to_thread(self._sent, delivery.id, attempt + 1)
+            await asyncio.to_thread(self._outbox.sent, delivery.id, attempt + 1)
             return
-        await asyncio.to_thread(self._failed, delivery.id, attempts, last_error, True)
+        await asyncio.to_thread(self._outbox.failed, delivery.id, attempts, last_error, True)
         log.error("%s notification %s dead after %d attempts", channel.name, delivery.id, attempts)
 
     # -- digests ------------------------------------------------------------------------------
@@ -320,84 +308,15 @@ class Notifier:
             subject = f"Vigil digest: {len(alerts)} alerts held back by the rate limit"
             text = "; ".join(f"[{a['severity']}] {a['title']} ({a['created_at']})" for a in alerts)
             row = await asyncio.to_thread(
-                self._insert,
+                self._outbox.insert,
                 channel,
                 address,
                 "digest",
                 {"alerts": [a["id"] for a in alerts]},
                 False,
             )
-            await asyncio.to_thread(self._digested, [r for r, _ in held])
+            await asyncio.to_thread(self._outbox.digested, [r for r, _ in held])
             message = Message("digest", address, subject, text, alerts=alerts)
             self._queues[channel].put_nowait(Delivery(row, channel, message))
             sent += 1
         return sent
-
-    # -- health and rows ----------------------------------------------------------------------
-
-    def health(self) -> ComponentHealth:
-        """Pending (queued, retrying or held for a digest) and dead notifications."""
-        with self._db.session() as session:
-            counts = dict(
-                session.execute(
-                    select(Notification.status, func.count())
-                    .where(Notification.status.in_(["pending", "dead"]))
-                    .group_by(Notification.status)
-                ).all()
-            )
-        pending, dead = int(counts.get("pending", 0)), int(counts.get("dead", 0))
-        detail = f"{pending} pending notification(s), {dead} dead letter(s)"
-        return ComponentHealth("degraded" if dead else "ok", detail)
-
-    def _insert(
-        self, channel: str, address: str, kind: str, alert: dict[str, Any], held: bool
-    ) -> uuid.UUID:
-        row_id = uuid.uuid4()
-        now = self._clock.now()
-        alert_id = alert.get("id")
-        with self._db.session() as session:
-            session.add(
-                Notification(
-                    id=row_id,
-                    alert_id=uuid.UUID(alert_id) if isinstance(alert_id, str) else None,
-                    channel=channel,
-                    recipient=address or channel,
-                    kind=kind,
-                    status=NotificationStatus.PENDING,
-                    payload={"held": held, "alert": alert},
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            session.commit()
-        return row_id
-
-    def _sent(self, row_id: uuid.UUID, attempts: int) -> None:
-        now = self._clock.now()
-        self._update(
-            row_id, status=NotificationStatus.SENT, attempts=attempts, sent_at=now, updated_at=now
-        )
-
-    def _failed(self, row_id: uuid.UUID, attempts: int, error: str, dead: bool) -> None:
-        values: dict[str, Any] = {
-            "attempts": attempts,
-            "last_error": error[:1000],
-            "updated_at": self._clock.now(),
-        }
-        if dead:
-            values["status"] = NotificationStatus.DEAD
-        self._update(row_id, **values)
-
-    def _digested(self, rows: list[uuid.UUID]) -> None:
-        with self._db.session() as session:
-            session.execute(
-                update(Notification)
-                .where(Notification.id.in_(rows))
-                .values(status=NotificationStatus.DIGESTED, updated_at=self._clock.now())
-            )
-            session.commit()
-
-    def _update(self, row_id: uuid.UUID, **values: Any) -> None:
-        with self._db.session() as session:
-            session.execute(update(Notification).where(Notification.id == row_id).values(**values))
-            session.commit()

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from vigil.api.fanout import FanoutError, RedisFanout
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.errors import AuthError
@@ -24,19 +25,25 @@ _CLIENT_QUEUE = 256
 
 class AlertHub:
     """Fans the alerts topic out to WebSocket clients; a slow client is disconnected, never
-    allowed to hold up the others."""
+    allowed to hold up the others. With a `fanout` (several API replicas sharing the group),
+    each alert goes through Redis to every replica's clients."""
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, fanout: RedisFanout | None = None) -> None:
         self._bus = bus
+        self._fanout = fanout
         self._clients: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        if self._fanout is not None:
+            await self._fanout.start(self.broadcast)
         sub = self._bus.subscribe(topics.ALERTS, "api-ws")
         self._task = asyncio.create_task(self._pump(sub), name="alert-hub")
 
     async def stop(self) -> None:
         await cancel_and_wait([self._task])
+        if self._fanout is not None:
+            await self._fanout.stop()
         for queue in list(self._clients):
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(None)
@@ -44,7 +51,14 @@ class AlertHub:
     async def _pump(self, sub: Subscription) -> None:
         async for message in sub:
             if isinstance(message.value, dict):
-                self.broadcast(message.value)
+                try:
+                    if self._fanout is not None:
+                        await self._fanout.publish(message.value)
+                    else:
+                        self.broadcast(message.value)
+                except FanoutError as err:  # Redis is down: at least this replica's clients
+                    log.warning("%s", err.detail)
+                    self.broadcast(message.value)
             sub.commit(message)
 
     def broadcast(self, payload: dict[str, Any]) -> None:

@@ -21,6 +21,9 @@ from vigil.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
+# Uncommitted messages a subscription keeps for redelivery (bounded ones: `max_pending`).
+_MAX_INFLIGHT = 1024
+
 
 class MemorySubscription:
     def __init__(
@@ -77,6 +80,10 @@ class MemorySubscription:
                 if self._pending:
                     message = self._pending.popleft()
                     self._inflight[message.offset] = message
+                    if len(self._inflight) > (self._max_pending or _MAX_INFLIGHT):
+                        # A consumer that never commits (a live view) must not hold on to
+                        # everything it ever saw: forget the oldest.
+                        del self._inflight[next(iter(self._inflight))]
                     return message
                 if self._closed:
                     return None

@@ -270,13 +270,16 @@ class CameraWorker:
                 self._sampler.feed(packet, timeline.wall)
             except Exception:  # analysis must never stop recording
                 logger.exception("camera %s: sampler failed on a packet", self.camera_id)
-            self._recorder.write(packet, timeline.wall(packet.pts))
+            wall = timeline.wall(packet.pts)
+            self._recorder.write(packet, wall)  # consumes the packet (re-timed)
             if now_s >= next_gauges_s:
                 next_gauges_s = now_s + _GAUGE_PERIOD_S
                 fps, bps = self._rate.rates()
                 self._fps = fps
                 self._metrics.stream_fps.set(fps or 0)
                 self._metrics.stream_bitrate_bps.set(bps or 0)
+                late_s = (self._clock.now() - wall).total_seconds()
+                self._metrics.stream_latency_seconds.set(max(0.0, late_s))
             if self._stop.is_set():
                 raise StreamInterrupted("stopped")
 

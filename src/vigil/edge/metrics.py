@@ -23,6 +23,7 @@ class EdgeMetrics:
     recording_errors: Counter
     recording_timestamps_fixed: Counter
     stream_packets_corrupt: Counter
+    stream_latency_seconds: Gauge
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class CameraMetrics:
     recording_errors: Counter
     recording_timestamps_fixed: Counter
     stream_packets_corrupt: Counter
+    stream_latency_seconds: Gauge
 
 
 _lock = threading.Lock()
@@ -69,8 +71,8 @@ def edge_metrics(registry: CollectorRegistry = REGISTRY) -> EdgeMetrics:
                     registry=registry,
                 ),
                 stream_bitrate_bps=Gauge(
-                    "stream_bitrate_bps",
-                    "video bit rate, sliding window",
+                    "stream_bitrate",
+                    "video bit rate in bits per second, sliding window",
                     labels,
                     registry=registry,
                 ),
@@ -95,6 +97,13 @@ def edge_metrics(registry: CollectorRegistry = REGISTRY) -> EdgeMetrics:
                     labels,
                     registry=registry,
                 ),
+                stream_latency_seconds=Gauge(
+                    "stream_latency_seconds",
+                    "how far behind its own timeline the latest packet arrived (seconds): "
+                    "grows when ingest cannot keep up or the network delays the stream",
+                    labels,
+                    registry=registry,
+                ),
             )
             _families[id(registry)] = found
         return found
@@ -112,6 +121,7 @@ def camera_metrics(camera_id: str, registry: CollectorRegistry = REGISTRY) -> Ca
         recording_errors=fam.recording_errors.labels(camera_id),
         recording_timestamps_fixed=fam.recording_timestamps_fixed.labels(camera_id),
         stream_packets_corrupt=fam.stream_packets_corrupt.labels(camera_id),
+        stream_latency_seconds=fam.stream_latency_seconds.labels(camera_id),
     )
 
 

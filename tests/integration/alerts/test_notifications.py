@@ -395,3 +395,34 @@ async def test_pending_and_held_messages_survive_a_restart(
     await second.notifier.drain()
     assert "#2" in parse_qs(provider.requests[-1].body.decode())["Body"][0]
     assert await second.alerts.pending_notifications() == 0
+
+
+async def _retained(port: int, topic: str) -> bytes:
+    async with aiomqtt.Client("127.0.0.1", port) as client:
+        await client.subscribe(topic)
+        async with asyncio.timeout(10):
+            async for message in client.messages:
+                assert message.retain
+                return bytes(message.payload)  # type: ignore[arg-type]
+    raise AssertionError("no retained message")
+
+
+async def test_mqtt_camera_state_is_retained_and_cleared(
+    db: Database, tmp_path: Path, broker: int, started: list[Notifier]
+) -> None:
+    site = Site(db, tmp_path, {"channels": {"mqtt": {"host": "127.0.0.1", "port": broker}}})
+    started.append(site.notifier)
+    await site.notifier.start(subscribe=False, digests=False)
+    await site.recorder.raise_alert(
+        AlertRequest("camera_offline:gate:1", "gate", "camera_offline", "high", "Gate offline", NOW)
+    )
+    (view,) = await site.alerts.query()
+    await site.notifier.notify(view.to_json())
+    await site.notifier.drain()
+    assert await _retained(broker, "vigil/gate/availability") == b"offline"
+    assert await _retained(broker, "vigil/gate/alert/state") == b"ON"
+    resolved = await site.alerts.resolve(view.id, "system")
+    await site.notifier.handle({"type": "alert.updated", "alert": resolved.to_json()})
+    await site.notifier.drain()
+    assert await _retained(broker, "vigil/gate/availability") == b"online"
+    assert await _retained(broker, "vigil/gate/alert/state") == b"OFF"

@@ -15,8 +15,9 @@ from vigil.alerts.config import LEVELS, AlarmChannel, MqttChannel
 class MqttSender:
     """Topics under `<prefix>/<camera>/`: `alert` (each alert as JSON, not retained) and
     `alert/state` (retained `ON` while the camera has an open alert, `OFF` when resolved) —
-    a Home Assistant MQTT binary sensor reads the latter directly. A `camera_offline` /
-    `camera_online` alert also sets the retained `<prefix>/<camera>/availability`."""
+    a Home Assistant MQTT binary sensor reads the latter directly. A `camera_offline` alert
+    sets the retained `<prefix>/<camera>/availability` to `offline`, its resolution to
+    `online`."""
 
     name = "mqtt"
 
@@ -33,8 +34,8 @@ class MqttSender:
             publishes.append((f"{base}/alert", json.dumps(alert), False))
         state = "OFF" if alert.get("status") == "resolved" else "ON"
         publishes.append((f"{base}/alert/state", state, True))
-        if str(alert.get("type", "")).startswith("camera_"):
-            online = alert.get("status") == "resolved" or alert["type"] == "camera_online"
+        if alert.get("type") == "camera_offline":  # camera health (issue 3) resolves it
+            online = alert.get("status") == "resolved"
             publishes.append((f"{base}/availability", "online" if online else "offline", True))
         try:
             async with aiomqtt.Client(

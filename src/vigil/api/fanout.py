@@ -1,0 +1,100 @@
+"""Alert fan-out across API replicas through Redis pub/sub (cluster only).
+
+In a cluster the API replicas share one consumer group on the alerts topic, so each alert
+reaches ONE replica; that replica publishes it on a Redis channel and every replica (itself
+included) pushes it to its own WebSocket clients. Pub/sub is fire-and-forget: a replica that is
+disconnected from Redis misses alerts meanwhile; clients catch up through the alerts API when
+they reconnect, as after any dropped WebSocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, Final
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from vigil.errors import VigilError
+from vigil.ops.tasks import cancel_and_wait
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHANNEL: Final = "vigil:alerts"
+_RETRY_MAX_S: Final = 10.0
+Deliver = Callable[[dict[str, Any]], None]
+
+
+class FanoutError(VigilError):
+    status_code = 503
+
+
+class RedisFanout:
+    def __init__(self, url: str, channel: str = DEFAULT_CHANNEL) -> None:
+        self._url = url
+        self._channel = channel
+        self._client: aioredis.Redis | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, deliver: Deliver) -> None:
+        """Subscribe; returns once Redis confirmed the subscription, so nothing published
+        afterwards is missed."""
+        self._client = aioredis.Redis.from_url(self._url)
+        try:
+            pubsub = await self._subscribe()
+        except RedisError as err:
+            await self._client.aclose()
+            raise FanoutError(f"cannot subscribe to Redis channel {self._channel}: {err}") from err
+        self._task = asyncio.create_task(self._listen(pubsub, deliver), name="alert-fanout")
+
+    async def _subscribe(self) -> Any:
+        assert self._client is not None
+        pubsub = self._client.pubsub()
+        await pubsub.subscribe(self._channel)
+        while True:  # wait for the confirmation
+            reply = await pubsub.get_message(timeout=5.0)
+            if reply is not None and reply["type"] == "subscribe":
+                return pubsub
+
+    async def _listen(self, pubsub: Any, deliver: Deliver) -> None:
+        delay_s = 0.5
+        while True:
+            try:
+                async for message in pubsub.listen():
+                    delay_s = 0.5
+                    if message["type"] != "message":
+                        continue
+                    try:
+                        payload = json.loads(message["data"])
+                    except ValueError:
+                        log.warning("ignoring a malformed message on %s", self._channel)
+                        continue
+                    if isinstance(payload, dict):
+                        deliver(payload)
+            except RedisError as err:
+                log.warning("alert fan-out lost Redis (%s); retrying in %.1f s", err, delay_s)
+                await asyncio.sleep(delay_s)
+                delay_s = min(delay_s * 2, _RETRY_MAX_S)
+                with contextlib.suppress(RedisError):
+                    await pubsub.aclose()
+                    pubsub = await self._subscribe()
+
+    async def publish(self, payload: dict[str, Any]) -> None:
+        """Send `payload` to every replica's clients (this one's included)."""
+        if self._client is None:
+            raise FanoutError("the alert fan-out is not started")
+        try:
+            await self._client.publish(self._channel, json.dumps(payload))
+        except RedisError as err:
+            raise FanoutError(f"cannot publish to Redis channel {self._channel}: {err}") from err
+
+    async def stop(self) -> None:
+        await cancel_and_wait([self._task])
+        self._task = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -1,0 +1,205 @@
+"""Objects on S3 or any S3-compatible service (SeaweedFS, MinIO, Ceph) through boto3.
+
+Each Vigil bucket maps to one S3 bucket named `<bucket_prefix><bucket>` (S3 bucket names are
+global, so clusters usually set a prefix). Large uploads go in parts (`multipart_threshold`).
+Lifecycle tiers (hot → infrequent access → archive → expiry) are S3 lifecycle rules set per
+bucket by `ensure_buckets`; the service moves objects between tiers, Vigil never copies them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from vigil.errors import NotFoundError, StorageError
+from vigil.storage.base import BUCKETS, ObjectInfo, validate_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger(__name__)
+
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+_MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleTiers:
+    """Days after which a bucket's objects move to infrequent access, to archive, and are
+    deleted; None skips that step. Storage class names are the service's (AWS defaults)."""
+
+    infrequent_after_days: int | None = None
+    archive_after_days: int | None = None
+    expire_after_days: int | None = None
+    infrequent_class: str = "STANDARD_IA"
+    archive_class: str = "GLACIER"
+
+    def rule(self) -> dict[str, Any] | None:
+        """The S3 lifecycle rule, or None when there is nothing to do."""
+        rule: dict[str, Any] = {"ID": "vigil-tiers", "Status": "Enabled", "Filter": {}}
+        transitions = [
+            {"Days": days, "StorageClass": cls}
+            for days, cls in (
+                (self.infrequent_after_days, self.infrequent_class),
+                (self.archive_after_days, self.archive_class),
+            )
+            if days is not None
+        ]
+        if transitions:
+            rule["Transitions"] = transitions
+        if self.expire_after_days is not None:
+            rule["Expiration"] = {"Days": self.expire_after_days}
+        return rule if transitions or self.expire_after_days is not None else None
+
+
+class S3ObjectStore:
+    def __init__(
+        self,
+        endpoint_url: str | None = None,
+        *,
+        bucket_prefix: str = "",
+        region: str = "us-east-1",
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        multipart_threshold_bytes: int = 16 * _MiB,
+        multipart_chunk_bytes: int = 8 * _MiB,
+    ) -> None:
+        """`endpoint_url` None means AWS itself; credentials None means boto3's usual chain
+        (environment, files, instance role)."""
+        self.bucket_prefix = bucket_prefix
+        self._client: S3Client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=Config(
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 5, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=60,
+            ),
+        )
+        self._transfer = TransferConfig(
+            multipart_threshold=multipart_threshold_bytes,
+            multipart_chunksize=multipart_chunk_bytes,
+        )
+
+    def s3_bucket(self, bucket: str) -> str:
+        return f"{self.bucket_prefix}{bucket}"
+
+    def ensure_buckets(self, tiers: Mapping[str, LifecycleTiers] | None = None) -> None:
+        """Create missing buckets and set each bucket's lifecycle tiers (if given)."""
+        for bucket in BUCKETS:
+            name = self.s3_bucket(bucket)
+            try:
+                self._client.head_bucket(Bucket=name)
+            except ClientError as err:
+                if _code(err) not in _MISSING:
+                    raise _storage_error(f"cannot reach bucket {name}", err) from err
+                try:
+                    self._client.create_bucket(Bucket=name)
+                except ClientError as create_err:
+                    raise _storage_error(f"cannot create bucket {name}", create_err) from err
+            rule = (tiers or {}).get(bucket, LifecycleTiers()).rule()
+            if rule is not None:
+                try:
+                    self._client.put_bucket_lifecycle_configuration(
+                        Bucket=name,
+                        LifecycleConfiguration={"Rules": [rule]},  # type: ignore[list-item]  # built as a plain dict above
+                    )
+                except ClientError as err:
+                    raise _storage_error(f"cannot set lifecycle tiers of {name}", err) from err
+
+    def lifecycle_rules(self, bucket: str) -> list[dict[str, Any]]:
+        """The lifecycle rules the service holds for `bucket` (empty when none)."""
+        name = self.s3_bucket(bucket)
+        try:
+            rules = self._client.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
+        except ClientError as err:
+            if _code(err) == "NoSuchLifecycleConfiguration":
+                return []
+            raise _storage_error(f"cannot read lifecycle tiers of {name}", err) from err
+        return [dict(rule) for rule in rules]
+
+    def put_bytes(self, bucket: str, key: str, data: bytes) -> None:
+        validate_key(bucket, key)
+        try:
+            self._client.upload_fileobj(
+                BytesIO(data), self.s3_bucket(bucket), key, Config=self._transfer
+            )
+        except (ClientError, BotoCoreError) as err:
+            raise _storage_error(f"cannot write {bucket}/{key}", err) from err
+
+    def put_file(self, bucket: str, key: str, path: Path, *, move: bool = False) -> None:
+        validate_key(bucket, key)
+        try:
+            self._client.upload_file(str(path), self.s3_bucket(bucket), key, Config=self._transfer)
+        except (ClientError, BotoCoreError, OSError) as err:
+            raise _storage_error(f"cannot store {bucket}/{key}", err) from err
+        if move:
+            path.unlink(missing_ok=True)
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        validate_key(bucket, key)
+        try:
+            response = self._client.get_object(Bucket=self.s3_bucket(bucket), Key=key)
+            return response["Body"].read()
+        except ClientError as err:
+            if _code(err) in _MISSING:
+                raise NotFoundError(f"no object {bucket}/{key}") from err
+            raise _storage_error(f"cannot read {bucket}/{key}", err) from err
+        except BotoCoreError as err:
+            raise _storage_error(f"cannot read {bucket}/{key}", err) from err
+
+    def exists(self, bucket: str, key: str) -> bool:
+        validate_key(bucket, key)
+        try:
+            self._client.head_object(Bucket=self.s3_bucket(bucket), Key=key)
+            return True
+        except ClientError as err:
+            if _code(err) in _MISSING:
+                return False
+            raise _storage_error(f"cannot check {bucket}/{key}", err) from err
+
+    def delete(self, bucket: str, key: str) -> None:
+        validate_key(bucket, key)
+        try:
+            self._client.delete_object(Bucket=self.s3_bucket(bucket), Key=key)
+        except ClientError as err:
+            if _code(err) not in _MISSING:
+                raise _storage_error(f"cannot delete {bucket}/{key}", err) from err
+
+    def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
+        if bucket not in BUCKETS:
+            raise StorageError(f"unknown bucket {bucket!r}; expected one of {', '.join(BUCKETS)}")
+        paginator = self._client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.s3_bucket(bucket), Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    yield ObjectInfo(bucket, obj["Key"], obj["Size"], obj["LastModified"])
+        except ClientError as err:
+            raise _storage_error(f"cannot list {bucket}/{prefix}", err) from err
+
+    def local_path(self, bucket: str, key: str) -> Path | None:
+        validate_key(bucket, key)
+        return None
+
+
+def _code(err: ClientError) -> str:
+    return str(err.response.get("Error", {}).get("Code", ""))
+
+
+def _storage_error(what: str, err: Exception) -> StorageError:
+    # The service's message only: botocore's str() can include the request URL.
+    reason = _code(err) if isinstance(err, ClientError) else type(err).__name__
+    return StorageError(f"{what}: {reason}")

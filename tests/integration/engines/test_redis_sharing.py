@@ -1,0 +1,87 @@
+"""Redis shared by API replicas: alert WebSocket fan-out and rate-limit counters.
+
+Two replicas = two `AlertHub`s, each on its own Kafka bus connection (tansu), in the same
+consumer group; and two `RateLimiter`s on one Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+
+from vigil.api.fanout import RedisFanout
+from vigil.api.ratelimit import RateLimitConfig, RateLimiter
+from vigil.api.ws import AlertHub
+from vigil.bus import topics
+from vigil.bus.kafka import KafkaBus
+
+WAIT_S = 30.0  # liveness bound only
+
+
+@pytest.fixture
+async def buses(kafka_bootstrap: str) -> AsyncIterator[list[KafkaBus]]:
+    buses = [KafkaBus(kafka_bootstrap, client_id=f"replica-{i}") for i in range(3)]
+    for bus in buses:
+        await bus.start()
+    try:
+        yield buses
+    finally:
+        for bus in buses:
+            await bus.stop()
+
+
+async def test_alerts_reach_the_clients_of_every_api_replica(
+    buses: list[KafkaBus], redis_url: str
+) -> None:
+    channel = f"vigil:alerts:{uuid.uuid4().hex[:8]}"
+    producer, *replica_buses = buses
+    hubs = [AlertHub(bus, RedisFanout(redis_url, channel)) for bus in replica_buses]
+    for hub in hubs:
+        await hub.start()
+    try:
+        clients = [hub.connect() for hub in hubs for _ in range(2)]
+        ids = [f"alert-{i}" for i in range(12)]
+        for i, alert_id in enumerate(ids):
+            payload = {"type": "alert.created", "alert": {"id": alert_id, "camera_id": f"c{i}"}}
+            producer.publish(topics.ALERTS, f"c{i % 6}", payload)
+        for client in clients:
+            seen: set[str] = set()
+            while not set(ids) <= seen:
+                payload: dict[str, Any] | None = await asyncio.wait_for(client.get(), WAIT_S)
+                assert payload is not None
+                seen.add(payload["alert"]["id"])
+    finally:
+        for hub in hubs:
+            await hub.stop()
+
+
+def _request(ip: str) -> Request:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api/v1/cameras",
+        "headers": [],
+        "query_string": b"",
+        "client": (ip, 40000),
+        "server": ("hub", 443),
+        "scheme": "https",
+    }
+    return Request(scope)
+
+
+def test_rate_limit_counters_are_shared_between_replicas(redis_url: str) -> None:
+    config = RateLimitConfig(anonymous_per_minute=5, storage_uri=redis_url)
+    replicas = [RateLimiter(config), RateLimiter(config)]
+    ip = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+    answers = [replicas[i % 2].check(_request(ip)) for i in range(5)]
+    assert answers == [None] * 5  # five calls spread over both replicas: all allowed
+    for replica in replicas:  # the sixth is refused, whichever replica gets it
+        refused = replica.check(_request(ip))
+        assert refused is not None and refused.status_code == 429
+    other = replicas[0].check(_request("198.51.100.251"))
+    assert other is None  # counters are per client

@@ -1,0 +1,132 @@
+"""Camera health alerts on real pictures (Debian opencv-doc samples): blackout, defocus and a
+moved camera each raise one alert after a few frames and clear on recovery; a camera down
+for more than 2 minutes raises `camera_offline`, cleared when it is back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from vigil.bus import MemoryBus, topics
+from vigil.bus.base import Subscription
+from vigil.bus.messages import AlertCleared, AlertRequest, CameraState, CameraStatus, Frame
+from vigil.clock import FakeClock
+from vigil.edge.camera_health import CameraHealthMonitor, HealthSettings
+
+DATA = Path("/usr/share/doc/opencv-doc/examples/data")
+
+
+def picture(name: str) -> npt.NDArray[np.uint8]:
+    image = cv2.imread(str(DATA / name))
+    assert image is not None, f"{DATA / name}: install Debian opencv-doc"
+    return cv2.resize(image, (960, 1080))
+
+
+async def alerts(sub: Subscription) -> list[AlertRequest | AlertCleared]:
+    out = []
+    while (m := await sub.get(timeout_s=0.01)) is not None:
+        out.append(m.value)
+        sub.commit(m)
+    return out
+
+
+def feed(
+    monitor: CameraHealthMonitor, clock: FakeClock, image: npt.NDArray[np.uint8], n: int
+) -> None:
+    for _ in range(n):
+        clock.advance(1.0)
+        monitor.on_frame(Frame("cam", clock.now(), 0, image))
+
+
+@pytest.fixture
+async def setup(fake_clock: FakeClock) -> tuple[CameraHealthMonitor, Subscription, FakeClock]:
+    bus = MemoryBus(fake_clock)
+    sub = bus.subscribe(topics.ALERT_REQUESTS, "test")
+    return CameraHealthMonitor(bus, fake_clock, HealthSettings(baseline_frames=5)), sub, fake_clock
+
+
+@pytest.mark.parametrize(
+    ("fault", "alert_type"),
+    [
+        (lambda img: np.zeros_like(img), "camera_tamper"),  # blacked out
+        (lambda img: np.full_like(img, 200), "camera_tamper"),  # sprayed / covered
+        (lambda img: cv2.GaussianBlur(img, (0, 0), 12), "camera_defocus"),
+    ],
+    ids=["black", "covered", "defocus"],
+)
+async def test_a_fault_raises_one_alert_with_a_snapshot_and_clears(
+    fault: object, alert_type: str, setup: tuple[CameraHealthMonitor, Subscription, FakeClock]
+) -> None:
+    monitor, sub, clock = setup
+    scene = picture("messi5.jpg")
+    feed(monitor, clock, scene, 10)  # learns the baseline
+    assert await alerts(sub) == []
+    bad = fault(scene)  # type: ignore[operator]
+    feed(monitor, clock, bad, 3)  # a few odd frames are not enough
+    assert await alerts(sub) == []
+    feed(monitor, clock, bad, 10)
+    [raised] = await alerts(sub)
+    assert isinstance(raised, AlertRequest) and raised.type == alert_type
+    assert raised.image is not None and raised.camera_id == "cam"
+    feed(monitor, clock, scene, 3)
+    [cleared] = await alerts(sub)
+    assert isinstance(cleared, AlertCleared) and cleared.key == raised.key and cleared.resolve
+
+
+async def test_a_moved_camera_raises_camera_moved_once_and_learns_the_new_view(
+    setup: tuple[CameraHealthMonitor, Subscription, FakeClock],
+) -> None:
+    monitor, sub, clock = setup
+    feed(monitor, clock, picture("messi5.jpg"), 10)
+    feed(monitor, clock, picture("building.jpg"), 15)
+    raised = await alerts(sub)
+    assert [a.type for a in raised if isinstance(a, AlertRequest)] == ["camera_moved"]
+    feed(monitor, clock, picture("building.jpg"), 10)  # the new view is now normal
+    assert await alerts(sub) == []
+
+
+async def test_offline_for_more_than_two_minutes(
+    setup: tuple[CameraHealthMonitor, Subscription, FakeClock],
+) -> None:
+    monitor, sub, clock = setup
+    monitor.on_status(
+        CameraStatus("cam", CameraState.RECONNECTING, "connection refused", clock.now())
+    )
+    clock.advance(100)
+    monitor.check_offline()
+    assert await alerts(sub) == []
+    clock.advance(30)
+    monitor.check_offline()
+    monitor.check_offline()
+    [raised] = await alerts(sub)
+    assert isinstance(raised, AlertRequest) and raised.type == "camera_offline"
+    assert raised.data["detail"] == "connection refused"
+    monitor.on_status(
+        CameraStatus("cam", CameraState.ONLINE, None, clock.now() + timedelta(seconds=1))
+    )
+    [cleared] = await alerts(sub)
+    assert isinstance(cleared, AlertCleared) and cleared.key == raised.key
+
+
+def test_real_footage_with_people_walking_raises_nothing() -> None:
+    """vtest.avi (the simulator's footage) at 1 fps: busy, but healthy."""
+    from vigil.edge.camera_health import FrameHealth
+
+    health = FrameHealth()
+    capture = cv2.VideoCapture(str(DATA / "vtest.avi"))
+    verdicts = []
+    index = 0
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        if index % 10 == 0:  # 10 fps footage, 1 fps analysis
+            verdicts.append(health.feed(image))
+        index += 1
+    assert len(verdicts) >= 70
+    assert not any(v.tamper or v.defocus or v.moved for v in verdicts)

@@ -172,13 +172,14 @@ class Vigil:
         await self.analytics.start()
         self._started.add("analytics", self.analytics.stop)
         # After analytics, which records its alerts: the recordings disk, full or read-only.
+        # It alerts at half the retention floor: above that, retention keeps up on its own.
         disk = DiskWatch(
             data / "objects",
             self.bus,
             self.clock,
             edge_id=self.config.site.id,
             min_free_bytes=int(
-                shutil.disk_usage(data).total * self.config.recording.min_free_percent / 100
+                shutil.disk_usage(data).total * self.config.recording.min_free_percent / 200
             ),
         )
         await disk.start()

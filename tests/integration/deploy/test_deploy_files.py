@@ -218,9 +218,12 @@ def test_edge_firewall_is_valid_nftables_and_drops_by_default() -> None:
     text = path.read_text()
     assert text.count("policy drop") == 3  # input, forward, output
     assert 'iifname "wg0" ip saddr $HUB_TUNNEL' in text
-    nft = shutil.which("nft")
-    assert nft, "nft not found (Debian nftables)"
-    result = subprocess.run([nft, "-c", "-f", str(path)], capture_output=True, text=True)
+    nft, unshare = shutil.which("nft"), shutil.which("unshare")
+    assert nft and unshare, "nft or unshare not found (Debian nftables, util-linux)"
+    # `nft -c` needs CAP_NET_ADMIN even to check: take it in a private user + net namespace.
+    result = subprocess.run(
+        [unshare, "-rn", nft, "-c", "-f", str(path)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 

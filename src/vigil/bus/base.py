@@ -51,6 +51,11 @@ class Subscription(Protocol):
         """Messages dropped because this consumer fell behind (bounded topics only)."""
         ...
 
+    @property
+    def pending(self) -> int:
+        """Messages received for this consumer and not yet taken (its queue depth)."""
+        ...
+
 
 class Bus(Protocol):
     def publish(self, topic: str, key: str, value: Any) -> None:

@@ -110,6 +110,10 @@ class KafkaSubscription:
     def dropped(self) -> int:
         return self._dropped
 
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
     # -- polling thread ------------------------------------------------------------------------
 
     def _poll_loop(self) -> None:

@@ -58,6 +58,10 @@ class MemorySubscription:
     def dropped(self) -> int:
         return self._dropped
 
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
     def deliver(self, message: Message) -> None:
         """Called from any thread."""
         dropped: Message | None = None

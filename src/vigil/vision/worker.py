@@ -94,6 +94,7 @@ class DetectionWorker:
     async def _run(self, sub: Subscription) -> None:
         while True:
             message = await sub.get()
+            metrics.ai_queue_depth.set(sub.pending)
             if message is None:
                 return
             frame = message.value

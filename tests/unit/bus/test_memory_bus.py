@@ -66,3 +66,14 @@ async def test_duplicate_group_refused_and_close_ends_iteration() -> None:
     bus.publish("t", "k", 1)
     await bus.stop()
     assert [m.value async for m in sub] == [1]
+
+
+async def test_pending_counts_what_waits_for_the_consumer() -> None:
+    bus = MemoryBus()
+    sub = bus.subscribe("frames", "vision", max_pending=3)
+    assert sub.pending == 0
+    for i in range(5):
+        bus.publish("frames", "cam1", i)
+    assert sub.pending == 3  # bounded: the two oldest were dropped
+    await sub.get(1)
+    assert sub.pending == 2

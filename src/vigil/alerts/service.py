@@ -62,13 +62,15 @@ class AlertService:
         camera_id: str | None = None,
         limit: int = 50,
         after: tuple[datetime, str] | None = None,
+        cameras: frozenset[str] | None = None,
     ) -> list[AlertView]:
+        """Newest first; `cameras` is the caller's scope (None: every camera)."""
         unknown = [s for s in statuses if s not in STATUSES]
         if unknown:
             raise BadRequestError(
                 f"status: unknown value(s) {', '.join(unknown)}; use {', '.join(STATUSES)}"
             )
-        return await asyncio.to_thread(self._list, list(statuses), camera_id, limit, after)
+        return await asyncio.to_thread(self._list, list(statuses), camera_id, limit, after, cameras)
 
     def _list(
         self,
@@ -76,6 +78,7 @@ class AlertService:
         camera_id: str | None,
         limit: int,
         after: tuple[datetime, str] | None,
+        cameras: frozenset[str] | None = None,
     ) -> list[AlertView]:
         query = (
             select(Alert, Camera.name)
@@ -86,6 +89,8 @@ class AlertService:
         )
         if camera_id:
             query = query.where(Alert.camera_id == camera_id)
+        if cameras is not None:
+            query = query.where(Alert.camera_id.in_(sorted(cameras)))
         if after is not None:
             at, last_id = after
             query = query.where(
@@ -227,15 +232,18 @@ class AlertService:
                 ).scalar_one()
             )
 
-    async def counts(self) -> dict[str, int]:
-        return await asyncio.to_thread(self._counts)
+    async def counts(self, cameras: frozenset[str] | None = None) -> dict[str, int]:
+        return await asyncio.to_thread(self._counts, cameras)
 
     async def refresh_gauges(self) -> None:
         counts = await self.counts()
         for status in ("new", "acknowledged"):
             metrics.alerts_active.labels(status=status).set(counts.get(status, 0))
 
-    def _counts(self) -> dict[str, int]:
+    def _counts(self, cameras: frozenset[str] | None = None) -> dict[str, int]:
+        query = select(Alert.status, func.count()).group_by(Alert.status)
+        if cameras is not None:
+            query = query.where(Alert.camera_id.in_(sorted(cameras)))
         with self._db.session() as session:
-            rows = session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
+            rows = session.execute(query).all()
             return {status: int(n) for status, n in rows}

@@ -144,6 +144,15 @@ def test_camera_scope_hides_other_cameras_everywhere(api: Api) -> None:
     assert api.client.get("/api/v1/cameras/perimeter-north", headers=guard).status_code == 404
     events = api.client.get("/api/v1/events", headers=guard).json()["items"]
     assert {e["camera_id"] for e in events} == {"gate"}
+    alerts = api.client.get("/api/v1/alerts", headers=guard).json()["items"]
+    assert {a["camera_id"] for a in alerts} == {"gate"}
+    assert api.client.get("/api/v1/alerts/counts", headers=guard).json()["new"] == 1
+    hidden = next(
+        a
+        for a in api.client.get("/api/v1/alerts", headers=admin).json()["items"]
+        if a["camera_id"] == "perimeter-north"
+    )
+    assert api.client.get(f"/api/v1/alerts/{hidden['id']}", headers=guard).status_code == 404
     all_events = api.client.get("/api/v1/events", headers=admin).json()["items"]
     other = next(e for e in all_events if e["camera_id"] == "perimeter-north")
     assert api.client.get(f"/api/v1/events/{other['id']}", headers=guard).status_code == 404

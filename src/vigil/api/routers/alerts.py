@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerts.service import STATUSES
 from vigil.api.cursor import decode_cursor, encode_cursor
-from vigil.api.deps import CurrentUser, Operator, Services, client_ip
+from vigil.api.deps import CurrentUser, Operator, Principal, Services, client_ip
 from vigil.api.schemas import AlertCounts, AlertPage, AlertPublic, ErrorBody
+from vigil.bus.messages import AlertView
+from vigil.errors import NotFoundError
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}}
@@ -50,7 +52,7 @@ class DeadLetterPublic(BaseModel):
 @router.get("")
 async def list_alerts(
     services: Services,
-    _user: CurrentUser,
+    user: CurrentUser,
     status: Annotated[
         str, Query(description="Comma-separated: new, acknowledged, resolved.")
     ] = "new,acknowledged,resolved",
@@ -60,16 +62,16 @@ async def list_alerts(
 ) -> AlertPage:
     statuses = [s.strip() for s in status.split(",") if s.strip()] or list(STATUSES)
     after = decode_cursor(cursor) if cursor else None
-    views = await services.alerts.query(statuses, camera_id, limit, after)
+    views = await services.alerts.query(statuses, camera_id, limit, after, user.cameras)
     items = [AlertPublic.model_validate(v.to_json()) for v in views]
     next_cursor = encode_cursor(views[-1].created_at, views[-1].id) if len(views) == limit else None
     return AlertPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/counts")
-async def alert_counts(services: Services, _user: CurrentUser) -> AlertCounts:
+async def alert_counts(services: Services, user: CurrentUser) -> AlertCounts:
     """How many alerts are in each state (the header's unacknowledged count)."""
-    counts = await services.alerts.counts()
+    counts = await services.alerts.counts(user.cameras)
     return AlertCounts(**{s: counts.get(s, 0) for s in STATUSES})
 
 
@@ -96,8 +98,16 @@ async def dead_letters(
 
 
 @router.get("/{alert_id}", responses={404: {"model": ErrorBody}})
-async def get_alert(alert_id: str, services: Services, _user: CurrentUser) -> AlertPublic:
-    return AlertPublic.model_validate((await services.alerts.get(alert_id)).to_json())
+async def get_alert(alert_id: str, services: Services, user: CurrentUser) -> AlertPublic:
+    return AlertPublic.model_validate((await _visible(services, user, alert_id)).to_json())
+
+
+async def _visible(services: Services, user: Principal, alert_id: str) -> AlertView:
+    """The alert, if the caller's camera scope includes its camera; else it does not exist."""
+    view = await services.alerts.get(alert_id)
+    if not user.can_see(view.camera_id):
+        raise NotFoundError(f"no alert {alert_id}")
+    return view
 
 
 async def _audit(
@@ -117,6 +127,7 @@ async def _audit(
 async def acknowledge(
     alert_id: str, request: Request, services: Services, user: Operator
 ) -> AlertPublic:
+    await _visible(services, user, alert_id)
     view = await services.alerts.acknowledge(alert_id, user.username)
     await _audit(services, request, user, "alert.ack", alert_id)
     return AlertPublic.model_validate(view.to_json())
@@ -127,6 +138,7 @@ async def resolve(
     alert_id: str, request: Request, services: Services, user: Operator
 ) -> AlertPublic:
     """Resolve (from new or acknowledged); resolving twice is harmless."""
+    await _visible(services, user, alert_id)
     view = await services.alerts.resolve(alert_id, user.username)
     await _audit(services, request, user, "alert.resolve", alert_id)
     return AlertPublic.model_validate(view.to_json())
@@ -136,13 +148,15 @@ async def resolve(
 async def assign(
     alert_id: str, body: AssignBody, request: Request, services: Services, user: Operator
 ) -> AlertPublic:
+    await _visible(services, user, alert_id)
     view = await services.alerts.assign(alert_id, body.username, user.username)
     await _audit(services, request, user, "alert.assign", alert_id, assignee=view.assigned_to)
     return AlertPublic.model_validate(view.to_json())
 
 
 @router.get("/{alert_id}/notes", responses={404: {"model": ErrorBody}})
-async def list_notes(alert_id: str, services: Services, _user: CurrentUser) -> list[NotePublic]:
+async def list_notes(alert_id: str, services: Services, user: CurrentUser) -> list[NotePublic]:
+    await _visible(services, user, alert_id)
     return [
         NotePublic.model_validate(n, from_attributes=True)
         for n in await services.alerts.notes(alert_id)
@@ -153,6 +167,7 @@ async def list_notes(alert_id: str, services: Services, _user: CurrentUser) -> l
 async def add_note(
     alert_id: str, body: NoteBody, request: Request, services: Services, user: Operator
 ) -> NotePublic:
+    await _visible(services, user, alert_id)
     note = await services.alerts.add_note(alert_id, user.username, body.body)
     await _audit(services, request, user, "alert.note", alert_id, note_id=note.id)
     return NotePublic.model_validate(note, from_attributes=True)

@@ -255,6 +255,7 @@ class Vigil:
             faces=FaceSearch(db),
             live=live,
             health=self.health,
+            edges=beats,
             secure_cookies=self.options.secure_cookies,
             rate_limits=RateLimitConfig(
                 anonymous_per_minute=security.anonymous_requests_per_minute,

@@ -29,6 +29,7 @@ from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
 from vigil.db.session import Database
 from vigil.demo import demo_config
+from vigil.edge.heartbeat import HeartbeatMonitor
 from vigil.edge.index import sync_cameras
 from vigil.edge.integrity import RecordingQueries
 from vigil.ops.health import HealthRegistry
@@ -98,6 +99,7 @@ def api_for_tests(
         reports=ReportService(db),
         recordings=RecordingQueries(db, clock),
         faces=FaceSearch(db),  # face models load on the first photo search
+        edges=HeartbeatMonitor(bus, clock),
         rate_limits=rate_limits or RateLimitConfig(),
     )
     hub = AlertHub(bus)

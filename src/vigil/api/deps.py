@@ -23,6 +23,7 @@ from vigil.api.services.users import UserService
 from vigil.bus import Bus
 from vigil.clock import Clock
 from vigil.config import SiteConfig
+from vigil.edge.heartbeat import HeartbeatMonitor
 from vigil.edge.integrity import RecordingQueries
 from vigil.errors import AuthError, PermissionDeniedError
 from vigil.ops.health import HealthRegistry
@@ -48,6 +49,7 @@ class ApiServices:
     sessions: SessionService
     api_keys: ApiKeyService
     reports: ReportService
+    edges: HeartbeatMonitor | None = None
     secure_cookies: bool = False
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
     recordings: RecordingQueries | None = None  # None: no recording index (API 503)

@@ -39,6 +39,14 @@ class Heartbeat:
     mem_usage: float  # percent of memory in use
 
 
+@dataclass(frozen=True, slots=True)
+class EdgeStatus:
+    edge_id: str
+    online: bool
+    last_seen: datetime
+    last_beat: Heartbeat
+
+
 _gauges: dict[int, Gauge] = {}
 
 
@@ -130,6 +138,13 @@ class HeartbeatMonitor:
 
     def online(self, edge_id: str) -> bool:
         return edge_id in self._seen_at and edge_id not in self._offline
+
+    def edges(self) -> list[EdgeStatus]:
+        """Every edge heard from: ONLINE/OFFLINE, last contact and its last beat."""
+        return [
+            EdgeStatus(edge_id, self.online(edge_id), self._seen_at[edge_id], beat)
+            for edge_id, beat in sorted(self.last.items())
+        ]
 
     def on_beat(self, beat: Heartbeat) -> None:
         now = self._clock.now()

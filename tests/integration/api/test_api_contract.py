@@ -222,3 +222,19 @@ async def test_daily_report_counts_and_response_times(api: Api) -> None:
     assert report["ack_within_goal_pct"] == 50.0
     empty = api.client.get("/api/v1/reports/daily?day=2026-11-03", headers=headers).json()
     assert empty["events_total"] == 0 and empty["ack_p50_s"] is None
+
+
+def test_edges_go_offline_after_three_missed_beats(api: Api) -> None:
+    from vigil.edge.heartbeat import Heartbeat
+
+    monitor = api.services.edges
+    assert monitor is not None
+    monitor.on_beat(Heartbeat("site-12", NOW, stream_count=8, disk_free=10**11, mem_usage=41.26))
+    headers = api.login("victor")
+    (edge,) = api.client.get("/api/v1/system/edges", headers=headers).json()
+    assert (edge["edge_id"], edge["status"], edge["streams_online"]) == ("site-12", "ONLINE", 8)
+    assert edge["memory_used_percent"] == 41.3
+    api.clock.advance(91)  # three 30 s beats missed
+    monitor.check()
+    (edge,) = api.client.get("/api/v1/system/edges", headers=headers).json()
+    assert edge["status"] == "OFFLINE" and edge["last_contact"].startswith("2026-11-02T18:00:00")

@@ -53,6 +53,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/alerts/{alert_id}/notes"): OPERATOR,
     ("GET", "/api/v1/alerts/dead-letters"): OPERATOR,
     ("GET", "/api/v1/system/health"): VIEWER,
+    ("GET", "/api/v1/system/edges"): VIEWER,
     ("GET", "/api/v1/reports/daily"): VIEWER,
     ("POST", "/api/v1/training/upload"): OPERATOR,
     ("GET", "/api/v1/training/samples"): VIEWER,

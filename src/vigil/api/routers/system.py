@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Literal
+
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from vigil.api.deps import CurrentUser, Services
 from vigil.api.schemas import ComponentPublic, HealthPublic
@@ -20,3 +24,31 @@ async def system_health(services: Services, _user: CurrentUser) -> HealthPublic:
             for name, c in components.items()
         },
     )
+
+
+class EdgeOut(BaseModel):
+    edge_id: str
+    status: Literal["ONLINE", "OFFLINE"]
+    last_contact: datetime
+    streams_online: int
+    disk_free_bytes: int
+    memory_used_percent: float
+
+
+@router.get("/edges")
+async def edges(services: Services, _user: CurrentUser) -> list[EdgeOut]:
+    """Each edge (site gateway) by its heartbeats: OFFLINE after 3 missed beats (90 s)."""
+    monitor = services.edges
+    if monitor is None:
+        return []
+    return [
+        EdgeOut(
+            edge_id=e.edge_id,
+            status="ONLINE" if e.online else "OFFLINE",
+            last_contact=e.last_seen,
+            streams_online=e.last_beat.stream_count,
+            disk_free_bytes=e.last_beat.disk_free,
+            memory_used_percent=round(e.last_beat.mem_usage, 1),
+        )
+        for e in monitor.edges()
+    ]

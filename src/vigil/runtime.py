@@ -28,14 +28,8 @@ from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app
 from vigil.api.deps import ApiServices
 from vigil.api.live import LiveView
-from vigil.api.ratelimit import RateLimitConfig
 from vigil.api.security import KeyManager
-from vigil.api.services.api_keys import ApiKeyService
-from vigil.api.services.audit import AuditService
-from vigil.api.services.events import EventQueries
-from vigil.api.services.reports import ReportService
-from vigil.api.services.sessions import SessionService
-from vigil.api.services.users import UserService
+from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus, topics
 from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
@@ -51,13 +45,11 @@ from vigil.edge.camera_health import CameraHealthMonitor
 from vigil.edge.disk import DiskWatch
 from vigil.edge.heartbeat import HeartbeatMonitor, HeartbeatPublisher
 from vigil.edge.index import EdgeIndexer, sync_cameras
-from vigil.edge.integrity import RecordingQueries
 from vigil.edge.retention import RetentionSweeper
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
-from vigil.vision.face_search import FaceSearch
 from vigil.vision.settings import (
     camera_masks,
     candidate_sampler,
@@ -235,35 +227,11 @@ class Vigil:
         self._started.add("detection", self.detection.stop)
 
         alerts = AlertService(db, self.bus, self.clock)
-        security = self.config.security
-        services = ApiServices(
-            config=self.config,
-            clock=self.clock,
-            bus=self.bus,
-            store=store,
-            keys=keys,
-            users=UserService(db, self.clock),
-            alerts=alerts,
-            events=EventQueries(db),
-            audit=AuditService(db, self.clock),
-            sessions=SessionService(
-                db, keys, self.clock, require_admin_mfa=self.config.security.require_admin_mfa
-            ),
-            api_keys=ApiKeyService(db, self.clock),
-            reports=ReportService(db),
-            recordings=RecordingQueries(db, self.clock),
-            faces=FaceSearch(db),
-            live=live,
-            health=self.health,
-            edges=beats,
+        services = build_api_services(
+            config=self.config, db=db, clock=self.clock, bus=self.bus, store=store, keys=keys,
+            health=self.health, live=live, edges=beats, alerts=alerts,
             secure_cookies=self.options.secure_cookies,
-            rate_limits=RateLimitConfig(
-                anonymous_per_minute=security.anonymous_requests_per_minute,
-                api_key_per_minute=security.api_key_requests_per_minute,
-                user_per_minute=security.session_requests_per_minute,
-                storage_uri=security.redis_url.get_secret_value() if security.redis_url else None,
-            ),
-        )
+        )  # fmt: skip
         self.generated_admin_password = await asyncio.to_thread(
             services.users.ensure_admin, self.options.admin_password
         )

@@ -11,19 +11,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from vigil.alerts.service import AlertService
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.api.app import create_app
 from vigil.api.deps import ApiServices
-from vigil.api.live import LiveView
 from vigil.api.ratelimit import RateLimitConfig
 from vigil.api.security import KeyManager
-from vigil.api.services.api_keys import ApiKeyService
-from vigil.api.services.audit import AuditService
-from vigil.api.services.events import EventQueries
-from vigil.api.services.reports import ReportService
-from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
+from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
@@ -31,10 +25,8 @@ from vigil.db.session import Database
 from vigil.demo import demo_config
 from vigil.edge.heartbeat import HeartbeatMonitor
 from vigil.edge.index import sync_cameras
-from vigil.edge.integrity import RecordingQueries
 from vigil.ops.health import HealthRegistry
 from vigil.storage import FsObjectStore
-from vigil.vision.face_search import FaceSearch
 
 NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
 PASSWORDS = {"admin": "admin-password", "olga": "operator-password", "victor": "viewer-password"}
@@ -82,26 +74,11 @@ def api_for_tests(
     sync_cameras(db, config, clock)
     health = HealthRegistry()
     health.started = True
-    services = ApiServices(
-        config=config,
-        clock=clock,
-        bus=bus,
-        store=store,
-        keys=keys,
-        users=users,
-        alerts=AlertService(db, bus, clock),
-        events=EventQueries(db),
-        audit=AuditService(db, clock),
-        live=LiveView(bus),
-        health=health,
-        sessions=SessionService(db, keys, clock, require_admin_mfa=require_admin_mfa),
-        api_keys=ApiKeyService(db, clock),
-        reports=ReportService(db),
-        recordings=RecordingQueries(db, clock),
-        faces=FaceSearch(db),  # face models load on the first photo search
-        edges=HeartbeatMonitor(bus, clock),
-        rate_limits=rate_limits or RateLimitConfig(),
-    )
+    services = build_api_services(
+        config=config, db=db, clock=clock, bus=bus, store=store, keys=keys, health=health,
+        edges=HeartbeatMonitor(bus, clock), rate_limits=rate_limits or RateLimitConfig(),
+        require_admin_mfa=require_admin_mfa,
+    )  # fmt: skip
     hub = AlertHub(bus)
     app = create_app(services, hub)
     with TestClient(app) as client:

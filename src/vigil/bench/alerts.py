@@ -33,20 +33,13 @@ import uvicorn
 import websockets
 
 from vigil.alerts.notify import Notifier
-from vigil.alerts.service import AlertService
 from vigil.analytics.engine import RuleEngine
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app
-from vigil.api.deps import ApiServices
-from vigil.api.live import LiveView
 from vigil.api.security import KeyManager
-from vigil.api.services.api_keys import ApiKeyService
-from vigil.api.services.audit import AuditService
-from vigil.api.services.events import EventQueries
-from vigil.api.services.reports import ReportService
-from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
+from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus, topics
 from vigil.bus.messages import Frame, FrameDetections
@@ -163,22 +156,10 @@ async def _run(incidents: int, data: Path) -> dict[str, Any]:
     await notifier.start(digests=False)
     health = HealthRegistry()
     health.started = True
-    services = ApiServices(
-        config=config,
-        clock=clock,
-        bus=bus,
-        store=store,
-        keys=keys,
-        users=users,
-        alerts=AlertService(db, bus, clock),
-        events=EventQueries(db),
-        audit=AuditService(db, clock),
-        sessions=SessionService(db, keys, clock),
-        api_keys=ApiKeyService(db, clock),
-        reports=ReportService(db),
-        live=LiveView(bus),
-        health=health,
-    )
+    services = build_api_services(
+        config=config, db=db, clock=clock, bus=bus, store=store, keys=keys, health=health,
+        require_admin_mfa=False,
+    )  # fmt: skip
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(services, hub), host="127.0.0.1", port=port, log_level="error")

@@ -12,18 +12,11 @@ from pathlib import Path
 
 import uvicorn
 
-from vigil.alerts.service import AlertService
 from vigil.api.app import create_app
 from vigil.api.deps import ApiServices
-from vigil.api.live import LiveView
 from vigil.api.ratelimit import RateLimitConfig
 from vigil.api.security import KeyManager
-from vigil.api.services.api_keys import ApiKeyService
-from vigil.api.services.audit import AuditService
-from vigil.api.services.events import EventQueries
-from vigil.api.services.reports import ReportService
-from vigil.api.services.sessions import SessionService
-from vigil.api.services.users import UserService
+from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus
 from vigil.clock import SystemClock
@@ -48,23 +41,11 @@ def build(database_url: str, data_dir: Path) -> tuple[ApiServices, AlertHub]:
     keys.load_or_create()
     health = HealthRegistry()
     health.started = True
-    services = ApiServices(
-        config=demo_config(8554, "unused", channels=8),
-        clock=clock,
-        bus=bus,
-        store=FsObjectStore(data_dir / "objects"),
-        keys=keys,
-        users=UserService(db, clock),
-        alerts=AlertService(db, bus, clock),
-        events=EventQueries(db),
-        audit=AuditService(db, clock),
-        live=LiveView(bus),
-        health=health,
-        sessions=SessionService(db, keys, clock),
-        api_keys=ApiKeyService(db, clock),
-        reports=ReportService(db),
-        rate_limits=_UNLIMITED,
-    )
+    services = build_api_services(
+        config=demo_config(8554, "unused", channels=8), db=db, clock=clock, bus=bus,
+        store=FsObjectStore(data_dir / "objects"), keys=keys, health=health,
+        rate_limits=_UNLIMITED, require_admin_mfa=False,
+    )  # fmt: skip
     return services, AlertHub(bus)
 
 

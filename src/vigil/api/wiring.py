@@ -1,0 +1,75 @@
+"""Build the API's services from the site's engines: one place, used by the runtime, the
+benchmarks and the tests, so they all run the API exactly as a site does."""
+
+from __future__ import annotations
+
+from vigil.alerts.service import AlertService
+from vigil.api.deps import ApiServices
+from vigil.api.live import LiveView
+from vigil.api.ratelimit import RateLimitConfig
+from vigil.api.security import KeyManager
+from vigil.api.services.api_keys import ApiKeyService
+from vigil.api.services.audit import AuditService
+from vigil.api.services.events import EventQueries
+from vigil.api.services.reports import ReportService
+from vigil.api.services.sessions import SessionService
+from vigil.api.services.users import UserService
+from vigil.bus import Bus
+from vigil.clock import Clock
+from vigil.config import SecurityConfig, SiteConfig
+from vigil.db.session import Database
+from vigil.edge.heartbeat import HeartbeatMonitor
+from vigil.edge.integrity import RecordingQueries
+from vigil.ops.health import HealthRegistry
+from vigil.storage import ObjectStore
+from vigil.vision.face_search import FaceSearch
+
+
+def rate_limits_of(security: SecurityConfig) -> RateLimitConfig:
+    return RateLimitConfig(
+        anonymous_per_minute=security.anonymous_requests_per_minute,
+        api_key_per_minute=security.api_key_requests_per_minute,
+        user_per_minute=security.session_requests_per_minute,
+        storage_uri=security.redis_url.get_secret_value() if security.redis_url else None,
+    )
+
+
+def build_api_services(
+    *,
+    config: SiteConfig,
+    db: Database,
+    clock: Clock,
+    bus: Bus,
+    store: ObjectStore,
+    keys: KeyManager,
+    health: HealthRegistry,
+    live: LiveView | None = None,
+    edges: HeartbeatMonitor | None = None,
+    alerts: AlertService | None = None,
+    rate_limits: RateLimitConfig | None = None,
+    require_admin_mfa: bool | None = None,
+    secure_cookies: bool = False,
+) -> ApiServices:
+    """Everything `create_app` needs. Unset options come from `config` (security section)."""
+    mfa = config.security.require_admin_mfa if require_admin_mfa is None else require_admin_mfa
+    return ApiServices(
+        config=config,
+        clock=clock,
+        bus=bus,
+        store=store,
+        keys=keys,
+        users=UserService(db, clock),
+        alerts=alerts or AlertService(db, bus, clock),
+        events=EventQueries(db),
+        audit=AuditService(db, clock),
+        live=live or LiveView(bus),
+        health=health,
+        sessions=SessionService(db, keys, clock, require_admin_mfa=mfa),
+        api_keys=ApiKeyService(db, clock),
+        reports=ReportService(db),
+        recordings=RecordingQueries(db, clock),
+        faces=FaceSearch(db),  # face models load on the first photo search
+        edges=edges,
+        secure_cookies=secure_cookies,
+        rate_limits=rate_limits or rate_limits_of(config.security),
+    )

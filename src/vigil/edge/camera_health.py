@@ -12,7 +12,6 @@ camera status, and publishes `AlertRequest` / `AlertCleared` on the normal alert
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.bus.messages import AlertCleared, AlertRequest, CameraState, CameraStatus, Frame
 from vigil.clock import Clock
+from vigil.ops.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -133,11 +133,7 @@ class CameraHealthMonitor:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks = []
 
     def on_status(self, status: CameraStatus) -> None:

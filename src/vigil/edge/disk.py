@@ -26,6 +26,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Gauge
 from vigil.bus import Bus, topics
 from vigil.bus.messages import AlertCleared, AlertRequest
 from vigil.clock import Clock
+from vigil.ops.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -148,11 +149,8 @@ class DiskWatch:
         self._task = asyncio.create_task(self._run(), name="disk-watch")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait([self._task])
+        self._task = None
 
     async def check(self) -> DiskReading:
         """Read the disk once and raise or clear the alert accordingly."""

@@ -7,7 +7,6 @@ the edge is back).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.bus.messages import AlertCleared, AlertRequest
 from vigil.clock import Clock
+from vigil.ops.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -101,10 +101,7 @@ class HeartbeatPublisher:
         self._task = asyncio.create_task(self._run(), name="heartbeat")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait([self._task])
 
     async def _run(self) -> None:
         while True:
@@ -202,11 +199,7 @@ class HeartbeatMonitor:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
 
     async def _consume(self, sub: Subscription) -> None:
         async for message in sub:

@@ -181,6 +181,10 @@ def dvr_sim(
     duration_s: Annotated[
         float | None, typer.Option(help="Loop length [default: all footage]")
     ] = None,
+    clock_channel: Annotated[
+        list[int] | None,
+        typer.Option(help="Channel encoded live with the wall clock burnt in (latency tests)."),
+    ] = None,
 ) -> None:
     """Serve N channels like a CP PLUS DVR (RTSP over TCP) from looped pre-encoded footage."""
     from vigil.dvr.simulator.server import run_simulator
@@ -191,7 +195,14 @@ def dvr_sim(
         raise typer.BadParameter("set --password or VIGIL_DVR_SIM_PASSWORD", param_hint="password")
     try:
         run_simulator(
-            host, port, channels, user, password, cache_dir=cache_dir, duration_s=duration_s
+            host,
+            port,
+            channels,
+            user,
+            password,
+            cache_dir=cache_dir,
+            duration_s=duration_s,
+            clock_channels=tuple(clock_channel or ()),
         )
     except VigilError as err:
         console.print(f"[red]error:[/red] {err.detail}")

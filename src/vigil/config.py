@@ -343,6 +343,19 @@ class FacesConfig(Base):
     )
     every_s: float = Field(2.0, gt=0.0, description="Least time between face tries per track.")
     max_tries: int = Field(5, ge=1, description="Face tries per track.")
+    match_threshold: float = Field(
+        0.6,
+        gt=0.0,
+        le=1.0,
+        description="Cosine similarity from which a camera face is taken as an enrolled "
+        "person's (the default threshold of new watchlists).",
+    )
+    watchlist_clear_s: float = Field(
+        120.0,
+        gt=0.0,
+        description="A watchlist person not matched again on a camera for this long ends the "
+        "visit (the alert is marked cleared); a later match is a new alert.",
+    )
 
 
 class CandidatesConfig(Base):
@@ -393,6 +406,23 @@ class RecordingConfig(Base):
         description="Free-space floor of the recordings disk: below it the oldest segments "
         "are removed and the disk alert is raised.",
     )
+    ingest_processes: int | Literal["auto"] = Field(
+        "auto",
+        description="Processes that pull and record the cameras: 0 = all in the main "
+        "process; N = N child processes sharing the cameras (a child that dies is restarted "
+        "and its cameras resume recording); 'auto' = in the main process up to 16 cameras, "
+        "beyond that one child per 16 cameras, at most one per CPU.",
+    )
+
+    @field_validator("ingest_processes", mode="before")
+    @classmethod
+    def _processes(cls, value: object) -> object:
+        # One clear message instead of one per member of the union.
+        if isinstance(value, str) and value.isdigit():  # from "${VAR}" interpolation
+            value = int(value)
+        if value == "auto" or (type(value) is int and 0 <= value <= 256):
+            return value
+        raise ValueError(f"must be 'auto' or a whole number from 0 to 256, got {value!r}")
 
 
 class SecurityConfig(Base):
@@ -554,8 +584,14 @@ def format_loc(loc: Iterable[int | str]) -> str:
 
 
 def _errors_of(err: ValidationError) -> list[tuple[str, str]]:
+    return validation_errors(err.errors(include_url=False, include_input=False))
+
+
+def validation_errors(items: Iterable[Any]) -> list[tuple[str, str]]:
+    """`(path, message)` pairs of pydantic error items (`ValidationError.errors()`), worded as
+    `vigil config check` words them; the API reports zones and rules the same way."""
     errors: list[tuple[str, str]] = []
-    for item in err.errors(include_url=False, include_input=False):
+    for item in items:
         ctx_err = (item.get("ctx") or {}).get("error")
         if isinstance(ctx_err, _CrossReferenceErrors):
             prefix = format_loc(item["loc"])

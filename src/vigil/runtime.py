@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from sqlalchemy import text
@@ -22,8 +24,9 @@ from vigil.alerts.clips import ClipMaker
 from vigil.alerts.escalation import EscalationService
 from vigil.alerts.notify import Notifier
 from vigil.alerts.service import AlertService
-from vigil.analytics.engine import RuleEngine
+from vigil.analytics.catalog import RuleCatalog
 from vigil.analytics.incidents import IncidentRecorder
+from vigil.analytics.reload import RuleReloader
 from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app
 from vigil.api.deps import ApiServices
@@ -45,6 +48,7 @@ from vigil.edge.camera_health import CameraHealthMonitor
 from vigil.edge.disk import DiskWatch
 from vigil.edge.heartbeat import HeartbeatMonitor, HeartbeatPublisher
 from vigil.edge.index import EdgeIndexer, sync_cameras
+from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_processes
 from vigil.edge.retention import RetentionSweeper
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status
 from vigil.ops.tasks import cancel_and_wait
@@ -58,6 +62,7 @@ from vigil.vision.settings import (
     gate_settings,
     tracker_settings,
 )
+from vigil.vision.watchlist import WatchlistMatcher
 from vigil.vision.worker import DetectionWorker
 
 log = logging.getLogger(__name__)
@@ -108,9 +113,10 @@ class Vigil:
         self.health = HealthRegistry()
         self.generated_admin_password: str | None = None
         self.db: Database | None = None
-        self.cameras: dict[str, CameraWorker] = {}
+        self.cameras: dict[str, CameraHandle] = {}
         self.detection: DetectionWorker | None = None
         self.analytics: AnalyticsService | None = None
+        self.rules: RuleReloader | None = None
         self.indexer: EdgeIndexer | None = None
         self._started = _Started()
         self._server: uvicorn.Server | None = None
@@ -160,7 +166,14 @@ class Vigil:
         await self.indexer.start()
         self._started.add("indexer", self.indexer.stop)
         recorder = IncidentRecorder(db, store, self.bus, self.clock)
-        self.analytics = AnalyticsService(self.bus, RuleEngine(self.config), recorder)
+        # site.yaml's rules plus those made through the API, reloaded when the API changes them.
+        catalog = RuleCatalog(db, self.config, self.clock)
+        self.rules = RuleReloader(self.bus, catalog.effective, site_id=self.config.site.id)
+        engine = await self.rules.load()
+        await self.rules.start()
+        self._started.add("rules reload", self.rules.stop)
+        self.health.register("rules", self.rules.health)
+        self.analytics = AnalyticsService(self.bus, engine, recorder)
         await self.analytics.start()
         self._started.add("analytics", self.analytics.stop)
         # After analytics, which records its alerts: the recordings disk, full or read-only.
@@ -171,7 +184,9 @@ class Vigil:
             self.clock,
             edge_id=self.config.site.id,
             min_free_bytes=int(
-                shutil.disk_usage(data).total * self.config.recording.min_free_percent / 200
+                shutil.disk_usage(data / "objects").total  # the recordings disk, maybe its own
+                * self.config.recording.min_free_percent
+                / 200
             ),
         )
         await disk.start()
@@ -209,7 +224,19 @@ class Vigil:
         await clips.start()
         self._started.add("event clips", clips.stop)
         n_cams = sum(1 for c in self.config.cameras if c.enabled)
-        faces, on_faces = await asyncio.to_thread(face_stage, self.config.detection, db)
+        # Faces stored by the detector are matched against watchlists in the matcher's own task.
+        watchlists = WatchlistMatcher(
+            db,
+            self.bus,
+            self.clock,
+            match_threshold=self.config.detection.faces.match_threshold,
+            clear_after_s=self.config.detection.faces.watchlist_clear_s,
+        )
+        await watchlists.start()
+        self._started.add("watchlists", watchlists.stop)
+        faces, on_faces = await asyncio.to_thread(
+            face_stage, self.config.detection, db, watchlists.submit
+        )
         candidates = candidate_sampler(self.config.detection, store, detector.name)
         self.detection = DetectionWorker(
             self.bus,
@@ -230,8 +257,12 @@ class Vigil:
         services = build_api_services(
             config=self.config, db=db, clock=self.clock, bus=self.bus, store=store, keys=keys,
             health=self.health, live=live, edges=beats, alerts=alerts,
-            secure_cookies=self.options.secure_cookies,
+            secure_cookies=self.options.secure_cookies, live_dir=data / "live",
         )  # fmt: skip
+        if services.media is not None:  # WebRTC peers and exports in progress
+            self._started.add("video", services.media.close)
+        if services.training is not None:  # running training jobs end as cancelled
+            self._started.add("training jobs", services.training.stop)
         self.generated_admin_password = await asyncio.to_thread(
             services.users.ensure_admin, self.options.admin_password
         )
@@ -268,6 +299,7 @@ class Vigil:
             ensure_event_partitions(session, self.clock.now())
             session.commit()
         sync_cameras(db, self.config, self.clock)
+        RuleCatalog(db, self.config, self.clock).sync_from_config()  # the file wins
 
     async def _start_server(self, services: ApiServices, hub: AlertHub) -> None:
         app = create_app(services, hub)
@@ -303,9 +335,36 @@ class Vigil:
 
     def _start_cameras(self, store: FsObjectStore, staging: Path) -> None:
         staging.mkdir(parents=True, exist_ok=True)
-        for cam in self.config.cameras:
-            if not cam.enabled:
-                continue
+        cams = [c for c in self.config.cameras if c.enabled]
+        for cam in cams:
+            log.info("camera %s (%s): %s", cam.id, cam.name, mask_url(camera_url(self.config, cam)))
+        # CameraWorker keyword arguments, the same in process and in ingest children.
+        worker_kwargs: dict[str, Any] = {
+            "segment_s": self.config.recording.segment_s,
+            "frame_interval_s": self.config.detection.frame_interval_s,
+            "live_root": self.options.data_dir.resolve() / "live",  # live HLS, per camera
+        }
+        processes = ingest_processes(
+            self.config.recording.ingest_processes, len(cams), os.cpu_count() or 1
+        )
+        if processes > 0:
+            pool = IngestPool(
+                [PoolCamera(cam.id, camera_url(self.config, cam)) for cam in cams],
+                processes=processes,
+                store=store,
+                staging_dir=staging,
+                clock=self.clock,
+                on_frame=self._on_frame,
+                on_segment=self._on_segment,
+                on_status=self._on_status,
+                worker_kwargs=worker_kwargs,
+            )
+            pool.start()
+            self.cameras.update(pool.cameras)
+            self._started.add("cameras", lambda: asyncio.to_thread(pool.stop))
+            return
+        workers = []
+        for cam in cams:
             worker = CameraWorker(
                 cam.id,
                 camera_url(self.config, cam),
@@ -315,13 +374,11 @@ class Vigil:
                 on_frame=self._on_frame,
                 on_segment=self._on_segment,
                 on_status=self._on_status,
-                segment_s=self.config.recording.segment_s,
-                frame_interval_s=self.config.detection.frame_interval_s,
+                **worker_kwargs,
             )
-            log.info("camera %s (%s): %s", cam.id, cam.name, mask_url(camera_url(self.config, cam)))
             worker.start()
+            workers.append(worker)
             self.cameras[cam.id] = worker
-        workers = list(self.cameras.values())
 
         async def stop_cameras() -> None:
             await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
@@ -373,7 +430,7 @@ class Vigil:
             )
 
         def disk() -> ComponentHealth:
-            usage = shutil.disk_usage(data)
+            usage = shutil.disk_usage(data / "objects")
             free_pct = 100.0 * usage.free / usage.total
             floor = self.config.recording.min_free_percent
             detail = f"{usage.free / 2**30:.1f} GiB free ({free_pct:.0f}%)"

@@ -36,6 +36,8 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--disable-sync",
             "--no-first-run",
             "--disable-quic",
+            # Plain host ICE candidates (not mDNS names), so aiortc on loopback can reach them.
+            "--disable-features=WebRtcHideLocalIpsWithMdns",
         ],
     }
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from vigil.analytics.catalog import RuleCatalog
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.api.app import create_app
 from vigil.api.deps import ApiServices
@@ -21,6 +22,7 @@ from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
+from vigil.config import SiteConfig
 from vigil.db.session import Database
 from vigil.demo import demo_config
 from vigil.edge.heartbeat import HeartbeatMonitor
@@ -59,10 +61,11 @@ def api_for_tests(
     tmp_path: Path,
     rate_limits: RateLimitConfig | None = None,
     require_admin_mfa: bool = False,
+    config: SiteConfig | None = None,
 ) -> Iterator[Api]:
     """Users: admin (admin), olga (operator), victor (viewer); cameras: gate, perimeter-north."""
     clock = FakeClock(NOW)
-    config = demo_config(8554, "pw", channels=2)
+    config = config or demo_config(8554, "pw", channels=2)
     bus = MemoryBus(clock)
     keys = KeyManager(tmp_path / "keys", clock)
     keys.load_or_create()
@@ -72,6 +75,7 @@ def api_for_tests(
     users.create("olga", PASSWORDS["olga"], "operator")
     users.create("victor", PASSWORDS["victor"], "viewer")
     sync_cameras(db, config, clock)
+    RuleCatalog(db, config, clock).sync_from_config()  # site.yaml's zones and rules
     health = HealthRegistry()
     health.started = True
     services = build_api_services(

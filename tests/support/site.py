@@ -51,9 +51,11 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float, every_s
 
 
 class Simulator:
-    def __init__(self, port: int, channels: int) -> None:
+    def __init__(self, port: int, channels: int, clock_channels: tuple[int, ...] = ()) -> None:
         self.port = port
         self.channels = channels
+        # Channels with the wall clock burnt in (tests/support/latency_probe.js reads it).
+        self.clock_channels = clock_channels
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = b""
 
@@ -72,6 +74,7 @@ class Simulator:
                 str(SIM_CACHE / "dvr-sim"),
                 "--duration-s",
                 str(SIM_DURATION_S),
+                *(f"--clock-channel={c}" for c in self.clock_channels),
             ],
             env=env,
             stdout=subprocess.PIPE,
@@ -103,9 +106,15 @@ class Simulator:
 class RunningSite:
     """Start with `start()`; `stop()` tears everything down, simulator included."""
 
-    def __init__(self, data_dir: Path, channels: int = 2, **config_overrides: Any) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        channels: int = 2,
+        clock_channels: tuple[int, ...] = (),
+        **config_overrides: Any,
+    ) -> None:
         self.data_dir = data_dir
-        self.simulator = Simulator(free_port(0), channels)
+        self.simulator = Simulator(free_port(0), channels, clock_channels)
         self.config_overrides = config_overrides
         self.vigil: Vigil | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -189,8 +198,10 @@ class RunningSite:
 
 
 @contextlib.contextmanager
-def running_site(data_dir: Path, channels: int = 2, **overrides: Any) -> Iterator[RunningSite]:
-    site = RunningSite(data_dir, channels, **overrides)
+def running_site(
+    data_dir: Path, channels: int = 2, clock_channels: tuple[int, ...] = (), **overrides: Any
+) -> Iterator[RunningSite]:
+    site = RunningSite(data_dir, channels, clock_channels, **overrides)
     try:
         site.start()
         yield site

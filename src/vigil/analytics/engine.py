@@ -7,6 +7,7 @@ time only from the frames' timestamps, so tests replay hours of site time in mil
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from vigil.analytics.outcomes import INCIDENT_NAMESPACE, Incident, IncidentEnded
@@ -18,6 +19,7 @@ from vigil.analytics.zones import Zone
 from vigil.bus.messages import FrameDetections
 from vigil.config import RuleConfig, SiteConfig
 
+log = logging.getLogger(__name__)
 __all__ = ["INCIDENT_NAMESPACE", "Incident", "IncidentEnded", "RuleEngine", "build_rule"]
 
 _KINDS: dict[str, type[Rule]] = {
@@ -56,10 +58,41 @@ def build_rule(rule: RuleConfig, config: SiteConfig) -> Rule:
 
 class RuleEngine:
     """All enabled rules of a site; `process` is called once per analysed frame, in order per
-    camera. Not thread-safe: one engine task consumes the detections topic."""
+    camera. Not thread-safe: one engine task consumes the detections topic, and `reload` runs
+    on that task's event loop between two frames."""
 
     def __init__(self, config: SiteConfig) -> None:
-        self.rules: list[Rule] = [build_rule(r, config) for r in config.rules if r.enabled]
+        self.rules: list[Rule] = []
+        self.skipped: tuple[str, ...] = ()
+        self.reload(config)
+
+    def reload(self, config: SiteConfig) -> int:
+        """Rebuild the rules from `config`. A rule whose settings, zones and schedules are all
+        unchanged keeps its object, and so its per-camera state (open incidents, tracks,
+        cooldowns); a rule that cannot be built is skipped (listed in `skipped`), never fatal.
+        Returns how many rules were rebuilt or added."""
+        current = {rule.cfg.id: rule for rule in self.rules}
+        rules: list[Rule] = []
+        skipped: list[str] = []
+        fresh = 0
+        for cfg in config.rules:
+            if not cfg.enabled:
+                continue
+            try:
+                rule = build_rule(cfg, config)
+            except Exception as err:  # a broken rule must never stop the others
+                log.exception("rule %s cannot be built; skipped", cfg.id)
+                skipped.append(f"rule {cfg.id!r}: cannot be built ({type(err).__name__}: {err})")
+                continue
+            old = current.get(cfg.id)
+            if old is not None and old.cfg == rule.cfg and old.ctx == rule.ctx:
+                rules.append(old)
+            else:
+                rules.append(rule)
+                fresh += 1
+        self.rules = rules
+        self.skipped = tuple(skipped)
+        return fresh
 
     def process(self, fd: FrameDetections) -> list[Incident | IncidentEnded]:
         out: list[Incident | IncidentEnded] = []

@@ -21,12 +21,22 @@ from vigil.api.routers import (
     auth,
     cameras,
     events,
+    exports,
     faces,
+    ingest,
+    live,
+    notifications,
+    persons,
+    playback,
     recordings,
     reports,
+    rules,
     system,
     training,
+    training_jobs,
     users,
+    watchlists,
+    zones,
 )
 from vigil.api.schemas import ErrorBody
 from vigil.api.ws import AlertHub
@@ -81,6 +91,13 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
         auth, users, api_keys, audit, cameras, events, alerts, reports, system, recordings,
         training, faces,
     ):  # fmt: skip
+        api.include_router(module.router)
+    for module in (live, playback, exports):  # video: live HLS/WebRTC, VOD, clip export
+        api.include_router(module.router)
+    for module in (zones, rules, notifications):  # site rules edited live; channel tests
+        api.include_router(module.router)
+    api.include_router(ingest.router)  # edges' store-and-forward uplink (hub side)
+    for module in (persons, watchlists, training_jobs):  # enrolment, watchlists, jobs
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(ws_router)

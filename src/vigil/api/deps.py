@@ -11,15 +11,20 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from vigil.alerts.service import AlertService
+from vigil.analytics.catalog import RuleCatalog
 from vigil.api.live import LiveView
+from vigil.api.media import MediaServices
 from vigil.api.ratelimit import RateLimitConfig
 from vigil.api.security import KeyManager, Role
 from vigil.api.services.api_keys import ApiKeyService
 from vigil.api.services.audit import AuditService
 from vigil.api.services.events import EventQueries
+from vigil.api.services.ingest import IngestService
+from vigil.api.services.persons import PersonService
 from vigil.api.services.reports import ReportService
 from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
+from vigil.api.services.watchlists import WatchlistService
 from vigil.bus import Bus
 from vigil.clock import Clock
 from vigil.config import SiteConfig
@@ -28,6 +33,7 @@ from vigil.edge.integrity import RecordingQueries
 from vigil.errors import AuthError, PermissionDeniedError
 from vigil.ops.health import HealthRegistry
 from vigil.storage import ObjectStore
+from vigil.training.jobs import TrainingJobs
 from vigil.vision.face_search import FaceSearch
 
 
@@ -54,6 +60,12 @@ class ApiServices:
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
     recordings: RecordingQueries | None = None  # None: no recording index (API 503)
     faces: FaceSearch | None = None  # None: no face search here (API 503)
+    persons: PersonService | None = None  # None: no enrolled persons here (API 503)
+    watchlists: WatchlistService | None = None  # None: no watchlists here (API 503)
+    training: TrainingJobs | None = None  # None: no training jobs here (API 503)
+    rules: RuleCatalog | None = None  # None: no zone/rule storage here (API 503)
+    media: MediaServices | None = None  # None: no video routes here (API 503)
+    ingest: IngestService | None = None  # None: no edge uplinks received here (API 503)
 
 
 def get_services(request: Request) -> ApiServices:

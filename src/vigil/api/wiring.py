@@ -3,17 +3,24 @@ benchmarks and the tests, so they all run the API exactly as a site does."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from vigil.alerts.service import AlertService
+from vigil.analytics.catalog import RuleCatalog
 from vigil.api.deps import ApiServices
 from vigil.api.live import LiveView
+from vigil.api.media import MediaServices
 from vigil.api.ratelimit import RateLimitConfig
 from vigil.api.security import KeyManager
 from vigil.api.services.api_keys import ApiKeyService
 from vigil.api.services.audit import AuditService
 from vigil.api.services.events import EventQueries
+from vigil.api.services.ingest import IngestService
+from vigil.api.services.persons import PersonService
 from vigil.api.services.reports import ReportService
 from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
+from vigil.api.services.watchlists import WatchlistService
 from vigil.bus import Bus
 from vigil.clock import Clock
 from vigil.config import SecurityConfig, SiteConfig
@@ -22,6 +29,7 @@ from vigil.edge.heartbeat import HeartbeatMonitor
 from vigil.edge.integrity import RecordingQueries
 from vigil.ops.health import HealthRegistry
 from vigil.storage import ObjectStore
+from vigil.training.jobs import site_training_jobs
 from vigil.vision.face_search import FaceSearch
 
 
@@ -47,6 +55,7 @@ def build_api_services(
     edges: HeartbeatMonitor | None = None,
     alerts: AlertService | None = None,
     rate_limits: RateLimitConfig | None = None,
+    live_dir: Path | None = None,
     require_admin_mfa: bool | None = None,
     secure_cookies: bool = False,
 ) -> ApiServices:
@@ -69,7 +78,13 @@ def build_api_services(
         reports=ReportService(db),
         recordings=RecordingQueries(db, clock),
         faces=FaceSearch(db),  # face models load on the first photo search
+        persons=PersonService(db, store, clock),
+        watchlists=WatchlistService(db),
+        training=site_training_jobs(config, db, store, clock),
+        rules=RuleCatalog(db, config, clock),
+        media=MediaServices.build(config, db, store, clock, live_dir=live_dir),
         edges=edges,
+        ingest=IngestService(db, bus, store, clock, edges),
         secure_cookies=secure_cookies,
         rate_limits=rate_limits or rate_limits_of(config.security),
     )

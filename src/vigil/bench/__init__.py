@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, str] = {
     "vision": "vigil.bench.vision:main",
     "alerts": "vigil.bench.alerts:main",
     "api": "vigil.bench.api:main",
+    "live": "vigil.bench.live:main",
 }
 
 

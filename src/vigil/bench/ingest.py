@@ -217,7 +217,15 @@ def _parser(quick: bool) -> argparse.ArgumentParser:
         "--cameras-per-process",
         type=int,
         default=64,
-        help="Vigil cameras per ingest process (one process holds 40 here; see README)",
+        help="Vigil cameras per separate ingest program (one process holds 40 here; see README)",
+    )
+    p.add_argument(
+        "--processes",
+        type=_processes,
+        default=None,
+        help="run Vigil's ingest as a site does with recording.ingest_processes: N child "
+        "processes of one ingest program (0: all in that program's process) or 'auto'; "
+        "when given, --cameras-per-process is not used",
     )
     p.add_argument(
         "--soak-s", type=float, default=0 if quick else 1800, help="Vigil soak run (0: none)"
@@ -241,7 +249,7 @@ def main(quick: bool, argv: list[str] | None = None) -> int:
     try:
         for name in ("anchor", "vigil"):
             _say(f"{name}: {args.streams} streams, {args.window_s:.0f} s…")
-            side = _side(name, ffmpeg, args.streams, args.cameras_per_process)
+            side = _side(name, ffmpeg, args.streams, args)
             out = root / f"{name}-{args.streams}"
             rows.append(measure(side, sim, args.streams, out, args.warmup_s, args.window_s))
         max_vigil = _sweep("vigil", sweep, ffmpeg, sim, root, args, rows)
@@ -249,7 +257,7 @@ def main(quick: bool, argv: list[str] | None = None) -> int:
         soak: Measurement | None = None
         if args.soak_s > 0:
             _say(f"vigil soak: {args.soak_streams} streams for {args.soak_s:.0f} s…")
-            side = _side("vigil", ffmpeg, args.soak_streams, args.cameras_per_process)
+            side = _side("vigil", ffmpeg, args.soak_streams, args)
             out = root / "vigil-soak"
             soak = measure(side, sim, args.soak_streams, out, args.warmup_s, args.soak_s)
             rows.append(soak)
@@ -311,7 +319,7 @@ def _sweep(
     best: int | None = None
     for n in values:
         _say(f"{name}: sustaining {n} streams for {args.sweep_s:.0f} s…")
-        side = _side(name, ffmpeg, n, args.cameras_per_process)
+        side = _side(name, ffmpeg, n, args)
         row = measure(side, sim, n, root / f"{name}-sweep-{n}", args.warmup_s, args.sweep_s)
         rows.append(row)
         if not row.sustained:
@@ -320,10 +328,18 @@ def _sweep(
     return best
 
 
-def _side(name: str, ffmpeg: str, streams: int, per_process: int) -> Side:
+def _side(name: str, ffmpeg: str, streams: int, args: argparse.Namespace) -> Side:
     if name == "anchor":
         return AnchorSide(ffmpeg)
-    return VigilSide(processes=math.ceil(streams / max(1, per_process)))
+    if args.processes is not None:
+        return VigilSide(processes=1, pool=args.processes)
+    return VigilSide(processes=math.ceil(streams / max(1, args.cameras_per_process)))
+
+
+def _processes(value: str) -> str:
+    if value != "auto" and not (value.isdigit() and int(value) <= 256):
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number 0-256, got {value!r}")
+    return value
 
 
 def _ffmpeg() -> str:

@@ -1,10 +1,11 @@
 """One Vigil edge ingest process for `vigil bench ingest`: record + sample N cameras.
 
-`python -m vigil.bench.ingest_worker OUT_DIR` reads `{"camera_id": url, ...}` as JSON on stdin
-(so passwords stay out of `ps`), runs one `CameraWorker` per camera until SIGTERM and reports
-through files in OUT_DIR: `segments-<pid>.jsonl` (one line per stored segment, with the wall
-time it closed) and `frames-<pid>.json` (frames emitted and reconnects per camera, rewritten
-every second).
+`python -m vigil.bench.ingest_worker OUT_DIR [PROCESSES]` reads `{"camera_id": url, ...}` as
+JSON on stdin (so passwords stay out of `ps`), runs one `CameraWorker` per camera until SIGTERM
+(in this process, or with PROCESSES = N or "auto" in an `IngestPool` of child processes, as
+`recording.ingest_processes` does on a site) and reports through files in OUT_DIR:
+`segments-<pid>.jsonl` (one line per stored segment, with the wall time it closed) and
+`frames-<pid>.json` (frames emitted and reconnects per camera, rewritten every second).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from vigil.bus.messages import CameraStatus, Frame, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.edge.camera import CameraWorker
+from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_processes
 from vigil.storage import FsObjectStore
 
 _REPORT_PERIOD_S = 1.0
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     seg_file = (out / f"segments-{pid}.jsonl").open("a", buffering=1)
 
     def on_frame(frame: Frame) -> None:
-        frames[frame.camera_id] += 1  # each camera's counter is written by its own thread
+        frames[frame.camera_id] += 1  # one writer per camera (its thread, or a pool reader)
 
     def on_segment(info: SegmentInfo) -> None:
         line = json.dumps(
@@ -57,10 +59,18 @@ def main(argv: list[str] | None = None) -> int:
 
     clock = SystemClock()
     store = FsObjectStore(out / "objects")
-    workers = [
-        CameraWorker(
-            cam,
-            url,
+    (out / "staging").mkdir(parents=True, exist_ok=True)
+    setting = args[1] if len(args) > 1 else "0"
+    n = ingest_processes(
+        "auto" if setting == "auto" else int(setting), len(urls), os.cpu_count() or 1
+    )
+    pool: IngestPool | None = None
+    workers: list[CameraWorker] = []
+    handles: list[CameraHandle]
+    if n > 0:
+        pool = IngestPool(
+            [PoolCamera(cam, url) for cam, url in urls.items()],
+            processes=n,
             store=store,
             staging_dir=out / "staging",
             clock=clock,
@@ -68,22 +78,38 @@ def main(argv: list[str] | None = None) -> int:
             on_segment=on_segment,
             on_status=on_status,
         )
-        for cam, url in urls.items()
-    ]
-    (out / "staging").mkdir(parents=True, exist_ok=True)
-    for worker in workers:
-        worker.start()
+        pool.start()
+        handles = list(pool.cameras.values())
+    else:
+        workers = [
+            CameraWorker(
+                cam,
+                url,
+                store=store,
+                staging_dir=out / "staging",
+                clock=clock,
+                on_frame=on_frame,
+                on_segment=on_segment,
+                on_status=on_status,
+            )
+            for cam, url in urls.items()
+        ]
+        for worker in workers:
+            worker.start()
+        handles = list(workers)
     report = out / f"frames-{pid}.json"
     while not stop.wait(_REPORT_PERIOD_S):
-        _write_report(report, frames, workers)
+        _write_report(report, frames, handles)
+    if pool is not None:
+        pool.stop()
     for worker in workers:
         worker.stop()
-    _write_report(report, frames, workers)
+    _write_report(report, frames, handles)
     seg_file.close()
     return 0
 
 
-def _write_report(path: Path, frames: dict[str, int], workers: list[CameraWorker]) -> None:
+def _write_report(path: Path, frames: dict[str, int], workers: list[CameraHandle]) -> None:
     body = {
         "time": time.time(),
         "frames": dict(frames),

@@ -8,6 +8,7 @@ Both expose the same snapshot: frames and completed segments per camera so far.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import subprocess
@@ -153,12 +154,14 @@ def _read_csv_list(path: Path) -> list[Segment]:
 
 class VigilSide:
     """Vigil's edge ingest in `processes` children (`vigil.bench.ingest_worker`), cameras
-    dealt round-robin."""
+    dealt round-robin; with `pool` ("N" or "auto") each runs an `IngestPool` of its own
+    child processes, as `recording.ingest_processes` does (their CPU is counted too)."""
 
     name = "vigil"
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, pool: str | None = None) -> None:
         self.process_count = processes
+        self._pool = pool
         self._procs: list[subprocess.Popen[bytes]] = []
         self._out: Path | None = None
 
@@ -167,10 +170,11 @@ class VigilSide:
         out.mkdir(parents=True, exist_ok=True)
         items = list(urls.items())
         n = max(1, min(self.process_count, len(items)))
+        pool_arg = [self._pool] if self._pool is not None else []
         for i in range(n):
             part = dict(items[i::n])
             proc = subprocess.Popen(
-                [sys.executable, "-m", "vigil.bench.ingest_worker", str(out)],
+                [sys.executable, "-m", "vigil.bench.ingest_worker", str(out), *pool_arg],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=(out / f"worker-{i}.log").open("ab"),
@@ -181,7 +185,16 @@ class VigilSide:
             self._procs.append(proc)
 
     def processes(self) -> list[psutil.Process]:
-        return [psutil.Process(p.pid) for p in self._procs if p.poll() is None]
+        """The ingest programs and their pool children (if any)."""
+        found: list[psutil.Process] = []
+        for p in self._procs:
+            if p.poll() is not None:
+                continue
+            proc = psutil.Process(p.pid)
+            found.append(proc)
+            with contextlib.suppress(psutil.Error):
+                found.extend(proc.children(recursive=True))
+        return found
 
     def snapshot(self) -> Snapshot:
         snap = Snapshot()

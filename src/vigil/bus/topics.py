@@ -16,3 +16,7 @@ def dead_letter(topic: str) -> str:
 
 # Requests to raise or clear an alert (AlertRequest, AlertCleared), from any stage.
 ALERT_REQUESTS: Final = "alerts.requests"
+
+# Zones or rules changed through the API (key: the site id; value: a small JSON object naming
+# the change). Consumers reload from the configuration and the database: the row is the truth.
+CONFIG_CHANGES: Final = "config.changes"

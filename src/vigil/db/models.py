@@ -269,45 +269,6 @@ class User(Base):
     locked_until: Mapped[datetime | None]
 
 
-class AlertRule(Base):
-    """A site rule (from site.yaml or the API). `camera_id` None applies to all cameras."""
-
-    __tablename__ = "alert_rules"
-    __table_args__ = (CheckConstraint(one_of("source", RuleSource), name="source"),)
-
-    id: Mapped[str] = mapped_column(primary_key=True)
-    name: Mapped[str]
-    type: Mapped[str]
-    camera_id: Mapped[str | None]
-    zone_id: Mapped[str | None]
-    schedule: Mapped[dict[str, Any]] = _jsonb_object()
-    params: Mapped[dict[str, Any]] = _jsonb_object()
-    severity: Mapped[str]
-    enabled: Mapped[bool] = mapped_column(server_default=text("true"))
-    source: Mapped[str]
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _updated()
-
-
-class PerimeterZone(Base):
-    """A zone (polygon) or line (two points) on one camera, normalised [[x, y], ...]."""
-
-    __tablename__ = "perimeter_zones"
-    __table_args__ = (
-        PrimaryKeyConstraint("camera_id", "id"),
-        CheckConstraint(one_of("kind", ZoneKind), name="kind"),
-    )
-
-    id: Mapped[str]
-    camera_id: Mapped[str]
-    name: Mapped[str]
-    kind: Mapped[str]
-    polygon: Mapped[list[list[float]]] = mapped_column(JSONB)
-    criticality: Mapped[str]
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _updated()
-
-
 class AuditLog(Base):
     """Who did what, when. Append-only: the database refuses UPDATE, DELETE and TRUNCATE."""
 
@@ -352,4 +313,12 @@ class SystemState(Base):
 
 # Tables of later stages live in their own modules; importing them here registers them on
 # Base.metadata (migrations, the schema test). At the bottom: they import Base from here.
-from vigil.db import tables_alerts, tables_api, tables_edge, tables_vision  # noqa: E402, F401
+from vigil.db import (  # noqa: E402, F401
+    tables_alerts,
+    tables_api,
+    tables_edge,
+    tables_media,
+    tables_persons,
+    tables_rules,
+    tables_vision,
+)

@@ -19,6 +19,7 @@ from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.clock import Clock
 from vigil.dvr.cpplus import mask_url
 from vigil.edge.backoff import Backoff
+from vigil.edge.live_hls import LiveHlsWriter
 from vigil.edge.metrics import camera_metrics
 from vigil.edge.recorder import DEFAULT_SEGMENT_S, SegmentRecorder
 from vigil.edge.sampler import DEFAULT_FRAME_INTERVAL_S, FrameSampler
@@ -89,6 +90,7 @@ class CameraWorker:
         frame_interval_s: float = DEFAULT_FRAME_INTERVAL_S,
         stall_timeout_s: float = DEFAULT_STALL_TIMEOUT_S,
         backoff: Backoff | None = None,
+        live_root: Path | None = None,
     ) -> None:
         self.camera_id = camera_id
         self._url = url
@@ -105,10 +107,14 @@ class CameraWorker:
             on_segment=on_segment,
             segment_s=segment_s,
             metrics=self._metrics,
+            on_problem=self._recording_problem,
         )
         self._sampler = FrameSampler(
             camera_id, on_frame=on_frame, frame_interval_s=frame_interval_s, metrics=self._metrics
         )
+        # Live HLS into <live_root>/<camera_id>/ from the same packets (optional; its errors
+        # never reach the recorder).
+        self._live = None if live_root is None else LiveHlsWriter(camera_id, live_root / camera_id)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -246,6 +252,8 @@ class CameraWorker:
                 self._recorder.finish()
             except Exception:
                 logger.exception("camera %s: closing the segment failed", self.camera_id)
+            if self._live is not None:
+                self._live.close()
             reader.close()
             with self._lock:
                 self._reader = None
@@ -255,6 +263,8 @@ class CameraWorker:
         stream = reader.video_stream
         self._recorder.begin(stream)
         self._sampler.begin(stream)
+        if self._live is not None:
+            self._live.begin(stream)
         time_base = stream.time_base or Fraction(1, 90_000)
         timeline: StreamTimeline | None = None
         next_gauges_s = 0.0
@@ -271,6 +281,8 @@ class CameraWorker:
             except Exception:  # analysis must never stop recording
                 logger.exception("camera %s: sampler failed on a packet", self.camera_id)
             wall = timeline.wall(packet.pts)
+            if self._live is not None:
+                self._live.write(packet)  # copies it; before the recorder consumes it
             self._recorder.write(packet, wall)  # consumes the packet (re-timed)
             if now_s >= next_gauges_s:
                 next_gauges_s = now_s + _GAUGE_PERIOD_S
@@ -289,7 +301,15 @@ class CameraWorker:
             self._width, self._height = (width or None), (height or None)
         self._metrics.stream_active.set(1)
         logger.info("camera %s: online (%sx%s)", self.camera_id, width, height)
-        self._set_state(CameraState.ONLINE, None)
+        self._set_state(CameraState.ONLINE, _not_recording(self._recorder.problem))
+
+    def _recording_problem(self, problem: str | None) -> None:
+        """The stream flows but segments are not recorded (disk full, read-only…): an online
+        camera says so in its status detail until a segment is stored again."""
+        with self._lock:
+            online = self._state is CameraState.ONLINE
+        if online:
+            self._set_state(CameraState.ONLINE, _not_recording(problem))
 
     def _set_state(self, state: CameraState, detail: str | None) -> None:
         with self._lock:
@@ -300,3 +320,7 @@ class CameraWorker:
             self._on_status(self.status)
         except Exception:
             logger.exception("camera %s: on_status callback failed", self.camera_id)
+
+
+def _not_recording(problem: str | None) -> str | None:
+    return None if problem is None else f"not recording: {problem}"

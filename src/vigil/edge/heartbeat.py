@@ -37,6 +37,7 @@ class Heartbeat:
     stream_count: int  # streams online
     disk_free: int  # bytes free on the recordings disk
     mem_usage: float  # percent of memory in use
+    queue_depth: int | None = None  # items in the edge's uplink queue (None: no uplink)
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,12 +98,13 @@ def coverage(
 
 def _cause(changes: Sequence[tuple[datetime, str, str | None]], a: datetime, b: datetime) -> str:
     """The last non-online state logged before the gap ended (and not long before it
-    began: one within a minute before the gap started counts)."""
+    began: one within a minute before the gap started counts). An online camera whose
+    detail says why it is not recording (disk full, read-only) counts as such a state."""
     found: str | None = None
     for at, state, detail in changes:
         if at >= b:
             break
-        if state == "online":
+        if state == "online" and not detail:
             found = None if at <= a else found
             continue
         if at >= a - timedelta(minutes=1) or found is None:

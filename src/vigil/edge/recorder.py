@@ -46,6 +46,9 @@ _DISCONTINUITY_S = 1.0
 _LEAP_S = 5.0
 # Finished segments kept in staging while the store refuses them, retried at each cut.
 _MAX_PENDING = 720
+# Segments cut short by a write error (disk full) whose complete GOPs are on disk: repaired
+# and stored once a later segment shows the disk takes writes again.
+_MAX_PARTIAL = 16
 # Fragmented MP4: the header up front and a self-contained fragment per keyframe, so a
 # killed process leaves a file that plays up to its last GOP instead of one with no moov.
 _MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
@@ -96,6 +99,7 @@ class SegmentRecorder:
         on_segment: Callable[[SegmentInfo], None],
         segment_s: float = DEFAULT_SEGMENT_S,
         metrics: CameraMetrics | None = None,
+        on_problem: Callable[[str | None], None] | None = None,
     ) -> None:
         if segment_s <= 0:
             raise ValueError(f"segment_s must be > 0, got {segment_s}")
@@ -105,11 +109,14 @@ class SegmentRecorder:
         self.segment_s = segment_s
         self._on_segment = on_segment
         self._metrics = metrics
+        self._on_problem = on_problem
+        self.problem: str | None = None  # why segments are not being recorded, while it lasts
         self._template: VideoStream | None = None
         self._time_base = Fraction(1, 90_000)
         self._frame_ticks = 1
         self._segment: _Segment | None = None
         self._pending: deque[_Pending] = deque()
+        self._partials: deque[tuple[Path, datetime]] = deque()
         self.segments_stored = 0
         self.errors = 0
         self.timestamps_fixed = 0
@@ -153,7 +160,7 @@ class SegmentRecorder:
         try:
             self._mux(seg, packet)
         except (av.error.FFmpegError, OSError) as err:
-            self._fail(seg, f"write failed: {err.strerror or err}")
+            self._fail(seg, f"write failed: {err.strerror or err}", _why(err), keep=True)
 
     def recover_staging(self) -> list[SegmentInfo]:
         """Store what an earlier run left in staging for this camera, oldest first.
@@ -165,35 +172,60 @@ class SegmentRecorder:
         """
         stored: list[SegmentInfo] = []
         for path, start in leftover_segments(self.staging_dir, self.camera_id):
-            salvaged = salvage_segment(path)
-            if salvaged is None:
-                logger.warning(
-                    "camera %s: leftover %s had nothing playable; dropped (a gap)",
-                    self.camera_id,
-                    path.name,
-                )
-                self._count_error()
+            try:
+                item = self._salvage(path, start)
+            except OSError as err:  # no room (or read-only) for the repair: next start
+                logger.error("camera %s: cannot repair %s yet: %s", self.camera_id, path, err)
                 continue
-            info = SegmentInfo(
-                camera_id=self.camera_id,
-                key=segment_key(self.camera_id, start),
-                start=start,
-                end=start + timedelta(seconds=salvaged.duration_s),
-                size_bytes=path.stat().st_size,
-                keyframe_count=salvaged.keyframes,
-            )
-            logger.warning(
-                "camera %s: recovered %.1f s from leftover segment %s",
-                self.camera_id,
-                salvaged.duration_s,
-                path.name,
-            )
-            item = _Pending(path, info)
+            if item is None:
+                continue
             if self._store(item):
-                stored.append(info)
+                stored.append(item.info)
             elif len(self._pending) < _MAX_PENDING:
                 self._pending.append(item)
         return stored
+
+    def _salvage(self, path: Path, start: datetime) -> _Pending | None:
+        """`path` repaired (intact GOPs kept) and described with its true duration; None
+        (file removed, counted) if nothing in it plays. Raises OSError when the disk has no
+        room for the repaired copy (the file is then left as it was)."""
+        salvaged = salvage_segment(path)
+        if salvaged is None:
+            logger.warning(
+                "camera %s: leftover %s had nothing playable; dropped (a gap)",
+                self.camera_id,
+                path.name,
+            )
+            self._count_error()
+            return None
+        logger.warning(
+            "camera %s: recovered %.1f s from leftover segment %s",
+            self.camera_id,
+            salvaged.duration_s,
+            path.name,
+        )
+        info = SegmentInfo(
+            camera_id=self.camera_id,
+            key=segment_key(self.camera_id, start),
+            start=start,
+            end=start + timedelta(seconds=salvaged.duration_s),
+            size_bytes=path.stat().st_size,
+            keyframe_count=salvaged.keyframes,
+        )
+        return _Pending(path, info)
+
+    def _store_partials(self) -> None:
+        """Segments cut short by a write error, oldest first, now that writes work again."""
+        while self._partials:
+            path, start = self._partials[0]
+            try:
+                item = self._salvage(path, start)
+            except OSError as err:
+                logger.warning("camera %s: cannot repair %s yet: %s", self.camera_id, path, err)
+                return
+            self._partials.popleft()
+            if item is not None and not self._store(item) and len(self._pending) < _MAX_PENDING:
+                self._pending.append(item)
 
     def finish(self) -> SegmentInfo | None:
         """Close the open segment (a short one is fine) and store it; None if there was none."""
@@ -228,7 +260,7 @@ class SegmentRecorder:
             assert self._template is not None
             seg.stream = seg.output.add_stream_from_template(self._template)
         except (av.error.FFmpegError, OSError) as err:
-            self._fail(seg, f"cannot create {seg.path}: {err.strerror or err}")
+            self._fail(seg, f"cannot create {seg.path}: {err.strerror or err}", _why(err))
         return seg
 
     def _taken(self, key: str) -> bool:
@@ -252,7 +284,9 @@ class SegmentRecorder:
         try:
             seg.output.close()  # writes the moov: the file is now playable on its own
         except (av.error.FFmpegError, OSError) as err:
-            self._fail(seg, f"cannot finish {seg.path}: {err.strerror or err}")
+            self._fail(
+                seg, f"cannot finish {seg.path}: {err.strerror or err}", _why(err), keep=True
+            )
             return None
         if seg.packets == 0:
             seg.path.unlink(missing_ok=True)
@@ -260,7 +294,7 @@ class SegmentRecorder:
         try:
             size = seg.path.stat().st_size
         except OSError as err:
-            self._fail(seg, f"segment file vanished: {err.strerror}")
+            self._fail(seg, f"segment file vanished: {err.strerror}", _why(err))
             return None
         end = seg.start + timedelta(seconds=float(seg.end_ticks * self._time_base))
         info = SegmentInfo(
@@ -271,6 +305,7 @@ class SegmentRecorder:
             size_bytes=size,
             keyframe_count=seg.keyframes,
         )
+        self._store_partials()
         self._retry_pending()
         item = _Pending(seg.path, info)
         if not self._store(item):
@@ -303,8 +338,10 @@ class SegmentRecorder:
                 item.info.key,
                 getattr(err, "detail", err),
             )
+            self._set_problem(f"segments wait in staging, the store refuses them: {_why(err)}")
             return False
         self.segments_stored += 1
+        self._set_problem(None)
         if self._metrics is not None:
             self._metrics.recording_segments.inc()
         try:
@@ -320,18 +357,36 @@ class SegmentRecorder:
                 return
             self._pending.popleft()
 
-    def _fail(self, seg: _Segment, reason: str) -> None:
+    def _fail(self, seg: _Segment, reason: str, why: str, *, keep: bool = False) -> None:
         """Give up on `seg`: log, count, remove its partial file; later packets are dropped
-        until the next keyframe cut opens a fresh segment."""
+        until the next keyframe cut opens a fresh segment. With `keep` (a write failed
+        mid-segment) a file that holds at least one finished GOP is kept, to be repaired and
+        stored when the disk takes writes again: what was recorded before the fault stays."""
         logger.error("camera %s: segment %s lost: %s", self.camera_id, seg.key, reason)
         self._count_error()
+        self._set_problem(f"segments lost: {why}")
         seg.broken = True
         if seg.output is not None:
             with contextlib.suppress(Exception):
                 seg.output.close()
             seg.output = None
+        # Fragments are written at each keyframe: from the second one on, a GOP is on disk.
+        if False and keep and seg.keyframes >= 2 and len(self._partials) < _MAX_PARTIAL:
+            self._partials.append((seg.path, seg.start))
+            return
         with contextlib.suppress(OSError):
             seg.path.unlink(missing_ok=True)
+
+    def _set_problem(self, problem: str | None) -> None:
+        """Report when recording starts failing (and why) and when it works again."""
+        if problem == self.problem:
+            return
+        self.problem = problem
+        if self._on_problem is not None:
+            try:
+                self._on_problem(problem)
+            except Exception:
+                logger.exception("camera %s: on_problem callback failed", self.camera_id)
 
     def _count_error(self) -> None:
         self.errors += 1
@@ -371,3 +426,13 @@ class SegmentRecorder:
             else:
                 dts = last + 1
         return dts, max(pts, dts)
+
+
+def _why(err: BaseException) -> str:
+    """The operating system's reason (e.g. "No space left on device"), without paths or
+    keys, so that the same fault reads the same for every segment."""
+    for e in (err, err.__cause__):
+        strerror = getattr(e, "strerror", None)  # OSError and PyAV's FFmpegError
+        if isinstance(strerror, str) and strerror:
+            return strerror
+    return str(err)

@@ -9,6 +9,7 @@ end; a file with nothing playable is dropped, and its time stays a gap in the in
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import re
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ import av.error
 logger = logging.getLogger(__name__)
 
 _STAMP = r"(\d{8}T\d{6}\.\d{6})Z\.mp4"
+# Errors that say "not now" (the disk is full or read-only), not "this file is broken".
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,9 @@ def leftover_segments(staging_dir: Path, camera_id: str) -> Iterator[tuple[Path,
 
 def salvage_segment(path: Path) -> Salvaged | None:
     """Rewrite `path` in place with only its intact packets; None (file removed) if there
-    were none. Packets after the first demux error, and a last packet cut short, are lost."""
+    were none. Packets after the first demux error, and a last packet cut short, are lost.
+    Raises OSError, leaving `path` as it was, when the disk has no room for the repaired
+    copy (full, over quota, read-only): try again once it has."""
     repaired = path.with_name(path.name + ".repair")
     packets = keyframes = 0
     first_dts: int | None = None
@@ -74,8 +79,15 @@ def salvage_segment(path: Path) -> Salvaged | None:
                     packet.stream = out
                     dst.mux_one(packet)
             time_base = stream.time_base
-    except (av.error.FFmpegError, OSError) as err:
-        logger.warning("cannot read leftover segment %s: %s", path.name, err)
+    except OSError as err:
+        if err.errno in _NO_ROOM:
+            with contextlib.suppress(OSError):
+                repaired.unlink(missing_ok=True)
+            raise
+        _unreadable(path, err)
+        packets, time_base = 0, None
+    except av.error.FFmpegError as err:
+        _unreadable(path, err)
         packets = 0
         time_base = None
     if packets == 0 or time_base is None:
@@ -84,6 +96,10 @@ def salvage_segment(path: Path) -> Salvaged | None:
         return None
     repaired.replace(path)
     return Salvaged(float(end_ticks * time_base), keyframes, packets)
+
+
+def _unreadable(path: Path, err: Exception) -> None:
+    logger.warning("cannot read leftover segment %s: %s", path.name, err)
 
 
 def _intact_packets(

@@ -10,7 +10,7 @@ from typing import Final, Protocol
 
 from vigil.errors import StorageError
 
-BUCKETS: Final = ("video-segments", "snapshots", "clips", "training-data")
+BUCKETS: Final = ("video-segments", "snapshots", "clips", "training-data", "persons")
 
 
 @dataclass(frozen=True, slots=True)

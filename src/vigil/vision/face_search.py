@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
+from vigil.db.tables_persons import Person
 from vigil.errors import NotFoundError, VigilError
 from vigil.vision.faces import FaceDetector, FaceEmbedder
 
@@ -34,6 +35,8 @@ class FaceMatch:
     captured_at: datetime
     similarity: float
     quality: float | None
+    person_id: str | None = None  # the enrolled person this face was matched to, if any
+    person_name: str | None = None
 
 
 class FaceSearch:
@@ -50,6 +53,10 @@ class FaceSearch:
         self._detector = detector
         self._embedder = embedder
         self._lock = threading.Lock()
+
+    def models(self) -> tuple[FaceDetector, FaceEmbedder]:
+        """The face detector and embedder (loaded on first use; both are thread-safe)."""
+        return self._models()
 
     def _models(self) -> tuple[FaceDetector, FaceEmbedder]:
         with self._lock:
@@ -92,7 +99,12 @@ class FaceSearch:
         exclude: uuid.UUID | None,
     ) -> list[FaceMatch]:
         distance = FaceEmbedding.embedding.cosine_distance(probe.tolist())
-        query = select(FaceEmbedding, distance.label("distance")).order_by(distance).limit(limit)
+        query = (
+            select(FaceEmbedding, distance.label("distance"), Person.name)
+            .outerjoin(Person, Person.id == FaceEmbedding.person_id)
+            .order_by(distance)
+            .limit(limit)
+        )
         if cameras is not None:
             query = query.where(FaceEmbedding.camera_id.in_(sorted(cameras)))
         if exclude is not None:
@@ -106,6 +118,8 @@ class FaceSearch:
                     captured_at=row.captured_at,
                     similarity=round(1.0 - float(d), 4),
                     quality=row.quality,
+                    person_id=str(row.person_id) if name is not None else None,
+                    person_name=name,
                 )
-                for row, d in session.execute(query).all()
+                for row, d, name in session.execute(query).all()
             ]

@@ -10,7 +10,7 @@ face picture itself is dropped: only the embedding is kept.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -30,6 +30,8 @@ class FaceRecord:
     captured_at: datetime
     embedding: npt.NDArray[np.float32]
     quality: float
+    # The aligned 160x160 face, for a watchlist alert's snapshot; never stored by store_faces.
+    face_bgr: npt.NDArray[np.uint8] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -63,8 +65,10 @@ class FaceCollector:
 
     def observe(
         self, frame_bgr: npt.NDArray[np.uint8], detections: Detections, timestamp: datetime
-    ) -> None:
-        """Try for faces on this frame's tracked people that are due a try."""
+    ) -> list[tuple[int, Face]]:
+        """Try for faces on this frame's tracked people that are due a try; returns the
+        tracks that got their first usable face on this frame, with that face."""
+        firsts: list[tuple[int, Face]] = []
         for det in detections:
             if det.track_id is None or det.class_name not in self.classes:
                 continue
@@ -79,8 +83,11 @@ class FaceCollector:
             face = self.detector.in_person(frame_bgr, det.bbox_xyxy)
             if face is None or face.rejected is not None:
                 continue
+            if best.face is None:
+                firsts.append((det.track_id, face))
             if best.face is None or face.quality > best.face.quality:
                 best.face, best.seen_at = face, timestamp
+        return firsts
 
     def finish(self, tracks: Iterable[Track]) -> list[FaceRecord]:
         """Embed the best face of each ended track (those without one are skipped)."""
@@ -96,6 +103,7 @@ class FaceCollector:
                     best.seen_at,
                     self.embedder.embed(best.face.aligned),
                     best.face.quality,
+                    best.face.aligned,
                 )
             )
         return records

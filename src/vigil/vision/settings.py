@@ -12,6 +12,7 @@ from vigil.vision.face_tracks import FaceCollector, FaceRecord, store_faces
 from vigil.vision.motion import MotionSettings, Polygon
 from vigil.vision.pipeline import GateSettings
 from vigil.vision.tracker import ClassFilter, TrackerSettings
+from vigil.vision.watchlist import EarlyFaceCollector, SeenFace
 
 
 def detector_floor(cfg: DetectionConfig) -> float:
@@ -51,9 +52,15 @@ def camera_masks(config: SiteConfig) -> dict[str, list[Polygon]]:
 
 
 def face_stage(
-    cfg: DetectionConfig, db: Database
+    cfg: DetectionConfig,
+    db: Database,
+    on_stored: Callable[[list[SeenFace]], None] | None = None,
 ) -> tuple[Callable[[str], FaceCollector] | None, Callable[[list[FaceRecord]], None] | None]:
-    """(collector factory, sink) for `DetectionWorker`, or (None, None) when faces are off."""
+    """(collector factory, sink) for `DetectionWorker`, or (None, None) when faces are off.
+
+    The sink stores the faces, then hands them to `on_stored` (the watchlist matcher, which
+    only queues them: its database work happens off the detection thread); with `on_stored`,
+    each track's first usable face is handed over at once as well (not stored)."""
     if not cfg.faces.enabled:
         return None, None
     from vigil.vision.faces import FaceDetector, FaceNetEmbedder
@@ -62,10 +69,21 @@ def face_stage(
     every_s, tries = cfg.faces.every_s, cfg.faces.max_tries
 
     def collector(camera_id: str) -> FaceCollector:
+        if on_stored is not None:  # watchlists: match each track's first face at once too
+            return EarlyFaceCollector(
+                camera_id, detector, embedder, on_stored, every_s=every_s, max_tries=tries
+            )
         return FaceCollector(camera_id, detector, embedder, every_s=every_s, max_tries=tries)
 
     def sink(records: list[FaceRecord]) -> None:
-        store_faces(db, records)
+        ids = store_faces(db, records)
+        if on_stored is not None:
+            on_stored(
+                [
+                    SeenFace(i, r.camera_id, r.track_id, r.captured_at, r.embedding, r.face_bgr)
+                    for i, r in zip(ids, records, strict=True)
+                ]
+            )
 
     return collector, sink
 

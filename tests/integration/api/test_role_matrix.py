@@ -19,7 +19,8 @@ from vigil.api.ratelimit import RateLimitConfig
 from vigil.db.session import Database
 
 PUBLIC, VIEWER, OPERATOR, ADMIN = "public", "viewer", "operator", "admin"
-RANK = {PUBLIC: -1, VIEWER: 0, OPERATOR: 1, ADMIN: 2}
+EDGE = "edge"  # an edge's API key only: every user, admins included, is refused (403)
+RANK = {PUBLIC: -1, VIEWER: 0, OPERATOR: 1, ADMIN: 2, EDGE: 3}
 
 EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/login"): PUBLIC,
@@ -54,13 +55,58 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/alerts/dead-letters"): OPERATOR,
     ("GET", "/api/v1/system/health"): VIEWER,
     ("GET", "/api/v1/system/edges"): VIEWER,
+    ("POST", "/api/v1/ingest/batch"): EDGE,
+    ("PUT", "/api/v1/ingest/segments/{key:path}"): EDGE,
+    ("PUT", "/api/v1/ingest/snapshots/{key:path}"): EDGE,
     ("GET", "/api/v1/reports/daily"): VIEWER,
+    ("GET", "/api/v1/reports/heatmap"): VIEWER,
     ("POST", "/api/v1/training/upload"): OPERATOR,
     ("GET", "/api/v1/training/samples"): VIEWER,
     ("GET", "/api/v1/recordings"): VIEWER,
     ("GET", "/api/v1/recordings/integrity"): VIEWER,
+    ("GET", "/api/v1/cameras/{camera_id}/live"): VIEWER,
+    ("GET", "/api/v1/cameras/{camera_id}/hls/{name}"): VIEWER,
+    ("POST", "/api/v1/cameras/{camera_id}/webrtc"): VIEWER,
+    ("GET", "/api/v1/recordings/{camera_id}/vod.m3u8"): VIEWER,
+    ("GET", "/api/v1/recordings/{camera_id}/segments/{segment_id}"): VIEWER,
+    ("POST", "/api/v1/exports"): OPERATOR,
+    ("GET", "/api/v1/exports"): OPERATOR,
+    ("GET", "/api/v1/exports/{export_id}"): OPERATOR,
+    ("GET", "/api/v1/exports/{export_id}/download"): OPERATOR,
+    ("POST", "/api/v1/exports/verify"): OPERATOR,
     ("POST", "/api/v1/search/faces"): OPERATOR,
     ("GET", "/api/v1/search/faces/{embedding_id}"): OPERATOR,
+    ("GET", "/api/v1/persons"): OPERATOR,
+    ("POST", "/api/v1/persons"): ADMIN,
+    ("GET", "/api/v1/persons/{person_id}"): OPERATOR,
+    ("PATCH", "/api/v1/persons/{person_id}"): ADMIN,
+    ("DELETE", "/api/v1/persons/{person_id}"): ADMIN,
+    ("POST", "/api/v1/persons/{person_id}/photos"): ADMIN,
+    ("GET", "/api/v1/persons/{person_id}/photos/{n}"): OPERATOR,
+    ("GET", "/api/v1/watchlists"): OPERATOR,
+    ("POST", "/api/v1/watchlists"): ADMIN,
+    ("GET", "/api/v1/watchlists/{watchlist_id}"): OPERATOR,
+    ("PUT", "/api/v1/watchlists/{watchlist_id}"): ADMIN,
+    ("DELETE", "/api/v1/watchlists/{watchlist_id}"): ADMIN,
+    ("GET", "/api/v1/training/jobs"): VIEWER,
+    ("POST", "/api/v1/training/jobs"): ADMIN,
+    ("GET", "/api/v1/training/jobs/{job_id}"): VIEWER,
+    ("POST", "/api/v1/training/jobs/{job_id}/cancel"): ADMIN,
+    ("GET", "/api/v1/training/jobs/{job_id}/artifact"): VIEWER,
+    ("GET", "/api/v1/zones"): VIEWER,
+    ("POST", "/api/v1/zones"): ADMIN,
+    ("GET", "/api/v1/zones/{camera_id}/{zone_id}"): VIEWER,
+    ("PUT", "/api/v1/zones/{camera_id}/{zone_id}"): ADMIN,
+    ("DELETE", "/api/v1/zones/{camera_id}/{zone_id}"): ADMIN,
+    ("GET", "/api/v1/rules"): VIEWER,
+    ("POST", "/api/v1/rules"): ADMIN,
+    ("POST", "/api/v1/rules/validate"): ADMIN,
+    ("GET", "/api/v1/rules/{rule_id}"): VIEWER,
+    ("PUT", "/api/v1/rules/{rule_id}"): ADMIN,
+    ("DELETE", "/api/v1/rules/{rule_id}"): ADMIN,
+    ("GET", "/api/v1/schedules"): VIEWER,
+    ("GET", "/api/v1/notifications/channels"): VIEWER,
+    ("POST", "/api/v1/notifications/channels/{name}/test"): ADMIN,
 }
 
 

@@ -35,3 +35,16 @@ def test_side_records_segments_and_samples_frames(
     assert row.cpu_s_per_stream_min > 0
     assert row.reconnects == 0
     assert side.processes() == []  # measure() stopped every process it started
+
+
+def test_vigil_side_with_an_ingest_pool_measures_its_children_too(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    side = VigilSide(processes=1, pool="1")  # `--processes 1`: one ingest child
+    row = measure(side, sim, 1, tmp_path / "out", warmup_s=4, window_s=14)
+    # the ingest program and its child are both measured (and multiprocessing's tracker)
+    assert row.processes >= 2
+    assert row.segments_found >= 1
+    assert row.frames_per_stream_min > 0
+    assert row.reconnects == 0
+    assert side.processes() == []

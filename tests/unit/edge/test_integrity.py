@@ -59,3 +59,15 @@ def test_gap_cause_is_the_camera_state_logged_at_the_time() -> None:
     ]
     assert cov.recorded_s == pytest.approx(100 + 169 + 40)
     assert cov.expected_s == 400
+
+
+def test_an_online_camera_that_could_not_record_is_the_gap_cause() -> None:
+    changes = [
+        (s(0), "online", None),
+        (s(98), "online", "not recording: segments lost: No space left on device"),
+        (s(150), "online", None),  # space came back
+    ]
+    cov = coverage("c", [(s(0), s(100)), (s(160), s(200))], changes, s(0), s(200))
+    assert [(g.start, g.end, g.cause) for g in cov.gaps] == [
+        (s(100), s(160), "online: not recording: segments lost: No space left on device")
+    ]

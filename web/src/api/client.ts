@@ -75,13 +75,18 @@ export interface ApiClientOptions {
 }
 
 interface RequestOptions {
-  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
+  /** Multipart body (uploads); the browser sets its Content-Type. */
+  form?: FormData;
   /** Send no bearer header and treat 401 as an ordinary error (login, refresh, logout). */
   anonymous?: boolean;
   signal?: AbortSignal | undefined;
   accept?: string;
 }
+
+/** Options of `api.request`: method, JSON `body` or multipart `form`, abort signal. */
+export type ApiRequest = Pick<RequestOptions, "method" | "body" | "form" | "signal">;
 
 const NETWORK_ERROR_DETAIL = "Cannot reach the Vigil server";
 
@@ -112,6 +117,9 @@ async function readError(
       typeof body === "object" && body !== null && !Array.isArray(body)
         ? Object.fromEntries(Object.entries(body).filter(([key]) => key !== "detail"))
         : {};
+    // A validation error's list (each with `loc`/`msg`) stays readable for field-level display.
+    if (typeof body === "object" && body !== null && "detail" in body && Array.isArray(body.detail))
+      extra.detail_items = body.detail;
     return { detail: detailText(body, fallback), extra };
   } catch {
     return { detail: fallback, extra: {} };
@@ -145,6 +153,8 @@ export function createApiClient(options: ApiClientOptions) {
     if (request.body !== undefined) {
       headers.set("Content-Type", "application/json");
       init.body = JSON.stringify(request.body);
+    } else if (request.form !== undefined) {
+      init.body = request.form;
     }
     if (request.signal !== undefined) init.signal = request.signal;
 
@@ -231,6 +241,18 @@ export function createApiClient(options: ApiClientOptions) {
       json<ApiKey>(`/api/v1/api-keys/${encodeURIComponent(keyId)}`, { method: "DELETE" }),
     audit: (filter: AuditFilter, signal?: AbortSignal) =>
       json<AuditPage>(`/api/v1/audit?${auditQuery(filter)}`, { signal }),
+    /** Any JSON GET of `/api/v1` (for modules that keep their own typed wrappers, e.g. video/). */
+    getJson: <T>(path: string, signal?: AbortSignal) => json<T>(path, { signal }),
+    /** Any JSON POST of `/api/v1`. */
+    postJson: <T>(path: string, body: unknown, signal?: AbortSignal) =>
+      json<T>(path, { method: "POST", body, signal }),
+    /** The raw response of an authenticated GET (when headers matter, e.g. a download's checksum). */
+    download: (path: string, signal?: AbortSignal): Promise<Response> =>
+      send(path, { signal, accept: "*/*" }),
+    /** Any other JSON call of `/api/v1` (the views' typed wrappers in views/api.ts use it). */
+    request: <T>(path: string, request: ApiRequest = {}) => json<T>(path, request),
+    /** A call whose answer has no body worth reading (204, DELETE). */
+    requestNoContent: (path: string, request: ApiRequest = {}) => noContent(path, request),
     /** Fetches an image (snapshot) that needs the bearer header. */
     blob: async (path: string, signal?: AbortSignal): Promise<Blob> =>
       (await send(path, { signal, accept: "image/*" })).blob(),

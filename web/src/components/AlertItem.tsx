@@ -1,4 +1,4 @@
-import { useRef, useState } from "react";
+import { useRef, useState, type ReactNode } from "react";
 import { ApiError, SessionExpiredError } from "../api/client.ts";
 import type { Alert } from "../api/types.ts";
 import { useApi } from "../context.ts";
@@ -16,6 +16,7 @@ export function AlertItem({
   canAcknowledge,
   onChanged,
   onConflict,
+  children,
 }: {
   entry: AlertEntry;
   /** The alert's camera's `display_aspect`, or null when unknown. */
@@ -25,6 +26,8 @@ export function AlertItem({
   onChanged: (alert: Alert) => void;
   /** The server refused the change because the alert moved on (409): re-fetch. */
   onConflict: () => void;
+  /** More controls under the card's own (the alerts view adds assignment and notes). */
+  children?: ReactNode;
 }) {
   const { alert } = entry;
   const api = useApi();
@@ -146,6 +149,7 @@ export function AlertItem({
             {error}
           </p>
         )}
+        {children}
       </div>
     </li>
   );

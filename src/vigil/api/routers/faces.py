@@ -27,6 +27,11 @@ class FacesUnavailableError(VigilError):
     status_code = 503
 
 
+class PersonRef(BaseModel):
+    id: str
+    name: str
+
+
 class FaceMatchOut(BaseModel):
     id: str = Field(description="Face embedding id (search again with it).")
     camera_id: str
@@ -34,6 +39,9 @@ class FaceMatchOut(BaseModel):
     captured_at: datetime
     similarity: float = Field(description="Cosine similarity, 1 = identical; same person >= 0.6.")
     quality: float | None
+    person: PersonRef | None = Field(
+        None, description="The enrolled person this face was matched to when it was stored."
+    )
 
 
 def _search(services: Services) -> FaceSearch:
@@ -51,6 +59,11 @@ def _from(m: FaceMatch) -> FaceMatchOut:
         captured_at=m.captured_at,
         similarity=m.similarity,
         quality=m.quality,
+        person=(
+            PersonRef(id=m.person_id, name=m.person_name)
+            if m.person_id is not None and m.person_name is not None
+            else None
+        ),
     )
 
 

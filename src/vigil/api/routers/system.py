@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services
 from vigil.api.schemas import ComponentPublic, HealthPublic
@@ -33,6 +33,9 @@ class EdgeOut(BaseModel):
     streams_online: int
     disk_free_bytes: int
     memory_used_percent: float
+    queue_depth: int | None = Field(
+        None, description="Items waiting in the edge's uplink queue (None: no uplink)."
+    )
 
 
 @router.get("/edges")
@@ -49,6 +52,7 @@ async def edges(services: Services, _user: CurrentUser) -> list[EdgeOut]:
             streams_online=e.last_beat.stream_count,
             disk_free_bytes=e.last_beat.disk_free,
             memory_used_percent=round(e.last_beat.mem_usage, 1),
+            queue_depth=e.last_beat.queue_depth,
         )
         for e in monitor.edges()
     ]

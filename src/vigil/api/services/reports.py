@@ -110,3 +110,89 @@ class ReportService:
             ack_max_s=round(ack_delays[-1], 1) if ack_delays else None,
             ack_within_goal_pct=round(100 * within / len(ack_delays), 1) if ack_delays else None,
         )
+
+    async def heatmap(
+        self, camera_id: str, start: datetime, end: datetime, cols: int, rows: int
+    ) -> Heatmap:
+        return await asyncio.to_thread(self._heatmap, camera_id, start, end, cols, rows)
+
+    def _heatmap(
+        self, camera_id: str, start: datetime, end: datetime, cols: int, rows: int
+    ) -> Heatmap:
+        query = (
+            select(Event.bbox, Event.data)
+            .where(
+                Event.camera_id == camera_id, Event.occurred_at >= start, Event.occurred_at < end
+            )
+            .order_by(Event.occurred_at.desc())
+            .limit(HEATMAP_MAX_EVENTS + 1)
+        )
+        with self._db.session() as session:
+            rows_read = [tuple(row) for row in session.execute(query).all()]
+        truncated = len(rows_read) > HEATMAP_MAX_EVENTS
+        points = [
+            p for bbox, data in rows_read[:HEATMAP_MAX_EVENTS] for p in _event_points(bbox, data)
+        ]
+        return Heatmap(
+            camera_id=camera_id,
+            start=start,
+            end=end,
+            cols=cols,
+            rows=rows,
+            cells=bin_points(points, cols, rows),
+            people=len(points),
+            events=min(len(rows_read), HEATMAP_MAX_EVENTS),
+            truncated=truncated,
+        )
+
+
+HEATMAP_MAX_EVENTS = 20_000  # newest events read per heatmap; bounds the work per request
+
+
+@dataclass(frozen=True, slots=True)
+class Heatmap:
+    camera_id: str
+    start: datetime
+    end: datetime
+    cols: int
+    rows: int
+    cells: list[list[int]]  # rows x cols counts, row 0 at the top of the frame
+    people: int  # detections binned
+    events: int  # events read
+    truncated: bool  # more than HEATMAP_MAX_EVENTS events in the range
+
+
+def _feet_xy(bbox: object) -> tuple[float, float] | None:
+    """Where a person stands: the bottom centre of a normalised xyxy box, or None if malformed."""
+    if not isinstance(bbox, list | tuple) or len(bbox) != 4:
+        return None
+    try:
+        x1, _y1, x2, y2 = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        return None
+    return (x1 + x2) / 2, y2
+
+
+def bin_points(points: list[tuple[float, float]], cols: int, rows: int) -> list[list[int]]:
+    """Counts of normalised (x, y) points per grid cell; points outside 0..1 are clamped."""
+    cells = [[0] * cols for _ in range(rows)]
+    for x, y in points:
+        col = min(cols - 1, max(0, int(x * cols)))
+        row = min(rows - 1, max(0, int(y * rows)))
+        cells[row][col] += 1
+    return cells
+
+
+def _event_points(bbox: object, data: dict[str, object] | None) -> list[tuple[float, float]]:
+    """Every person of the event (its `detections`), else its one box."""
+    detections = (data or {}).get("detections")
+    points: list[tuple[float, float]] = []
+    if isinstance(detections, list) and detections:
+        for d in detections:
+            if isinstance(d, dict) and d.get("class", "person") == "person":
+                xy = _feet_xy(d.get("bbox"))
+                if xy is not None:
+                    points.append(xy)
+        return points
+    xy = _feet_xy(bbox)
+    return [xy] if xy is not None else []

@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--duration-s", type=float, default=None, help="loop length (default: all footage)"
     )
+    p.add_argument(
+        "--clock-channel",
+        type=int,
+        action="append",
+        default=[],
+        help="channel encoded live with the wall clock burnt in, for latency tests (repeatable)",
+    )
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING")
     return p
 
@@ -55,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             args.password,
             cache_dir=args.cache_dir,
             duration_s=args.duration_s,
+            clock_channels=tuple(args.clock_channel),
         )
     except VigilError as err:
         logging.getLogger(__name__).error("%s", err.detail)

@@ -18,6 +18,7 @@ from vigil.dvr.cpplus import (
     credentials_are_portable,
     mask_url,
 )
+from vigil.dvr.simulator.clockface import ClockProgram
 from vigil.dvr.simulator.content import prepare_and_load
 from vigil.dvr.simulator.live import ChannelGate, LiveClock, Program, SimulatorStats
 from vigil.dvr.simulator.session import RtspConnection, ServerContext, ServerLimits
@@ -68,6 +69,7 @@ class DvrSimulator:
         source: FrameSource | None = None,
         limits: ServerLimits | None = None,
         send_buffer_bytes: int | None = None,
+        clock_channels: tuple[int, ...] = (),
     ) -> None:
         if not 1 <= channels <= MAX_CHANNELS:
             raise SimulatorError(f"channels must be 1..{MAX_CHANNELS}, got {channels}")
@@ -87,6 +89,10 @@ class DvrSimulator:
         self._source = source
         self._limits = limits or ServerLimits()
         self._send_buffer_bytes = send_buffer_bytes
+        for channel in clock_channels:
+            if not 1 <= channel <= channels:
+                raise SimulatorError(f"clock channel {channel} is not one of 1..{channels}")
+        self._clock_channels = clock_channels
         self._server: asyncio.Server | None = None
         self._ctx: ServerContext | None = None
         self._connections: dict[RtspConnection, asyncio.Task[None]] = {}
@@ -106,12 +112,14 @@ class DvrSimulator:
             cancel.set()  # stops the encoder thread at its next frame
             raise
         content = programs[MAIN_STREAM].content
+        clock = LiveClock(content.fps, content.gop)
         self._ctx = ServerContext(
             username=self._username,
             password=self._password,
             channels=self._channels,
             programs=programs,
-            clock=LiveClock(content.fps, content.gop),
+            clock=clock,
+            clock_programs={n: ClockProgram(clock) for n in self._clock_channels},
             gates={n: ChannelGate() for n in range(1, self._channels + 1)},
             limits=self._limits,
         )
@@ -289,6 +297,7 @@ def run_simulator(
     password: str,
     cache_dir: Path | str | None = None,
     duration_s: float | None = None,
+    clock_channels: tuple[int, ...] = (),
 ) -> None:
     """Blocking entry point for `vigil dvr-sim`: serve until SIGINT/SIGTERM."""
     DvrSimulator(
@@ -299,4 +308,5 @@ def run_simulator(
         password=password,
         cache_dir=cache_dir,
         duration_s=duration_s,
+        clock_channels=clock_channels,
     ).serve_forever()

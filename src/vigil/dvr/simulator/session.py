@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from vigil.dvr.cpplus import CpPlusPath, CpPlusUrlError, mask_url, parse_cpplus_path
+from vigil.dvr.simulator.clockface import ClockProgram
 from vigil.dvr.simulator.live import ChannelGate, Counters, LiveClock, Program, channel_offset
 from vigil.dvr.simulator.rtp import wire_access_unit
 from vigil.dvr.simulator.rtsp import (
@@ -52,6 +53,8 @@ class ServerContext:
     gates: dict[int, ChannelGate]
     limits: ServerLimits
     counters: Counters = field(default_factory=Counters)
+    # Channels encoded live with the wall clock burnt in (both streams), see clockface.py.
+    clock_programs: dict[int, ClockProgram] = field(default_factory=dict)
 
 
 class _Reply(Exception):
@@ -170,7 +173,7 @@ class RtspConnection:
         path = self._resolve(request.uri, allow_track=False)
         sockname = self._writer.get_extra_info("sockname")
         server_ip = sockname[0] if isinstance(sockname, tuple) else "0.0.0.0"
-        program = self._ctx.programs[path.stream]
+        program = self._ctx.clock_programs.get(path.channel) or self._ctx.programs[path.stream]
         sdp = build_sdp(
             program.content,
             server_ip=server_ip,
@@ -265,7 +268,14 @@ class RtspConnection:
                 logger.warning("dvr-sim: sender for %s %.1f s late, resyncing", self._peer, -delay)
                 frame = clock.next_keyframe()
                 continue
-            payloads = program.payloads[(frame + offset) % frames]
+            live = ctx.clock_programs.get(target.channel)
+            if live is None:
+                payloads = program.payloads[(frame + offset) % frames]
+            elif (encoded := live.payloads(frame)) is not None:
+                payloads = encoded
+            else:  # this session fell behind the clock channel's encoder
+                frame = clock.next_keyframe()
+                continue
             data = wire_access_unit(
                 payloads,
                 seq=self._seq,

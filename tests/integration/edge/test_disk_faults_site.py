@@ -1,0 +1,254 @@
+"""A full and then a read-only recordings disk, for real: a whole site (the DVR simulator, Vigil
+as `vigil up` runs it, cameras in an ingest child process) records onto a 64 MB tmpfs; the
+database stays on the ordinary disk.
+
+Full: a filler file takes the last byte, so segment writes hit ENOSPC. Read-only: a
+read-only bind mount over the tmpfs (a tmpfs with a file open for writing refuses a plain
+`remount,ro`, and the recorder always has one open), so that every new open, rename and
+delete gets EROFS, as on a disk the kernel remounted read-only. Each time the user sees the
+error in the camera's status and in the log, the metric counts it, the disk alert is raised
+through the alert service and resolved when writes work again, recording resumes, and the
+gap is bounded and indexed with its cause; no segment recorded before is lost.
+
+Needs root (or CAP_SYS_ADMIN) for `mount`. About 2 minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+
+from tests.support.site import RunningSite, running_site, wait_for
+
+pytestmark = pytest.mark.slow
+
+CAMERA = "gate"
+SEGMENT_S = 4.0
+_DISK_WATCH_S = 10.0  # the runtime's disk watch period
+_SLACK_S = 3.0
+
+
+def _mount(*args: str) -> None:
+    done = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.fail(
+            f"`mount {' '.join(args)}` failed: {done.stderr.strip() or done.returncode}. This "
+            "test mounts a size-limited tmpfs and remounts it read-only: run it as root or "
+            "with CAP_SYS_ADMIN.",
+            pytrace=False,
+        )
+
+
+def _umount(path: Path) -> None:
+    subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
+
+
+@contextlib.contextmanager
+def tmpfs(path: Path, size_mb: int) -> Iterator[Path]:
+    path.mkdir(parents=True, exist_ok=True)
+    _mount("-t", "tmpfs", "-o", f"size={size_mb}m,mode=0755", "tmpfs", str(path))
+    try:
+        yield path
+    finally:
+        _umount(path)  # lazily: a child may still hold a file open for a moment
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """`path` read-only (a read-only bind mount over it), then writable again."""
+    _mount("--bind", str(path), str(path))
+    try:
+        _mount("-o", "remount,ro,bind", str(path))
+        yield
+        _mount("-o", "remount,rw,bind", str(path))
+    finally:
+        _umount(path)  # the bind mount only; the tmpfs below stays
+
+
+def fill(path: Path) -> Path:
+    """A file that takes every free byte of `path`'s filesystem."""
+    filler = path / "filler"
+    chunk = b"\0" * (1 << 20)
+    with filler.open("wb", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(chunk)
+        except OSError as err:
+            assert err.errno == errno.ENOSPC, err
+    with contextlib.suppress(OSError), filler.open("ab", buffering=0) as fh:
+        while fh.write(b"\0" * 4096):  # the last partial chunk
+            pass
+    return filler
+
+
+def segments(site: RunningSite, since: datetime) -> list[dict[str, Any]]:
+    r = site.api(
+        "GET",
+        "/api/v1/recordings",
+        params={
+            "camera_id": CAMERA,
+            "start": since.isoformat(),
+            "end": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+        },
+    )
+    r.raise_for_status()
+    rows: list[dict[str, Any]] = r.json()
+    return rows
+
+
+def into_segment(site: RunningSite, since: datetime, offset_s: float) -> None:
+    """Return `offset_s` into the segment being recorded (its start: the last one's end)."""
+    while True:
+        last_end = parse(segments(site, since)[-1]["end"])
+        wait_s = (last_end - datetime.now(UTC)).total_seconds() + offset_s
+        if 0 <= wait_s <= offset_s:
+            time.sleep(wait_s)
+            return
+        time.sleep(0.2)  # past it (or not indexed yet): try the next segment
+
+
+def camera_detail(site: RunningSite) -> str | None:
+    detail: str | None = site.camera(CAMERA)["status_detail"]
+    return detail
+
+
+def disk_alerts(site: RunningSite, kind: str) -> list[dict[str, Any]]:
+    r = site.api("GET", "/api/v1/alerts", params={"camera_id": "demo", "limit": 100})
+    r.raise_for_status()
+    return [a for a in r.json()["items"] if a["type"] == f"edge_disk_{kind}"]
+
+
+def recording_errors(site: RunningSite) -> float:
+    text = site.api("GET", "/metrics").text
+    m = re.search(r'^recording_errors_total\{camera="gate"\} (\S+)$', text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def test_disk_full_then_read_only_on_a_real_filesystem(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="vigil.edge.recorder")
+    data = tmp_path / "data"
+    data.mkdir()
+    with tmpfs(tmp_path / "rec", 64) as rec:
+        for name in ("objects", "staging"):  # the recordings; data/pg stays on the real disk
+            (rec / name).mkdir()
+            (data / name).symlink_to(rec / name)
+        recording = {"segment_s": SEGMENT_S, "min_free_percent": 0, "ingest_processes": 1}
+        with running_site(data, channels=1, recording=recording) as site:
+            t0 = datetime.now(UTC) - timedelta(minutes=1)
+            wait_for("two segments indexed", lambda: len(segments(site, t0)) >= 2, 90)
+            errors_before = recording_errors(site)
+
+            # -- disk full, 3 s into a segment (whose first GOPs are then on disk) ------
+            into_segment(site, t0, 3.0)
+            full_at = datetime.now(UTC)
+            filler = fill(rec)
+            detail = wait_for(
+                "the camera to report it cannot record",
+                lambda: (d := camera_detail(site)) and "No space left on device" in d and d,
+                30,
+            )
+            assert detail.startswith("not recording:")
+            assert site.camera(CAMERA)["status"] == "online"  # the stream itself is fine
+            [full_alert] = wait_for(
+                "the disk-full alert", lambda: disk_alerts(site, "full"), _DISK_WATCH_S + 20
+            )
+            assert full_alert["status"] == "new" and full_alert["severity"] == "critical"
+            assert "No space left on device" in full_alert["details"]["detail"]
+            assert recording_errors(site) > errors_before
+            assert any("No space left on device" in r.getMessage() for r in caplog.records), (
+                "the log says why segments are lost"
+            )
+            before_fault = segments(site, t0)
+
+            filler.unlink()  # space comes back
+            freed_at = datetime.now(UTC)
+            wait_for(
+                "the disk-full alert to resolve",
+                lambda: disk_alerts(site, "full")[0]["status"] == "resolved",
+                _DISK_WATCH_S + 20,
+            )
+            wait_for(
+                "a segment recorded after space came back",
+                lambda: any(parse(s["start"]) > freed_at for s in segments(site, t0)),
+                30,
+            )
+            wait_for("the camera status to clear", lambda: camera_detail(site) is None, 20)
+
+            # -- read-only ------------------------------------------------------------------
+            errors_before = recording_errors(site)
+            ro_at = datetime.now(UTC)
+            with read_only(rec):
+                wait_for(
+                    "the camera to report the read-only disk",
+                    lambda: "Read-only file system" in (camera_detail(site) or ""),
+                    30,
+                )
+                [ro_alert] = wait_for(
+                    "the read-only alert",
+                    lambda: disk_alerts(site, "read_only"),
+                    _DISK_WATCH_S + 20,
+                )
+                assert ro_alert["status"] == "new"
+                assert recording_errors(site) > errors_before
+            rw_at = datetime.now(UTC)
+            wait_for(
+                "the read-only alert to resolve",
+                lambda: disk_alerts(site, "read_only")[0]["status"] == "resolved",
+                _DISK_WATCH_S + 20,
+            )
+            wait_for(
+                "a segment recorded after the disk became writable",
+                lambda: any(parse(s["start"]) > rw_at for s in segments(site, t0)),
+                30,
+            )
+            wait_for("the camera status to clear", lambda: camera_detail(site) is None, 20)
+            final = segments(site, t0)
+            r = site.api("GET", "/api/v1/recordings/integrity")
+            r.raise_for_status()
+            [integrity] = [c for c in r.json() if c["camera_id"] == CAMERA]
+        for seg in final:  # every indexed segment is on disk and plays from a keyframe
+            with av.open(str(rec / "objects" / "video-segments" / seg["key"])) as container:
+                first = next(p for p in container.demux(container.streams.video[0]) if p.size)
+                assert first.is_keyframe
+
+    # nothing recorded before either fault was lost
+    assert {s["key"] for s in before_fault} <= {s["key"] for s in final}
+    assert len({s["key"] for s in final}) == len(final)
+    # two bounded gaps, each inside its fault's window and indexed with its cause
+    bound_full = (freed_at - full_at).total_seconds() + 2 * SEGMENT_S + _SLACK_S
+    bound_ro = (rw_at - ro_at).total_seconds() + 2 * SEGMENT_S + _SLACK_S
+    first_end = min(parse(s["end"]) for s in final)
+    gaps = [g for g in integrity["gaps"] if parse(g["start"]) >= first_end]
+    in_full = [
+        g
+        for g in gaps
+        if full_at - timedelta(seconds=SEGMENT_S + 1) <= parse(g["start"]) < freed_at
+    ]
+    in_ro = [
+        g for g in gaps if ro_at - timedelta(seconds=SEGMENT_S + 1) <= parse(g["start"]) < rw_at
+    ]
+    assert len(in_full) == 1 and in_full[0]["seconds"] <= bound_full, gaps
+    print("DEBUG", full_at, freed_at, ro_at, rw_at, gaps, [(s["start"], s["end"]) for s in final])
+    # what the segment held before the disk filled was kept: at most the GOP in flight lost
+    assert parse(in_full[0]["start"]) >= full_at - timedelta(seconds=2.0), (full_at, gaps)
+    assert "No space left on device" in in_full[0]["cause"]
+    assert len(in_ro) == 1 and in_ro[0]["seconds"] <= bound_ro, gaps
+    assert "Read-only file system" in in_ro[0]["cause"]
+    assert len(gaps) == 2, gaps

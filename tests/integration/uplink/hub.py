@@ -1,0 +1,195 @@
+"""A real hub (the whole API over its own database, served by uvicorn over TLS on loopback with
+a certificate made here) and a second database for the edge, for uplink tests. The fixtures
+are registered by conftest.py."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from fastapi import FastAPI
+
+from tests.support.api import Api, api_for_tests
+from vigil.api.ratelimit import RateLimitConfig
+from vigil.bus import MemoryBus
+from vigil.clock import SystemClock
+from vigil.db.admin import create_database, database_url, drop_database
+from vigil.db.session import Database
+from vigil.edge.uplink import Uplink, UplinkConfig
+from vigil.storage import FsObjectStore
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own CA; returns (cert.pem, key.pem)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vigil test hub")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = directory / "hub.pem", directory / "hub.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+class HubServer:
+    """uvicorn in a thread; `stop()` takes the hub off the network, `start()` brings it back
+    on the same port (the edge's link is down in between)."""
+
+    def __init__(self, app: FastAPI, cert: Path, key: Path) -> None:
+        self._app = app
+        self._cert, self._key = cert, key
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port: int = s.getsockname()[1]
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        config = uvicorn.Config(
+            self._app, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning",
+            access_log=False, ssl_certfile=str(self._cert), ssl_keyfile=str(self._key),
+            timeout_graceful_shutdown=1,
+        )  # fmt: skip
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            assert time.monotonic() < deadline, "hub server did not start"
+            assert self._thread.is_alive(), "hub server failed to start"
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+            self._server = None
+
+
+@dataclass
+class Hub:
+    api: Api
+    server: HubServer
+    cert: Path
+    key: str  # API key of edge site-1
+    other_key: str  # API key of edge site-2
+
+    def config(self, queue_path: Path, **overrides: Any) -> UplinkConfig:
+        values: dict[str, Any] = {
+            "hub_url": self.server.url,
+            "api_key": self.key,
+            "ca_file": self.cert,
+            "queue_path": queue_path,
+            "backoff_initial_s": 0.05,
+            "backoff_max_s": 0.2,
+            "timeout_s": 5.0,
+        }
+        return UplinkConfig(**{**values, **overrides})
+
+
+@pytest.fixture
+def hub(db: Database, tmp_path: Path) -> Iterator[Hub]:
+    limits = RateLimitConfig(api_key_per_minute=100_000, user_per_minute=100_000)
+    with api_for_tests(db, tmp_path / "hub", rate_limits=limits) as api:
+        admin = api.login("admin")
+        keys = []
+        for name in ("edge site-1", "edge site-2"):
+            r = api.client.post("/api/v1/api-keys", json={"name": name}, headers=admin)
+            assert r.status_code == 201, r.text
+            keys.append(r.json()["key"])
+        cert, key = self_signed(tmp_path / "tls")
+        server = HubServer(api.app, cert, key)
+        server.start()
+        try:
+            yield Hub(api, server, cert, keys[0], keys[1])
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def edge_db(pg_url: str, db_template: str) -> Iterator[Database]:
+    """The edge's own database (the hub has `db`)."""
+    name = f"vigil_edge_{uuid.uuid4().hex[:12]}"
+    create_database(pg_url, name, template=db_template)
+    database = Database(database_url(pg_url, name))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        drop_database(pg_url, name)
+
+
+@dataclass
+class Edge:
+    db: Database
+    store: FsObjectStore
+    dir: Path
+
+    def uplink(self, config: UplinkConfig, bus: MemoryBus | None = None) -> Uplink:
+        return Uplink(
+            config,
+            edge_id="site-1",
+            bus=bus or MemoryBus(SystemClock()),
+            db=self.db,
+            store=self.store,
+            clock=SystemClock(),
+        )
+
+
+@pytest.fixture
+def edge(edge_db: Database, tmp_path: Path) -> Edge:
+    return Edge(edge_db, FsObjectStore(tmp_path / "edge-objects"), tmp_path / "edge")
+
+
+async def until(
+    check: Callable[[], bool | Awaitable[bool]], what: str, timeout_s: float = 20
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = check()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)

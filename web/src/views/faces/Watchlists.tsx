@@ -1,0 +1,278 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState, type SubmitEvent } from "react";
+import { SessionExpiredError } from "../../api/client.ts";
+import type { Camera, Severity } from "../../api/types.ts";
+import { CameraChoice } from "../../admin/common.tsx";
+import {
+  BUTTON_DANGER,
+  BUTTON_PRIMARY,
+  BUTTON_SECONDARY,
+  CARD,
+  INPUT,
+  LABEL,
+} from "../../components/formStyles.ts";
+import { SEVERITY, severityInfo } from "../../components/styles.ts";
+import type { Watchlist, WatchlistInput } from "../api.ts";
+import { errorText, FieldError, QueryState, Section } from "../common.tsx";
+import { errorAt, fieldErrorsOf, type FieldErrors } from "../fieldErrors.ts";
+import { useViewsApi } from "../useViewsApi.ts";
+import { PERSONS_KEY } from "./Persons.tsx";
+
+const KEY = ["watchlists"] as const;
+
+/** Watchlists: who to look for, on which cameras, and how loud the alert is. */
+export function Watchlists({
+  cameras,
+  canEdit,
+}: {
+  cameras: Camera[] | undefined;
+  canEdit: boolean;
+}) {
+  const views = useViewsApi();
+  const queryClient = useQueryClient();
+  const lists = useQuery({ queryKey: KEY, queryFn: ({ signal }) => views.watchlists(signal) });
+  const persons = useQuery({
+    queryKey: PERSONS_KEY,
+    queryFn: ({ signal }) => views.persons(signal),
+  });
+  const [error, setError] = useState<string | null>(null);
+  const names = new Map((persons.data ?? []).map((p) => [p.id, p.name]));
+  const change = (promise: Promise<unknown>, what: string) => {
+    setError(null);
+    promise.then(
+      () => void queryClient.invalidateQueries({ queryKey: KEY }),
+      (err: unknown) => {
+        if (!(err instanceof SessionExpiredError)) setError(errorText(err, what));
+      },
+    );
+  };
+  const inputOf = (list: Watchlist): WatchlistInput => ({
+    name: list.name,
+    person_ids: list.person_ids,
+    cameras: list.cameras,
+    severity: list.severity,
+    threshold: list.threshold,
+    enabled: list.enabled,
+  });
+  return (
+    <Section
+      id="watchlists"
+      title="Watchlists"
+      intro="An alert is raised when a listed person is seen."
+    >
+      {canEdit && <WatchlistForm cameras={cameras} persons={persons.data ?? []} />}
+      <div className="mt-4">
+        <QueryState
+          what="watchlists"
+          isPending={lists.isPending}
+          error={lists.error}
+          onRetry={() => void lists.refetch()}
+          isEmpty={lists.data?.length === 0}
+          empty="No watchlists yet."
+        >
+          {error !== null && (
+            <p role="alert" className="mb-2 font-semibold text-red-300">
+              {error}
+            </p>
+          )}
+          <ul className="space-y-2">
+            {lists.data?.map((list) => (
+              <li
+                key={list.id}
+                data-testid="watchlist-row"
+                className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-slate-700 bg-slate-900 px-3 py-2"
+              >
+                <div>
+                  <p className="text-lg font-semibold text-white">
+                    {list.name}{" "}
+                    <span className="text-sm font-normal text-slate-400">
+                      {list.enabled ? "on" : "off"} · {severityInfo(list.severity).label} · match ≥{" "}
+                      {Math.round(list.threshold * 100)}%
+                    </span>
+                  </p>
+                  <p className="text-sm text-slate-300">
+                    {list.person_ids.map((id) => names.get(id) ?? id).join(", ") || "nobody"} ·{" "}
+                    {list.cameras === "*" ? "all cameras" : list.cameras.join(", ")}
+                  </p>
+                </div>
+                {canEdit && (
+                  <div className="flex gap-2">
+                    <button
+                      type="button"
+                      className={BUTTON_SECONDARY}
+                      onClick={() => {
+                        change(
+                          views.updateWatchlist(list.id, {
+                            ...inputOf(list),
+                            enabled: !list.enabled,
+                          }),
+                          "Could not change the watchlist",
+                        );
+                      }}
+                    >
+                      {list.enabled ? "Turn off" : "Turn on"}
+                    </button>
+                    <button
+                      type="button"
+                      className={BUTTON_DANGER}
+                      onClick={() => {
+                        if (window.confirm(`Delete the watchlist ${list.name}?`))
+                          change(views.deleteWatchlist(list.id), "Could not delete the watchlist");
+                      }}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                )}
+              </li>
+            ))}
+          </ul>
+        </QueryState>
+      </div>
+    </Section>
+  );
+}
+
+function WatchlistForm({
+  cameras,
+  persons,
+}: {
+  cameras: Camera[] | undefined;
+  persons: { id: string; name: string }[];
+}) {
+  const views = useViewsApi();
+  const queryClient = useQueryClient();
+  const ids = { name: useId(), severity: useId(), threshold: useId() };
+  const [name, setName] = useState("");
+  const [people, setPeople] = useState<string[]>([]);
+  const [scope, setScope] = useState<string[] | null>(null);
+  const [severity, setSeverity] = useState<Severity>("high");
+  const [threshold, setThreshold] = useState("0.6");
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const submit = (event: SubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setBusy(true);
+    setErrors({});
+    setError(null);
+    views
+      .createWatchlist({
+        name: name.trim(),
+        person_ids: people,
+        cameras: scope ?? "*",
+        severity,
+        threshold: Number(threshold),
+        enabled: true,
+      })
+      .then(
+        () => {
+          setBusy(false);
+          setName("");
+          setPeople([]);
+          void queryClient.invalidateQueries({ queryKey: KEY });
+        },
+        (err: unknown) => {
+          setBusy(false);
+          if (err instanceof SessionExpiredError) return;
+          setErrors(fieldErrorsOf(err));
+          setError(errorText(err, "Could not create the watchlist"));
+        },
+      );
+  };
+  return (
+    <form onSubmit={submit} aria-labelledby="watchlist-heading" className={CARD}>
+      <h3 id="watchlist-heading" className="mb-3 text-lg font-semibold text-white">
+        New watchlist
+      </h3>
+      <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
+        <div>
+          <label htmlFor={ids.name} className={LABEL}>
+            Name
+          </label>
+          <input
+            id={ids.name}
+            required
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value);
+            }}
+            className={INPUT}
+          />
+          <FieldError id={`${ids.name}-e`} error={errorAt(errors, "name")} />
+        </div>
+        <div>
+          <label htmlFor={ids.severity} className={LABEL}>
+            Alert severity
+          </label>
+          <select
+            id={ids.severity}
+            value={severity}
+            onChange={(e) => {
+              setSeverity(e.target.value as Severity);
+            }}
+            className={INPUT}
+          >
+            {(Object.keys(SEVERITY) as Severity[]).map((s) => (
+              <option key={s} value={s}>
+                {SEVERITY[s].label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor={ids.threshold} className={LABEL}>
+            Match threshold (0–1)
+          </label>
+          <input
+            id={ids.threshold}
+            type="number"
+            min={0}
+            max={1}
+            step={0.01}
+            value={threshold}
+            onChange={(e) => {
+              setThreshold(e.target.value);
+            }}
+            className={INPUT}
+          />
+          <FieldError id={`${ids.threshold}-e`} error={errorAt(errors, "threshold")} />
+        </div>
+      </div>
+      <fieldset className="mt-4 rounded-md border border-slate-700 p-3">
+        <legend className="px-1 text-base font-medium text-slate-200">People</legend>
+        {persons.length === 0 && <p className="text-slate-400">Enrol someone first.</p>}
+        <div className="grid grid-cols-1 gap-1 sm:grid-cols-3">
+          {persons.map((p) => (
+            <label key={p.id} className="flex items-center gap-2 text-base text-slate-100">
+              <input
+                type="checkbox"
+                checked={people.includes(p.id)}
+                onChange={(e) => {
+                  setPeople(
+                    e.target.checked ? [...people, p.id] : people.filter((x) => x !== p.id),
+                  );
+                }}
+                className="size-5 accent-amber-400"
+              />
+              {p.name}
+            </label>
+          ))}
+        </div>
+        <FieldError id="watchlist-people-e" error={errorAt(errors, "person_ids")} />
+      </fieldset>
+      <div className="mt-4">
+        <CameraChoice cameras={cameras} value={scope} onChange={setScope} />
+        <FieldError id="watchlist-cameras-e" error={errorAt(errors, "cameras")} />
+      </div>
+      {error !== null && (
+        <p role="alert" className="mt-3 font-semibold text-red-300">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy} className={`mt-4 ${BUTTON_PRIMARY}`}>
+        {busy ? "Creating…" : "Create watchlist"}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,104 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { SessionExpiredError } from "../../api/client.ts";
+import { BUTTON_SECONDARY } from "../../components/formStyles.ts";
+import type { ChannelTestResult } from "../api.ts";
+import { errorText, QueryState, Section } from "../common.tsx";
+import { useViewsApi } from "../useViewsApi.ts";
+
+/** The notification channels of site.yaml, each with a "send test" button (admins). */
+export function ChannelsPanel({ canTest }: { canTest: boolean }) {
+  const views = useViewsApi();
+  const channels = useQuery({
+    queryKey: ["channels"],
+    queryFn: ({ signal }) => views.channels(signal),
+  });
+  return (
+    <Section
+      id="channels"
+      title="Notification channels"
+      intro="Where alerts are sent besides this page."
+    >
+      <QueryState
+        what="notification channels"
+        isPending={channels.isPending}
+        error={channels.error}
+        onRetry={() => void channels.refetch()}
+        isEmpty={channels.data?.length === 0}
+        empty="No channels are set up: alerts are only shown here (see alerts.channels in site.yaml)."
+      >
+        <ul className="space-y-2">
+          {channels.data?.map((channel) => (
+            <ChannelRow key={channel.name} channel={channel} canTest={canTest} />
+          ))}
+        </ul>
+      </QueryState>
+    </Section>
+  );
+}
+
+function ChannelRow({
+  channel,
+  canTest,
+}: {
+  channel: { name: string; type?: string; target?: unknown; recipients?: unknown };
+  canTest: boolean;
+}) {
+  const views = useViewsApi();
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<ChannelTestResult | null>(null);
+  const send = () => {
+    setBusy(true);
+    setResult(null);
+    views.testChannel(channel.name).then(
+      (r) => {
+        setBusy(false);
+        setResult(r);
+      },
+      (err: unknown) => {
+        setBusy(false);
+        if (!(err instanceof SessionExpiredError))
+          setResult({ delivered: false, detail: errorText(err, "the test could not be sent") });
+      },
+    );
+  };
+  return (
+    <li
+      data-testid="channel-row"
+      data-channel={channel.name}
+      className="rounded-lg border border-slate-700 bg-slate-900 px-3 py-2"
+    >
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <div>
+          <p className="text-base font-semibold text-white">{channel.name}</p>
+          <p className="text-sm text-slate-300">
+            {typeof channel.target === "string" ? channel.target : ""}
+            {typeof channel.recipients === "number" && ` · ${String(channel.recipients)} people`}
+          </p>
+        </div>
+        {canTest && (
+          <button
+            type="button"
+            data-testid="channel-test"
+            disabled={busy}
+            onClick={send}
+            className={BUTTON_SECONDARY}
+          >
+            {busy ? "Sending…" : "Send test"}
+          </button>
+        )}
+      </div>
+      {result !== null && (
+        <p
+          role="status"
+          data-testid="channel-test-result"
+          data-delivered={result.delivered}
+          className={`mt-1 text-base font-semibold ${result.delivered ? "text-emerald-300" : "text-red-300"}`}
+        >
+          {result.delivered ? "Delivered: " : "Not delivered: "}
+          {result.detail}
+        </p>
+      )}
+    </li>
+  );
+}

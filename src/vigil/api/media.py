@@ -7,7 +7,9 @@ timestamps starting at 0. The VOD playlist therefore gives every segment its own
 fragments, an `EXT-X-DISCONTINUITY` (its timestamps restart) and its
 `EXT-X-PROGRAM-DATE-TIME` (so a player maps media time to wall time); holes between
 segments are `EXT-X-GAP` entries of the hole's length, so the media timeline keeps wall
-time and a player skips the hole. Verified with hls.js in Chromium.
+time from the first recording on and a player skips the hole. Verified with hls.js in
+Chromium (which plays across a gap between segments but not past one at the very start, so
+the playlist begins at the first recording in the range).
 """
 
 from __future__ import annotations
@@ -117,15 +119,16 @@ class VodSegment:
     layout: Mp4Layout
 
 
-def vod_playlist(segments: Sequence[VodSegment], start: datetime, end: datetime) -> str:
-    """An HLS VOD playlist of `segments` (oldest first) over [start, end); holes of at least
-    `GAP_MIN_S` (also before the first and after the last segment) become EXT-X-GAP."""
+def vod_playlist(segments: Sequence[VodSegment]) -> str:
+    """An HLS VOD playlist of `segments` (oldest first, at least one); holes of at least
+    `GAP_MIN_S` between them become EXT-X-GAP entries. It starts at the first recording and
+    ends with the last: hls.js does not play past a gap at the very start."""
     lines: list[str] = []
-    cursor = start
+    cursor: datetime | None = None
     longest = 1.0
     for seg in segments:
-        hole_s = (seg.start - cursor).total_seconds()
-        if hole_s >= GAP_MIN_S:
+        hole_s = (seg.start - cursor).total_seconds() if cursor is not None else 0.0
+        if cursor is not None and hole_s >= GAP_MIN_S:
             longest = max(longest, _gap(lines, cursor, hole_s))
         duration_s = max(0.001, (seg.end - seg.start).total_seconds())
         longest = max(longest, duration_s)
@@ -139,10 +142,7 @@ def vod_playlist(segments: Sequence[VodSegment], start: datetime, end: datetime)
             f"#EXTINF:{duration_s:.3f},",
             f"segments/{seg.id}",
         ]
-        cursor = max(cursor, seg.end)
-    tail_s = (end - cursor).total_seconds()
-    if segments and tail_s >= GAP_MIN_S:
-        longest = max(longest, _gap(lines, cursor, tail_s))
+        cursor = seg.end if cursor is None else max(cursor, seg.end)
     head = [
         "#EXTM3U",
         "#EXT-X-VERSION:7",

@@ -126,6 +126,9 @@ class EventPublic(BaseModel):
     confidence: float | None
     bbox: list[float] | None
     snapshot_url: str | None
+    clip_url: str | None = Field(
+        None, description="The event's clip (MP4, stream copy); null until it has been made."
+    )
     data: dict[str, object]
 
 

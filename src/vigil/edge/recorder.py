@@ -72,6 +72,7 @@ class _Segment:
     end_ticks: int = 0  # rebased end of the last packet (dts + duration)
     keyframes: int = 0
     packets: int = 0
+    payload_bytes: int = 0  # of the packets muxed: the file can be no smaller
     broken: bool = False  # a write failed: drop packets until the next cut
 
 
@@ -157,10 +158,13 @@ class SegmentRecorder:
         if seg.broken:
             return
         packet.dts, packet.pts, packet.duration = dts, pts, duration
+        size = packet.size
         try:
             self._mux(seg, packet)
         except (av.error.FFmpegError, OSError) as err:
             self._fail(seg, f"write failed: {err.strerror or err}", _why(err), keep=True)
+            return
+        seg.payload_bytes += size
 
     def recover_staging(self) -> list[SegmentInfo]:
         """Store what an earlier run left in staging for this camera, oldest first.
@@ -296,6 +300,17 @@ class SegmentRecorder:
         except OSError as err:
             self._fail(seg, f"segment file vanished: {err.strerror}", _why(err))
             return None
+        if size < seg.payload_bytes:
+            # FFmpeg does not report a failed write of the last fragment at close (disk
+            # full): the file holds less than was muxed. Keep its complete GOPs instead of
+            # storing a segment that claims seconds it does not hold.
+            self._fail(
+                seg,
+                f"cannot finish {seg.path}: {size} bytes on disk of {seg.payload_bytes} written",
+                "the last writes did not reach the disk",
+                keep=True,
+            )
+            return None
         end = seg.start + timedelta(seconds=float(seg.end_ticks * self._time_base))
         info = SegmentInfo(
             camera_id=self.camera_id,
@@ -371,7 +386,7 @@ class SegmentRecorder:
                 seg.output.close()
             seg.output = None
         # Fragments are written at each keyframe: from the second one on, a GOP is on disk.
-        if False and keep and seg.keyframes >= 2 and len(self._partials) < _MAX_PARTIAL:
+        if keep and seg.keyframes >= 2 and len(self._partials) < _MAX_PARTIAL:
             self._partials.append((seg.path, seg.start))
             return
         with contextlib.suppress(OSError):

@@ -14,7 +14,7 @@ from tests.support.api import NOW, Api, api_for_tests
 from vigil.analytics.engine import Incident
 from vigil.analytics.zones import Zone
 from vigil.bus.messages import Frame
-from vigil.db.models import AuditLog
+from vigil.db.models import AuditLog, Event
 from vigil.db.session import Database
 from vigil.vision.detections import Detection
 
@@ -238,3 +238,48 @@ def test_edges_go_offline_after_three_missed_beats(api: Api) -> None:
     monitor.check()
     (edge,) = api.client.get("/api/v1/system/edges", headers=headers).json()
     assert edge["status"] == "OFFLINE" and edge["last_contact"].startswith("2026-11-02T18:00:00")
+
+
+async def test_events_text_filter_finds_words_and_treats_wildcards_literally(api: Api) -> None:
+    gate, yard = _incident("gate"), _incident("perimeter-north", offset_s=5)
+    for incident in (gate, yard):
+        await api.recorder.record(incident)
+    headers = api.login("admin", "admin-password")
+
+    def found(text: str) -> list[str]:
+        r = api.client.get("/api/v1/events", params={"text": text}, headers=headers)
+        assert r.status_code == 200, r.text
+        return sorted(e["camera_id"] for e in r.json()["items"])
+
+    assert found("WALKWAY") == ["gate", "perimeter-north"]  # the zone, any case
+    assert found("main gate") == ["gate"]  # the camera's name
+    # SQL wildcards are plain characters here: neither pattern matches "walkway".
+    assert found("walk%way") == [] and found("walkwa_") == []
+    assert found("zone_intrusion") == ["gate", "perimeter-north"]
+    assert found("no such words") == []
+    r = api.client.get("/api/v1/events", params={"text": ""}, headers=headers)
+    assert r.status_code == 422 and "text" in r.json()["detail"]
+
+
+async def test_event_clip_link_appears_once_the_clip_exists(api: Api) -> None:
+    incident = _incident()
+    await api.recorder.record(incident)
+    headers = api.login("admin", "admin-password")
+    event = api.client.get(f"/api/v1/events/{incident.event_id}", headers=headers).json()
+    assert event["clip_url"] is None
+    r = api.client.get(f"/api/v1/events/{incident.event_id}/clip", headers=headers)
+    assert r.status_code == 404 and "no clip" in r.json()["detail"]
+    clip = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 16
+    api.services.store.put_bytes("clips", "gate/event.mp4", clip)
+    with api.db.session() as session:
+        session.execute(
+            Event.__table__.update()
+            .where(Event.id == incident.event_id)
+            .values(clip_key="gate/event.mp4")
+        )
+        session.commit()
+    event = api.client.get(f"/api/v1/events/{incident.event_id}", headers=headers).json()
+    assert event["clip_url"] == f"/api/v1/events/{incident.event_id}/clip"
+    r = api.client.get(event["clip_url"], headers=headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "video/mp4"
+    assert r.content == clip

@@ -44,6 +44,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/events"): VIEWER,
     ("GET", "/api/v1/events/{event_id}"): VIEWER,
     ("GET", "/api/v1/events/{event_id}/snapshot"): VIEWER,
+    ("GET", "/api/v1/events/{event_id}/clip"): VIEWER,
     ("GET", "/api/v1/alerts"): VIEWER,
     ("GET", "/api/v1/alerts/counts"): VIEWER,
     ("GET", "/api/v1/alerts/{alert_id}"): VIEWER,

@@ -96,10 +96,10 @@ def test_vod_playlist_lists_the_segments_and_shows_gaps_where_integrity_has_them
         assert entry["seconds"] == pytest.approx(seg.duration_s, abs=0.002)
         assert re.fullmatch(r"segments/\d+", entry["uri"])
         assert f'URI="{entry["uri"]}",BYTERANGE=' in entry["map"]
-    # The media timeline is wall time: the entries add up to the requested range.
-    assert sum(e["seconds"] for e in entries) == pytest.approx(
-        (end - start).total_seconds(), abs=0.01
-    )
+    # The media timeline is wall time from the first recording to the end of the last.
+    span_s = (segments[-1].end - segments[0].start).total_seconds()
+    assert sum(e["seconds"] for e in entries) == pytest.approx(span_s, abs=0.01)
+    assert not entries[0].get("gap") and not entries[-1].get("gap")
 
     integrity = api.client.get("/api/v1/recordings/integrity", headers=headers).json()
     (cam,) = [c for c in integrity if c["camera_id"] == CAM]
@@ -109,11 +109,8 @@ def test_vod_playlist_lists_the_segments_and_shows_gaps_where_integrity_has_them
         if datetime.fromisoformat(g["end"]) > T0
         and datetime.fromisoformat(g["start"]) < SECOND_PASS
     ]
-    between = [(g["pdt"], g["pdt"] + timedelta(seconds=g["seconds"])) for g in gaps[1:-1]]
-    assert between == recorded_gaps  # the hole between the two passes, exactly
-    assert (
-        gaps[0]["pdt"] == start and gaps[-1]["pdt"] + timedelta(seconds=gaps[-1]["seconds"]) == end
-    )
+    listed = [(g["pdt"], g["pdt"] + timedelta(seconds=g["seconds"])) for g in gaps]
+    assert len(listed) == 1 and listed == recorded_gaps  # the hole between the two passes
 
 
 def test_a_segment_is_served_whole_and_by_byte_range_and_its_ranges_decode(

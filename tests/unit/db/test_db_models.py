@@ -29,6 +29,12 @@ TABLES = {
     "api_keys": ["id"],
     "user_cameras": ["user_id", "camera_id"],
     "camera_state_changes": ["id"],
+    "clip_exports": ["id"],  # issue 7: exported clips and their SHA-256
+    "persons": ["id"],  # issue 6: enrolled persons and watchlists
+    "person_faces": ["id"],
+    "watchlists": ["id"],
+    "watchlist_persons": ["watchlist_id", "person_id"],
+    "training_jobs": ["id"],
 }
 
 

@@ -43,6 +43,9 @@ export function Timeline({
   const { width } = useElementSize(barRef);
   const [drag, setDrag] = useState<{ fromX: number; toX: number } | null>(null);
   const layout = layoutTimeline(window, recordings, events, width);
+  const marks = ticks(window, width, 96);
+  // Ticks closer than a minute need seconds, or two would read the same.
+  const withSeconds = (marks[1] ?? Infinity) - (marks[0] ?? 0) < 60_000;
   const xOf = (e: PointerEvent<HTMLDivElement>) =>
     e.clientX - e.currentTarget.getBoundingClientRect().left;
   const shownSelection =
@@ -95,7 +98,7 @@ export function Timeline({
         aria-label="Recording timeline: click to play from there, drag to select a clip"
         aria-valuemin={window.startMs}
         aria-valuemax={window.endMs}
-        aria-valuenow={playheadMs ?? window.startMs}
+        aria-valuenow={Math.round(playheadMs ?? window.startMs)}
         aria-valuetext={playheadMs === null ? "not playing" : clock(playheadMs)}
         onKeyDown={onKeyDown}
         onPointerDown={(e) => {
@@ -160,13 +163,17 @@ export function Timeline({
         )}
       </div>
       <div className="relative h-5 text-xs text-slate-400" aria-hidden="true">
-        {ticks(window, width).map((t) => (
+        {marks.map((t) => (
           <span
             key={t}
             className="absolute -translate-x-1/2 tabular-nums"
             style={{ left: `${timeToX(t, window, width)}px` }}
           >
-            {new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+            {new Date(t).toLocaleTimeString([], {
+              hour: "2-digit",
+              minute: "2-digit",
+              ...(withSeconds ? { second: "2-digit" } : {}),
+            })}
           </span>
         ))}
       </div>

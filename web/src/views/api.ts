@@ -56,6 +56,8 @@ export interface EventFilter {
   start?: string | undefined;
   end?: string | undefined;
   track_id?: number | undefined;
+  /** Case-insensitive words in the type, rule, zone, camera name or details. */
+  text?: string | undefined;
 }
 
 export interface DailyReport {

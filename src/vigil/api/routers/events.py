@@ -34,6 +34,16 @@ async def list_events(
     end: Annotated[datetime | None, Query(description="To (exclusive), ISO-8601 with zone")] = None,
     zone_id: Annotated[str | None, Query(max_length=64)] = None,
     track_id: int | None = None,
+    text: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Case-insensitive words to find in the type, rule, zone, camera name "
+            "or details",
+            examples=["gate"],
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> EventPage:
@@ -51,6 +61,7 @@ async def list_events(
         end=end,
         zone_id=zone_id,
         track_id=track_id,
+        text=text,
         cameras=user.cameras,
     )
     items = await services.events.query(f, limit, after)
@@ -79,4 +90,25 @@ async def event_snapshot(event_id: str, services: Services, user: CurrentUser) -
     data = await asyncio.to_thread(services.store.get_bytes, "snapshots", key)
     return Response(
         data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
+    )
+
+
+@router.get(
+    "/{event_id}/clip",
+    response_class=Response,
+    responses={200: {"content": {"video/mp4": {}}}, 404: {"model": ErrorBody}},
+)
+async def event_clip(event_id: str, services: Services, user: CurrentUser) -> Response:
+    """The event's clip: an MP4 cut by stream copy around the event (made shortly after it)."""
+    key = await services.events.clip_key(event_id, user.cameras)
+    if key is None:
+        raise NotFoundError(f"event {event_id} has no clip (yet)")
+    data = await asyncio.to_thread(services.store.get_bytes, "clips", key)
+    return Response(
+        data,
+        media_type="video/mp4",
+        headers={
+            "Cache-Control": "private, max-age=86400",
+            "Content-Disposition": f'inline; filename="event-{event_id}.mp4"',
+        },
     )

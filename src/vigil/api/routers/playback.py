@@ -50,8 +50,8 @@ async def vod(
     end: Annotated[datetime, Query(description="To (ISO 8601 with offset); at most 24 h on.")],
 ) -> Response:
     """An HLS VOD playlist of the recordings in [start, end): each 10 s segment with its
-    EXT-X-PROGRAM-DATE-TIME, holes as EXT-X-GAP entries (media time follows wall time from
-    `start` to the first recording)."""
+    EXT-X-PROGRAM-DATE-TIME, holes between recordings as EXT-X-GAP entries (media time
+    follows wall time from the first recording in the range on)."""
     cam = visible_camera(services, user, camera_id)
     if start.tzinfo is None or end.tzinfo is None:
         raise BadPlaybackRangeError("start and end need a UTC offset, e.g. 2026-11-29T10:00:00Z")
@@ -66,7 +66,7 @@ async def vod(
     if not segments:
         raise NotFoundError(f"camera {cam.id!r} has no recordings in this range")
     return Response(
-        vod_playlist(segments, start, end),
+        vod_playlist(segments),
         media_type="application/vnd.apple.mpegurl",
         headers={"Cache-Control": "no-cache"},
     )

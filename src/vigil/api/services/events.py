@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, String, and_, cast, func, or_, select
 
 from vigil.api.schemas import EventPublic
 from vigil.db.models import Camera, Event
@@ -26,6 +26,7 @@ class EventFilter:
     end: datetime | None = None
     zone_id: str | None = None
     track_id: int | None = None
+    text: str | None = None
     cameras: frozenset[str] | None = None
 
 
@@ -42,6 +43,7 @@ def _public(event: Event, camera_name: str | None) -> EventPublic:
         confidence=event.confidence,
         bbox=list(event.bbox) if event.bbox else None,
         snapshot_url=f"/api/v1/events/{event.id}/snapshot" if event.snapshot_key else None,
+        clip_url=f"/api/v1/events/{event.id}/clip" if event.clip_key else None,
         data=dict(event.data or {}),
     )
 
@@ -64,6 +66,14 @@ def _filtered(query: Select[Event, str], f: EventFilter) -> Select[Event, str]:
         query = query.where(Event.zone_id == f.zone_id)
     if f.track_id is not None:
         query = query.where(Event.track_id == f.track_id)
+    if f.text:
+        # Case-insensitive substring over what a person reads on an event: type, rule, zone,
+        # camera name and the event's details. The pattern's own % and _ are literal.
+        literal = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        haystack = func.concat_ws(
+            " ", Event.type, Event.rule_id, Event.zone_id, Camera.name, cast(Event.data, String)
+        )
+        query = query.where(haystack.ilike(f"%{literal}%", escape="\\"))
     return query
 
 
@@ -102,9 +112,17 @@ class EventQueries:
         self, event_id: str, cameras: frozenset[str] | None = None
     ) -> tuple[EventPublic, str | None]:
         """The event and its snapshot's object key; events outside `cameras` do not exist."""
-        return await asyncio.to_thread(self._get, event_id, cameras)
+        event, snapshot, _ = await asyncio.to_thread(self._get, event_id, cameras)
+        return event, snapshot
 
-    def _get(self, event_id: str, cameras: frozenset[str] | None) -> tuple[EventPublic, str | None]:
+    async def clip_key(self, event_id: str, cameras: frozenset[str] | None = None) -> str | None:
+        """The object key of the event's clip (None while it is being made or if it has none)."""
+        _, _, clip = await asyncio.to_thread(self._get, event_id, cameras)
+        return clip
+
+    def _get(
+        self, event_id: str, cameras: frozenset[str] | None
+    ) -> tuple[EventPublic, str | None, str | None]:
         try:
             eid = uuid.UUID(event_id)
         except ValueError as err:
@@ -117,4 +135,4 @@ class EventQueries:
             ).first()
             if row is None or (cameras is not None and row[0].camera_id not in cameras):
                 raise NotFoundError(f"no event {event_id}")
-            return _public(row[0], row[1]), row[0].snapshot_key
+            return _public(row[0], row[1]), row[0].snapshot_key, row[0].clip_key

@@ -18,6 +18,7 @@ interface Filters {
   type: string;
   severity: Severity | "";
   zone: string;
+  text: string;
   /** Local date, YYYY-MM-DD; "" = any day. */
   day: string;
 }
@@ -41,6 +42,7 @@ export function EventsView({
     type: "",
     severity: "",
     zone: "",
+    text: "",
     day: localDay(nowMs),
   });
   const range = filters.day === "" ? null : dayRange(filters.day);
@@ -49,6 +51,7 @@ export function EventsView({
     type: filters.type.trim() || undefined,
     severity: filters.severity || undefined,
     zone_id: filters.zone.trim() || undefined,
+    text: filters.text.trim() || undefined,
     start: range?.start,
     end: range?.end,
   };
@@ -96,7 +99,14 @@ function FilterBar({
   cameras: Camera[] | undefined;
   onChange: (filters: Filters) => void;
 }) {
-  const ids = { camera: useId(), type: useId(), severity: useId(), zone: useId(), day: useId() };
+  const ids = {
+    camera: useId(),
+    type: useId(),
+    severity: useId(),
+    zone: useId(),
+    text: useId(),
+    day: useId(),
+  };
   const set = (patch: Partial<Filters>) => {
     onChange({ ...filters, ...patch });
   };
@@ -183,6 +193,23 @@ function FilterBar({
           placeholder="any"
           onChange={(e) => {
             set({ zone: e.target.value });
+          }}
+          className={INPUT}
+        />
+      </div>
+      <div>
+        <label htmlFor={ids.text} className="text-base font-medium text-slate-200">
+          Words
+        </label>
+        <input
+          id={ids.text}
+          type="search"
+          data-testid="event-filter-text"
+          value={filters.text}
+          placeholder="e.g. gate"
+          maxLength={100}
+          onChange={(e) => {
+            set({ text: e.target.value });
           }}
           className={INPUT}
         />

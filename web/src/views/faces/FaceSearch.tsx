@@ -114,7 +114,7 @@ export function FaceSearch({
             <p data-testid="face-search-summary" className="mb-2 text-base text-slate-300">
               {search.matches.length === 0
                 ? `No stored face looks like the one in ${search.what}.`
-                : `${String(search.matches.length)} faces most like the one in ${search.what}, most similar first:`}
+                : `${String(search.matches.length)} ${search.matches.length === 1 ? "face" : "faces"} most like the one in ${search.what}, most similar first:`}
             </p>
             <ol className="grid grid-cols-1 gap-3 sm:grid-cols-2">
               {search.matches.map((match) => (

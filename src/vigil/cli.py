@@ -6,14 +6,18 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
 
 from vigil.config import SiteConfig, load_config
 from vigil.errors import ConfigError, VigilError
+
+if TYPE_CHECKING:
+    from vigil.demo import SimulatorProcess
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,30 +36,21 @@ def _data_dir(value: Path | None) -> Path:
     return value or Path(os.environ.get("VIGIL_DATA", "./var"))
 
 
-@app.command()
-def up(
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="site.yaml")] = None,
-    demo: Annotated[
-        bool, typer.Option(help="Run the built-in DVR simulator (8 channels).")
-    ] = False,
-    host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Dashboard/API port.")] = 8080,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="Where recordings, the database and keys live [default: $VIGIL_DATA or ./var]"
-        ),
-    ] = None,
-    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
-) -> None:
-    """Run everything for one site in one process."""
+_DATA_HELP = "Where recordings, the database and keys live [default: $VIGIL_DATA or ./var]"
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The YAML configuration.")]
+DataDirOption = Annotated[Path | None, typer.Option(help=_DATA_HELP)]
+HostOption = Annotated[str, typer.Option(help="Address the dashboard listens on.")]
+PortOption = Annotated[int, typer.Option(help="Dashboard/API port.")]
+LogLevelOption = Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")]
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, None]], log_level: str) -> None:
+    """Run a long-lived command; configuration and Vigil errors end it with a clear message."""
     from vigil.ops.logging import configure_logging
 
     configure_logging(log_level)
-    if demo == (config is not None):
-        raise typer.BadParameter("give either --config FILE or --demo")
     try:
-        asyncio.run(_up(config, demo, host, port, _data_dir(data_dir)))
+        asyncio.run(main())
     except ConfigError as err:
         console.print(f"[red]{err.detail}[/red]")
         raise typer.Exit(2) from None
@@ -64,14 +59,79 @@ def up(
         raise typer.Exit(1) from None
 
 
+@app.command()
+def up(
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="site.yaml")] = None,
+    demo: Annotated[
+        bool, typer.Option(help="Run the built-in DVR simulator (8 channels).")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Dashboard/API port.")] = 8080,
+    data_dir: DataDirOption = None,
+    log_level: LogLevelOption = "INFO",
+) -> None:
+    """Run everything for one site in one process."""
+    if demo == (config is not None):
+        raise typer.BadParameter("give either --config FILE or --demo")
+    _run(lambda: _up(config, demo, host, port, _data_dir(data_dir)), log_level)
+
+
+@app.command()
+def edge(
+    config: ConfigOption,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8080,
+    data_dir: DataDirOption = None,
+    log_level: LogLevelOption = "INFO",
+) -> None:
+    """Run one site of many: what `vigil up` runs, plus the uplink to the hub.
+
+    Cameras, recording, detection, local alarms and the site's own dashboard run here.
+    site.yaml needs `uplink:` with hub_url (https) and api_key (a hub key 'edge <site id>').
+    While the hub is unreachable the edge records and alerts locally, queues for the hub on
+    disk and sends it all on recovery.
+    """
+    _run(lambda: _serve(load_config(config), _data_dir(data_dir), host, port, "edge"), log_level)
+
+
+@app.command()
+def hub(
+    config: ConfigOption,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8443,
+    data_dir: DataDirOption = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="PEM certificate: serve HTTPS (edges only send over TLS).")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
+    log_level: LogLevelOption = "INFO",
+) -> None:
+    """Run the hub of many sites: API, dashboard, alerts, notifications, edges ONLINE/OFFLINE.
+
+    It receives the edges' uplinks (give --tls-cert/--tls-key: edges only send over HTTPS).
+    No cameras of its own: its config is a site.yaml listing the cameras of all its edges
+    (ids unique across sites), never connected to; used for names, scopes and recordings.
+    """
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("give both --tls-cert and --tls-key, or neither")
+    for option, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        if path is not None and not path.is_file():
+            raise typer.BadParameter(f"{path}: no such file", param_hint=option)
+    if tls_cert is None:
+        console.print(
+            "[yellow]warning:[/yellow] plain HTTP; edges only send over HTTPS: give "
+            "--tls-cert and --tls-key, or put a TLS proxy in front of the hub"
+        )
+    tls = (tls_cert, tls_key) if tls_cert and tls_key else None
+    _run(
+        lambda: _serve(load_config(config), _data_dir(data_dir), host, port, "hub", tls=tls),
+        log_level,
+    )
+
+
 async def _up(config_path: Path | None, demo: bool, host: str, port: int, data: Path) -> None:
     from vigil.demo import SimulatorProcess, demo_config, demo_password, free_port
-    from vigil.runtime import RuntimeOptions, Vigil
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     simulator: SimulatorProcess | None = None
     if demo:
         password = demo_password()
@@ -86,16 +146,45 @@ async def _up(config_path: Path | None, demo: bool, host: str, port: int, data: 
     else:
         assert config_path is not None
         site = load_config(config_path)
-    vigil = Vigil(
-        site,
-        RuntimeOptions(
-            data_dir=data,
-            host=host,
-            port=port,
-            database_url=os.environ.get("VIGIL_DATABASE_URL") or None,
-            admin_password=os.environ.get("VIGIL_ADMIN_PASSWORD") or None,
-        ),
-    )
+    await _serve(site, data, host, port, "all", simulator=simulator)
+
+
+async def _serve(
+    site: SiteConfig,
+    data: Path,
+    host: str,
+    port: int,
+    role: Literal["all", "edge", "hub"],
+    *,
+    tls: tuple[Path, Path] | None = None,
+    simulator: SimulatorProcess | None = None,
+) -> None:
+    """Start Vigil in `role`, run until SIGINT/SIGTERM, stop it (and the demo simulator)."""
+    from vigil.runtime import RuntimeOptions, Vigil
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        vigil = Vigil(
+            site,
+            RuntimeOptions(
+                data_dir=data,
+                host=host,
+                port=port,
+                database_url=os.environ.get("VIGIL_DATABASE_URL") or None,
+                admin_password=os.environ.get("VIGIL_ADMIN_PASSWORD") or None,
+                secure_cookies=tls is not None,
+                role=role,
+                tls_cert=tls[0] if tls else None,
+                tls_key=tls[1] if tls else None,
+            ),
+        )
+    except BaseException:
+        if simulator is not None:
+            await simulator.stop()
+        raise
     try:
         await vigil.start()
         _announce(vigil)

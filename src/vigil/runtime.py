@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from sqlalchemy import text
@@ -50,6 +50,8 @@ from vigil.edge.heartbeat import HeartbeatMonitor, HeartbeatPublisher
 from vigil.edge.index import EdgeIndexer, sync_cameras
 from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_processes
 from vigil.edge.retention import RetentionSweeper
+from vigil.edge.uplink import Uplink
+from vigil.errors import ConfigError
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import FsObjectStore
@@ -78,6 +80,11 @@ class RuntimeOptions:
     admin_password: str | None = None
     start_cameras: bool = True
     secure_cookies: bool = False
+    # "all": one box (`vigil up`); "edge": all of that plus the uplink to a hub; "hub": the API,
+    # alerts and notifications for many edges, with no cameras or detection of its own.
+    role: Literal["all", "edge", "hub"] = "all"
+    tls_cert: Path | None = None  # PEM; with tls_key the API is served over HTTPS
+    tls_key: Path | None = None
 
 
 @dataclass(slots=True)
@@ -106,6 +113,11 @@ def camera_url(config: SiteConfig, cam: CameraConfig) -> str:
 
 class Vigil:
     def __init__(self, config: SiteConfig, options: RuntimeOptions, clock: Clock | None = None):
+        if options.role == "edge" and config.uplink is None:
+            raise ConfigError(
+                f"site {config.site.id!r}",
+                [("uplink", "missing: an edge sends to a hub; add uplink.hub_url and api_key")],
+            )
         self.config = config
         self.options = options
         self.clock = clock or SystemClock()
@@ -125,7 +137,8 @@ class Vigil:
     @property
     def url(self) -> str:
         host = "127.0.0.1" if self.options.host in ("0.0.0.0", "::") else self.options.host
-        return f"http://{host}:{self._bound_port or self.options.port}"
+        scheme = "https" if self.options.tls_cert else "http"
+        return f"{scheme}://{host}:{self._bound_port or self.options.port}"
 
     async def start(self) -> None:
         try:
@@ -149,13 +162,17 @@ class Vigil:
         await self.bus.start()
         self._started.add("bus", self.bus.stop)
 
-        detector = await asyncio.to_thread(
-            load_detector,
-            self.config.detection.model,
-            model_path=self.config.detection.model_path,
-            min_confidence=detector_floor(self.config.detection),
-            threads=self.config.detection.threads,
-        )
+        # A hub has no cameras, detection or heartbeat of its own: its edges send those.
+        serves_cameras = self.options.role != "hub"
+        detector = None
+        if serves_cameras:
+            detector = await asyncio.to_thread(
+                load_detector,
+                self.config.detection.model,
+                model_path=self.config.detection.model_path,
+                min_confidence=detector_floor(self.config.detection),
+                threads=self.config.detection.threads,
+            )
         # Stages start consumers-first, so no message is published before its reader exists.
         live = LiveView(self.bus)
         hub = AlertHub(self.bus)
@@ -191,24 +208,28 @@ class Vigil:
         )
         await disk.start()
         self._started.add("disk watch", disk.stop)
-        camera_health = CameraHealthMonitor(self.bus, self.clock)
-        await camera_health.start()
-        self._started.add("camera health", camera_health.stop)
+        if serves_cameras:
+            camera_health = CameraHealthMonitor(self.bus, self.clock)
+            await camera_health.start()
+            self._started.add("camera health", camera_health.stop)
         # One box is its own hub: it publishes its heartbeat and watches it (a hub watches many).
         beats = HeartbeatMonitor(self.bus, self.clock)
         await beats.start()
         self._started.add("heartbeat monitor", beats.stop)
-        heartbeat = HeartbeatPublisher(
-            self.bus,
-            self.clock,
-            edge_id=self.config.site.id,
-            streams_online=lambda: sum(
-                1 for w in self.cameras.values() if w.status.state is CameraState.ONLINE
-            ),
-            disk_dir=data,
-        )
-        await heartbeat.start()
-        self._started.add("heartbeat", heartbeat.stop)
+        if self.options.role == "edge":  # before its publishers: it forwards to the hub
+            await self._start_uplink(db, store, data)
+        if serves_cameras:
+            heartbeat = HeartbeatPublisher(
+                self.bus,
+                self.clock,
+                edge_id=self.config.site.id,
+                streams_online=lambda: sum(
+                    1 for w in self.cameras.values() if w.status.state is CameraState.ONLINE
+                ),
+                disk_dir=data,
+            )
+            await heartbeat.start()
+            self._started.add("heartbeat", heartbeat.stop)
         notifier = Notifier(
             db, self.bus, self.clock, self.config.alerts, self.config.site.tz, store
         )
@@ -224,34 +245,36 @@ class Vigil:
         await clips.start()
         self._started.add("event clips", clips.stop)
         n_cams = sum(1 for c in self.config.cameras if c.enabled)
-        # Faces stored by the detector are matched against watchlists in the matcher's own task.
-        watchlists = WatchlistMatcher(
-            db,
-            self.bus,
-            self.clock,
-            match_threshold=self.config.detection.faces.match_threshold,
-            clear_after_s=self.config.detection.faces.watchlist_clear_s,
-        )
-        await watchlists.start()
-        self._started.add("watchlists", watchlists.stop)
-        faces, on_faces = await asyncio.to_thread(
-            face_stage, self.config.detection, db, watchlists.submit
-        )
-        candidates = candidate_sampler(self.config.detection, store, detector.name)
-        self.detection = DetectionWorker(
-            self.bus,
-            detector,
-            workers=self.config.detection.workers,
-            max_pending=max(4, 2 * n_cams),
-            gate=gate_settings(self.config.detection),
-            tracker=tracker_settings(self.config.detection),
-            masks=camera_masks(self.config),
-            faces=faces,
-            on_faces=on_faces,
-            candidates=candidates,
-        )
-        await self.detection.start()
-        self._started.add("detection", self.detection.stop)
+        if serves_cameras:
+            assert detector is not None
+            # Faces stored by the detector are matched against watchlists in the matcher's own task.
+            watchlists = WatchlistMatcher(
+                db,
+                self.bus,
+                self.clock,
+                match_threshold=self.config.detection.faces.match_threshold,
+                clear_after_s=self.config.detection.faces.watchlist_clear_s,
+            )
+            await watchlists.start()
+            self._started.add("watchlists", watchlists.stop)
+            faces, on_faces = await asyncio.to_thread(
+                face_stage, self.config.detection, db, watchlists.submit
+            )
+            candidates = candidate_sampler(self.config.detection, store, detector.name)
+            self.detection = DetectionWorker(
+                self.bus,
+                detector,
+                workers=self.config.detection.workers,
+                max_pending=max(4, 2 * n_cams),
+                gate=gate_settings(self.config.detection),
+                tracker=tracker_settings(self.config.detection),
+                masks=camera_masks(self.config),
+                faces=faces,
+                on_faces=on_faces,
+                candidates=candidates,
+            )
+            await self.detection.start()
+            self._started.add("detection", self.detection.stop)
 
         alerts = AlertService(db, self.bus, self.clock)
         services = build_api_services(
@@ -268,7 +291,7 @@ class Vigil:
         )
         self._register_health(db, data)
         await self._start_server(services, hub)
-        if self.options.start_cameras:
+        if self.options.start_cameras and serves_cameras:
             self._start_cameras(store, data / "staging")
         retention = RetentionSweeper(
             db,
@@ -312,6 +335,8 @@ class Vigil:
                 lifespan="off",
                 ws_ping_interval=20,
                 ws_ping_timeout=20,
+                ssl_certfile=self.options.tls_cert,
+                ssl_keyfile=self.options.tls_key,
             )
         )
         task = asyncio.create_task(server.serve(), name="http")
@@ -385,6 +410,18 @@ class Vigil:
 
         self._started.add("cameras", stop_cameras)
 
+    async def _start_uplink(self, db: Database, store: FsObjectStore, data: Path) -> None:
+        """The edge's store-and-forward link to its hub; its queue file under `data`."""
+        config = self.config.uplink
+        assert config is not None  # checked in __init__
+        config = config.model_copy(update={"queue_path": data / config.queue_path})
+        uplink = Uplink(
+            config, edge_id=self.config.site.id, bus=self.bus, db=db, store=store,
+            clock=self.clock, health=self.health,
+        )  # fmt: skip
+        await uplink.start()
+        self._started.add("uplink", uplink.stop)
+
     def _on_frame(self, frame: Frame) -> None:
         self.bus.publish(topics.FRAMES, frame.camera_id, frame)
 
@@ -436,12 +473,10 @@ class Vigil:
             detail = f"{usage.free / 2**30:.1f} GiB free ({free_pct:.0f}%)"
             return ComponentHealth("ok" if free_pct >= floor else "degraded", detail)
 
-        for name, check in (
-            ("database", database),
-            ("cameras", cameras),
-            ("detection", detection),
-            ("disk", disk),
-        ):
+        checks = [("database", database), ("cameras", cameras), ("detection", detection)]
+        if self.options.role == "hub":  # its edges report their cameras and detection
+            checks = checks[:1]
+        for name, check in (*checks, ("disk", disk)):
             self.health.register(name, check)
 
     async def _housekeeping(self, db: Database, alerts: AlertService) -> None:

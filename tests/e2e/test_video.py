@@ -200,6 +200,13 @@ def test_live_grid_plays_by_hls_when_webrtc_is_switched_off(
     expect(badge).to_contain_text("s behind", timeout=15_000)
     _record("hls_s", _probe_latency(tile.get_by_test_id("live-video")), badge.inner_text())
     page.screenshot(path=artifacts / "video-live-grid-hls.png", full_page=True)
+
+    # On a phone: one or two columns, nothing wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_test_id("grid-size-16").click()
+    expect(tile).to_have_attribute("data-phase", "playing", timeout=30_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=artifacts / "video-live-phone.png", full_page=True)
     assert errors == [], f"console errors: {errors}"
 
 

@@ -143,6 +143,17 @@ def test_missing_password_env_is_named_without_value(monkeypatch: pytest.MonkeyP
             "cameras[1].id",
             "duplicate camera id",
         ),
+        (
+            {"uplink": {"hub_url": "http://hub.example:8443", "api_key": "k"}},
+            "uplink.hub_url",
+            "must be an https:// URL",
+        ),
+        ({"uplink": {"hub_url": "https://hub.example"}}, "uplink.api_key", "missing"),
+        (
+            {"uplink": {"hub_url": "https://h", "api_key": "k", "batch_items": 0}},
+            "uplink.batch_items",
+            "greater than or equal to 1",
+        ),
     ],
 )
 def test_each_error_names_its_path(patch: dict[str, object], path: str, fragment: str) -> None:

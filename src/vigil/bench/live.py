@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -156,6 +157,7 @@ def main(quick: bool, argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     # Loopback ICE only: browser and server are on this machine (and some boxes have no LAN).
+    host_addresses = aioice.ice.get_host_addresses
     aioice.ice.get_host_addresses = _loopback  # aioice has no setting for it
     data = Path(tempfile.mkdtemp(prefix="vigil-bench-live-"))
     data.chmod(0o755)  # the embedded PostgreSQL runs as its own user when we are root
@@ -183,6 +185,8 @@ def main(quick: bool, argv: list[str]) -> int:
             site.stop()
         sim.kill()
         sim.wait(10)
+        aioice.ice.get_host_addresses = host_addresses
+        shutil.rmtree(data, ignore_errors=True)
     result: dict[str, Any] = {"bench": "live"}
     print(f"{'path':<26} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'goal s':>7}")
     for name, goal in (("webrtc", GOAL_WEBRTC_S), ("hls", GOAL_HLS_S)):

@@ -189,10 +189,11 @@ class SegmentRecorder:
                 self._pending.append(item)
         return stored
 
-    def _salvage(self, path: Path, start: datetime) -> _Pending | None:
+    def _salvage(self, path: Path, start: datetime, *, counted: bool = False) -> _Pending | None:
         """`path` repaired (intact GOPs kept) and described with its true duration; None
-        (file removed, counted) if nothing in it plays. Raises OSError when the disk has no
-        room for the repaired copy (the file is then left as it was)."""
+        (file removed; counted as a lost segment unless it already was) if nothing in it
+        plays. Raises OSError when the disk has no room for the repaired copy (the file is
+        then left as it was)."""
         salvaged = salvage_segment(path)
         if salvaged is None:
             logger.warning(
@@ -200,7 +201,8 @@ class SegmentRecorder:
                 self.camera_id,
                 path.name,
             )
-            self._count_error()
+            if not counted:
+                self._count_error()
             return None
         logger.warning(
             "camera %s: recovered %.1f s from leftover segment %s",
@@ -223,7 +225,7 @@ class SegmentRecorder:
         while self._partials:
             path, start = self._partials[0]
             try:
-                item = self._salvage(path, start)
+                item = self._salvage(path, start, counted=True)
             except OSError as err:
                 logger.warning("camera %s: cannot repair %s yet: %s", self.camera_id, path, err)
                 return
@@ -386,7 +388,7 @@ class SegmentRecorder:
                 seg.output.close()
             seg.output = None
         # Fragments are written at each keyframe: from the second one on, a GOP is on disk.
-        if keep and seg.keyframes >= 2 and len(self._partials) < _MAX_PARTIAL:
+        if False and keep and seg.keyframes >= 2 and len(self._partials) < _MAX_PARTIAL:
             self._partials.append((seg.path, seg.start))
             return
         with contextlib.suppress(OSError):

@@ -106,15 +106,14 @@ def segments(site: RunningSite, since: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def into_segment(site: RunningSite, since: datetime, offset_s: float) -> None:
-    """Return `offset_s` into the segment being recorded (its start: the last one's end)."""
-    while True:
-        last_end = parse(segments(site, since)[-1]["end"])
-        wait_s = (last_end - datetime.now(UTC)).total_seconds() + offset_s
-        if 0 <= wait_s <= offset_s:
-            time.sleep(wait_s)
-            return
-        time.sleep(0.2)  # past it (or not indexed yet): try the next segment
+def into_segment(site: RunningSite, since: datetime, offset_s: float) -> datetime:
+    """Wait until `offset_s` after the next segment cut (seen as a new indexed segment);
+    returns the start of the segment then being written (the new one's end)."""
+    count = len(segments(site, since))
+    while len(rows := segments(site, since)) == count:
+        time.sleep(0.05)
+    time.sleep(offset_s)
+    return parse(rows[-1]["end"])
 
 
 def camera_detail(site: RunningSite) -> str | None:
@@ -156,7 +155,7 @@ def test_disk_full_then_read_only_on_a_real_filesystem(
 
             # -- disk full, 3 s into a segment (whose first GOPs are then on disk) ------
             fill(rec, leave_bytes=8 << 20)  # most of it now, the rest in an instant below
-            into_segment(site, t0, 3.0)
+            cut_short = into_segment(site, t0, 2.5)
             filler = fill(rec)
             full_at = datetime.now(UTC)
             detail = wait_for(
@@ -246,8 +245,11 @@ def test_disk_full_then_read_only_on_a_real_filesystem(
         g for g in gaps if ro_at - timedelta(seconds=SEGMENT_S + 1) <= parse(g["start"]) < rw_at
     ]
     assert len(in_full) == 1 and in_full[0]["seconds"] <= bound_full, gaps
-    # what the segment held before the disk filled was kept: at most the GOP in flight lost
-    assert parse(in_full[0]["start"]) >= full_at - timedelta(seconds=2.0), (full_at, gaps)
+    # what the segment being written held before the disk filled was kept (its complete
+    # GOPs, stored once space came back): only the GOP in flight and after is missing
+    [kept] = [s for s in final if parse(s["start"]) == cut_short]
+    assert 1.0 <= kept["duration_s"] <= SEGMENT_S - 0.5
+    assert in_full[0]["start"] == kept["end"]
     assert "No space left on device" in in_full[0]["cause"]
     assert len(in_ro) == 1 and in_ro[0]["seconds"] <= bound_ro, gaps
     assert "Read-only file system" in in_ro[0]["cause"]

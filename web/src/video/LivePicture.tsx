@@ -9,7 +9,7 @@ import type { LiveState } from "./useLivePlayer.ts";
 const TRANSPORT_LABEL = { webrtc: "WebRTC", hls: "HLS" } as const;
 
 /** The natural size of the video (0 x 0 until its metadata arrives). */
-function useVideoSize(videoRef: RefObject<HTMLVideoElement | null>) {
+export function useVideoSize(videoRef: RefObject<HTMLVideoElement | null>) {
   const [size, setSize] = useState({ width: 0, height: 0 });
   useEffect(() => {
     const video = videoRef.current;
@@ -116,6 +116,13 @@ export function LivePicture({
   );
 }
 
+/** 0.04, 0.4, 2.3, 12: two significant digits below 10 s. */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 1) return seconds.toFixed(2);
+  if (seconds < 10) return seconds.toFixed(1);
+  return String(Math.round(seconds));
+}
+
 /** "0.4 s behind live" with what the figure covers; nothing until there is a figure. */
 export function LatencyBadge({ live }: { live: LiveState }) {
   const latency = live.latency;
@@ -138,8 +145,8 @@ export function LatencyBadge({ live }: { live: LiveState }) {
       {latency !== null && (
         <>
           {" "}
-          · {latency.seconds < 10 ? latency.seconds.toFixed(1) : Math.round(latency.seconds)} s
-          behind <span className="text-slate-400">({latency.basis})</span>
+          · {formatSeconds(latency.seconds)} s behind{" "}
+          <span className="text-slate-400">({latency.basis})</span>
         </>
       )}
     </span>

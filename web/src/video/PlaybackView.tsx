@@ -2,12 +2,16 @@ import { useQuery } from "@tanstack/react-query";
 import { useRef, useState, type SyntheticEvent } from "react";
 import type { Camera } from "../api/types.ts";
 import { useApi } from "../context.ts";
+import { DEFAULT_ASPECT, fitAspect, percentBox, pictureAspect } from "../lib/aspect.ts";
 import { events as fetchEvents, recordings as fetchRecordings } from "./api.ts";
 import { ExportPanel } from "./ExportPanel.tsx";
+import { useVideoSize } from "./LivePicture.tsx";
 import { playbackRequest, type PlaybackRequest } from "./navigation.ts";
 import { Timeline } from "./Timeline.tsx";
 import type { TimeRange } from "./timeline.ts";
 import { useVodPlayer } from "./useVodPlayer.ts";
+
+const VIEW_ASPECT = 16 / 9;
 
 const MAX_WINDOW_MS = 24 * 3_600_000;
 const INPUT =
@@ -70,6 +74,7 @@ export function PlaybackView({
           <Player
             key={`${shown.cameraId}-${shown.startMs}-${shown.endMs}-${shown.seekMs}`}
             request={shown}
+            displayAspect={cameras.find((c) => c.id === shown.cameraId)?.display_aspect ?? null}
             canExport={canExport}
           />
         </>
@@ -182,10 +187,26 @@ function WindowForm({
   );
 }
 
-function Player({ request, canExport }: { request: PlaybackRequest; canExport: boolean }) {
+function Player({
+  request,
+  canExport,
+  displayAspect,
+}: {
+  request: PlaybackRequest;
+  canExport: boolean;
+  /** The camera's display aspect (a 960x1080 DVR picture of a 16:9 scene says 16/9). */
+  displayAspect: number | null;
+}) {
   const api = useApi();
   const videoRef = useRef<HTMLVideoElement>(null);
   const vod = useVodPlayer(videoRef, request);
+  const natural = useVideoSize(videoRef);
+  const picture = percentBox(
+    fitAspect(
+      VIEW_ASPECT,
+      pictureAspect(displayAspect, natural.width, natural.height) ?? DEFAULT_ASPECT,
+    ),
+  );
   const [selection, setSelection] = useState<TimeRange | null>(null);
   const window: TimeRange = { startMs: request.startMs, endMs: request.endMs };
   const recordings = useQuery({
@@ -212,6 +233,7 @@ function Player({ request, canExport }: { request: PlaybackRequest; canExport: b
   return (
     <div className="space-y-4">
       <div className="relative aspect-video overflow-hidden rounded-lg bg-black ring-1 ring-slate-700">
+        {/* Stretched to the camera's display aspect, like the live picture. */}
         <video
           ref={videoRef}
           data-testid="playback-video"
@@ -219,7 +241,8 @@ function Player({ request, canExport }: { request: PlaybackRequest; canExport: b
           muted
           playsInline
           aria-label="Recorded video"
-          className="size-full"
+          className="absolute object-fill"
+          style={picture}
         />
         {vod.error !== null && (
           <p

@@ -166,7 +166,7 @@ export function Timeline({
         {marks.map((t) => (
           <span
             key={t}
-            className="absolute -translate-x-1/2 tabular-nums"
+            className="absolute -translate-x-1/2 whitespace-nowrap tabular-nums"
             style={{ left: `${timeToX(t, window, width)}px` }}
           >
             {new Date(t).toLocaleTimeString([], {

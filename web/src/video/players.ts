@@ -4,7 +4,8 @@
  * Each returns a handle whose `close()` releases the peer connection or the
  * hls.js instance and empties the element (no hidden players left running).
  */
-import Hls, { type ErrorData, type HlsConfig } from "hls.js";
+import type Hls from "hls.js";
+import type { ErrorData, HlsConfig } from "hls.js";
 import type { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/client.ts";
 import { liveInfo, webrtcOffer, type StreamName } from "./api.ts";
@@ -166,21 +167,70 @@ export function startWebRtc(
   };
 }
 
+type HlsClass = typeof Hls;
+let hlsModule: Promise<HlsClass> | null = null;
+
+/** hls.js, loaded on first use (a third of the bundle; WebRTC viewers never need it). */
+export function loadHls(): Promise<HlsClass> {
+  hlsModule ??= import("hls.js").then((m) => m.default);
+  return hlsModule;
+}
+
+export interface HlsOptions {
+  live: boolean;
+  config?: Partial<HlsConfig>;
+  /** Called once hls.js is loaded and attached (before the playlist arrives). */
+  onReady?: (hls: Hls, HlsJs: HlsClass) => void;
+}
+
 /** Plays an HLS playlist (live or VOD) in `video` with hls.js, sending the bearer token. */
 export function startHls(
   url: string,
   video: HTMLVideoElement,
   getToken: () => string | null,
   callbacks: PlayerCallbacks,
-  options: { live: boolean; config?: Partial<HlsConfig> },
-): PlayerHandle & { hls: Hls | null } {
-  if (!Hls.isSupported()) {
-    // Native HLS (Safari) cannot send the Authorization header the server requires.
-    callbacks.onError("this browser cannot play HLS here (no Media Source Extensions)");
-    return { hls: null, close: () => undefined, latency: () => Promise.resolve(null) };
-  }
-  let closed = false;
-  const hls = new Hls({
+  options: HlsOptions,
+): PlayerHandle {
+  const state: { closed: boolean; hls: Hls | null } = { closed: false, hls: null };
+  loadHls().then(
+    (HlsJs) => {
+      if (state.closed) return;
+      if (!HlsJs.isSupported()) {
+        // Native HLS (Safari) cannot send the Authorization header the server requires.
+        callbacks.onError("this browser cannot play HLS here (no Media Source Extensions)");
+        return;
+      }
+      state.hls = attachHls(HlsJs, url, video, getToken, callbacks, options, () => state.closed);
+    },
+    (err: unknown) => {
+      if (!state.closed) callbacks.onError(`cannot load the HLS player: ${describe(err)}`);
+    },
+  );
+  return {
+    close: () => {
+      if (state.closed) return;
+      state.closed = true;
+      state.hls?.destroy();
+      emptyVideo(video);
+    },
+    latency: () => {
+      const hls = state.hls;
+      if (state.closed || hls === null || !options.live) return Promise.resolve(null);
+      return Promise.resolve(hlsLatency(hls));
+    },
+  };
+}
+
+function attachHls(
+  HlsJs: HlsClass,
+  url: string,
+  video: HTMLVideoElement,
+  getToken: () => string | null,
+  callbacks: PlayerCallbacks,
+  options: HlsOptions,
+  isClosed: () => boolean,
+): Hls {
+  const hls = new HlsJs({
     xhrSetup: (xhr) => {
       const token = getToken();
       if (token !== null) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
@@ -196,12 +246,12 @@ export function startHls(
       : { backBufferLength: 60 }),
     ...options.config,
   });
-  let networkRetries = 0;
-  hls.on(Hls.Events.ERROR, (_event, data: ErrorData) => {
-    if (closed || !data.fatal) return;
+  let mediaRecoveries = 0;
+  hls.on(HlsJs.Events.ERROR, (_event, data: ErrorData) => {
+    if (isClosed() || !data.fatal) return;
     const status = data.response?.code;
-    if (data.type === Hls.ErrorTypes.MEDIA_ERROR && networkRetries < 2) {
-      networkRetries += 1;
+    if (data.type === HlsJs.ErrorTypes.MEDIA_ERROR && mediaRecoveries < 2) {
+      mediaRecoveries += 1;
       hls.recoverMediaError();
       return;
     }
@@ -209,40 +259,33 @@ export function startHls(
       status !== undefined && status !== 0 ? `${data.details} (HTTP ${status})` : data.details,
     );
   });
-  hls.on(Hls.Events.MANIFEST_PARSED, () => {
+  hls.on(HlsJs.Events.MANIFEST_PARSED, () => {
     video.play().catch(() => undefined);
   });
+  options.onReady?.(hls, HlsJs);
   hls.loadSource(url);
   hls.attachMedia(video);
+  return hls;
+}
+
+function hlsLatency(hls: Hls): Latency | null {
+  const playing = hls.playingDate;
+  if (playing !== null) {
+    return {
+      seconds: Math.max(0, (Date.now() - playing.getTime()) / 1000),
+      basis: "camera clock",
+      explanation:
+        "HLS: this browser's clock minus the recording time of the frame on screen " +
+        "(EXT-X-PROGRAM-DATE-TIME); includes camera, server and browser delay.",
+    };
+  }
+  const latency = hls.latency;
+  if (!Number.isFinite(latency) || latency <= 0) return null;
   return {
-    hls,
-    close: () => {
-      if (closed) return;
-      closed = true;
-      hls.destroy();
-      emptyVideo(video);
-    },
-    latency: () => {
-      if (closed || !options.live) return Promise.resolve(null);
-      const playing = hls.playingDate;
-      if (playing !== null) {
-        return Promise.resolve({
-          seconds: Math.max(0, (Date.now() - playing.getTime()) / 1000),
-          basis: "camera clock",
-          explanation:
-            "HLS: this browser's clock minus the recording time of the frame on screen " +
-            "(EXT-X-PROGRAM-DATE-TIME); includes camera, server and browser delay.",
-        });
-      }
-      const latency = hls.latency;
-      if (!Number.isFinite(latency) || latency <= 0) return Promise.resolve(null);
-      return Promise.resolve({
-        seconds: latency,
-        basis: "playlist edge",
-        explanation:
-          "HLS: distance from the newest segment in the playlist (hls.js); the time to make that segment is not included.",
-      });
-    },
+    seconds: latency,
+    basis: "playlist edge",
+    explanation:
+      "HLS: distance from the newest segment in the playlist (hls.js); the time to make that segment is not included.",
   };
 }
 

@@ -1,4 +1,4 @@
-import Hls, { type LevelLoadedData } from "hls.js";
+import type { LevelLoadedData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
 import { useServices } from "../context.ts";
 import { vodUrl } from "./api.ts";
@@ -69,18 +69,22 @@ export function useVodPlayer(
           );
         },
       },
-      // Loading starts once the playlist says where `seekMs` is (a leading gap can be minutes).
-      { live: false, config: { autoStartLoad: false } },
+      {
+        live: false,
+        // Loading starts once the playlist says where `seekMs` is (a leading gap can be minutes).
+        config: { autoStartLoad: false },
+        onReady: (hls, HlsJs) => {
+          hls.on(HlsJs.Events.LEVEL_LOADED, (_event, data) => {
+            fragmentsRef.current = fragmentsOf(data);
+            setReady(true);
+            if (!started) {
+              started = true;
+              hls.startLoad(wallToMedia(fragmentsRef.current, request.seekMs) ?? 0);
+            }
+          });
+        },
+      },
     );
-    const hls = player.hls;
-    hls?.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
-      fragmentsRef.current = fragmentsOf(data);
-      setReady(true);
-      if (!started) {
-        started = true;
-        hls.startLoad(wallToMedia(fragmentsRef.current, request.seekMs) ?? 0);
-      }
-    });
     const onTime = () => {
       setPlayheadMs(mediaToWall(fragmentsRef.current, video.currentTime));
     };

@@ -17,6 +17,7 @@ from vigil.config import SiteConfig, load_config
 from vigil.errors import ConfigError, VigilError
 
 if TYPE_CHECKING:
+    from vigil.api.security import Role
     from vigil.demo import SimulatorProcess
 
 app = typer.Typer(
@@ -28,6 +29,8 @@ config_app = typer.Typer(no_args_is_help=True, help="Check site configuration fi
 app.add_typer(config_app, name="config")
 vpn_app = typer.Typer(no_args_is_help=True, help="WireGuard tunnels between edges and the hub.")
 app.add_typer(vpn_app, name="vpn")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys, e.g. one per edge on the hub.")
+app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
 log = logging.getLogger(__name__)
 
@@ -161,6 +164,10 @@ async def _serve(
 ) -> None:
     """Start Vigil in `role`, run until SIGINT/SIGTERM, stop it (and the demo simulator)."""
     from vigil.runtime import RuntimeOptions, Vigil
+
+    if role == "all" and site.uplink is not None:
+        console.print("[yellow]warning:[/yellow] `vigil up` does not use the uplink: section; "
+                      "run `vigil edge` to send to the hub")  # fmt: skip
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -317,6 +324,57 @@ def bench(
         console.print(f"[red]error:[/red] {err.detail}")
         raise typer.Exit(2) from None
     raise typer.Exit(code)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="What the key is for; 'edge <site id>' for an edge.")],
+    role: Annotated[str, typer.Option(help="viewer, operator or admin.")] = "operator",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create an API key in this server's database; prints the key (shown only this once).
+
+    Runs beside a running `vigil hub` (or up, edge) on the same data directory.
+    """
+    roles: dict[str, Role] = {"viewer": "viewer", "operator": "operator", "admin": "admin"}
+    if role not in roles:
+        raise typer.BadParameter(f"{role!r}: give viewer, operator or admin", param_hint="--role")
+    if not 0 < len(name.strip()) <= 100:
+        raise typer.BadParameter("give 1 to 100 characters", param_hint="--name")
+    data = _data_dir(data_dir).resolve()
+    _run(lambda: _create_key(name.strip(), roles[role], data), "WARNING")
+
+
+async def _create_key(name: str, role: Role, data: Path) -> None:
+    from vigil.api.services.api_keys import ApiKeyService
+    from vigil.api.services.audit import AuditService
+    from vigil.clock import SystemClock
+    from vigil.db.embedded import EmbeddedPostgres
+    from vigil.db.migrate import upgrade
+    from vigil.db.session import Database
+
+    url = os.environ.get("VIGIL_DATABASE_URL") or None
+    pg = None if url else EmbeddedPostgres(data / "pg")  # shared with a running server
+    try:
+        if pg is not None:
+            url = await asyncio.to_thread(pg.start)
+        assert url is not None
+        await asyncio.to_thread(upgrade, url)
+        db = Database(url)
+        try:
+            clock = SystemClock()
+            record, key = await ApiKeyService(db, clock).create(name, role, "cli")
+            await AuditService(db, clock).record(
+                "api_keys.create", actor="cli", ip=None, outcome="success",
+                resource=f"api-keys/{record.id}", details={"name": name, "role": role},
+            )  # fmt: skip
+        finally:
+            await asyncio.to_thread(db.dispose)
+    finally:
+        if pg is not None:
+            await asyncio.to_thread(pg.stop)
+    console.print(f"created API key {name!r} ({role}); store it now, it is not shown again:")
+    typer.echo(key)  # alone on stdout, for scripts
 
 
 @vpn_app.command("init")

@@ -6,10 +6,12 @@ back, everything made during the outage arrives exactly once."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -142,6 +144,17 @@ def _site(sim_port: int, site_id: str, uplink: dict[str, Any] | None) -> dict[st
 
 
 @pytest.fixture
+def work() -> Iterator[Path]:
+    """Not under pytest's basetemp: every pytest run resets /tmp/pytest-of-<user> to 0700 (and
+    removes old runs), which would lock the embedded PostgreSQL's own user out mid-test."""
+    root = Path(tempfile.mkdtemp(prefix="vigil-test-roles-"))
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
 def simulator() -> Iterator[Simulator]:
     sim = Simulator(free_port(0), channels=1)
     sim.start()
@@ -151,16 +164,16 @@ def simulator() -> Iterator[Simulator]:
         sim.kill()
 
 
-def test_edge_to_hub_store_and_forward(tmp_path: Path, simulator: Simulator) -> None:
-    cert, key = self_signed(tmp_path / "tls")
+def test_edge_to_hub_store_and_forward(work: Path, simulator: Simulator) -> None:
+    cert, key = self_signed(work / "tls")
     env = {**os.environ, "VIGIL_ADMIN_PASSWORD": ADMIN_PASSWORD, "COLUMNS": "200",
            "VIGIL_DVR_PASSWORD": SIM_PASSWORD}  # fmt: skip
     env.pop("VIGIL_DATABASE_URL", None)
-    hub_yaml = tmp_path / "hub.yaml"
+    hub_yaml = work / "hub.yaml"
     hub_yaml.write_text(yaml.safe_dump(_site(simulator.port, "hub", None)))
-    hub_port = free_port(0)
+    hub_port, hub_data = free_port(0), work / "hub"
     hub = Role(
-        ["hub", "--config", str(hub_yaml), "--data-dir", str(tmp_path / "hub"),
+        ["hub", "--config", str(hub_yaml), "--data-dir", str(hub_data),
          "--port", str(hub_port), "--tls-cert", str(cert), "--tls-key", str(key)],
         env,
     )  # fmt: skip
@@ -168,15 +181,23 @@ def test_edge_to_hub_store_and_forward(tmp_path: Path, simulator: Simulator) -> 
     try:
         hub.start()
         hub_api = Client(f"https://127.0.0.1:{hub_port}", ssl.create_default_context(cafile=cert))
-        # The operator makes the edge's key on the hub and puts it in the edge's environment.
-        edge_key = hub_api.post("/api/v1/api-keys", {"name": "edge site-1"})["key"]
+        # The operator makes the edge's key beside the running hub (sharing its database)
+        # and puts it in the edge's environment.
+        made = subprocess.run(
+            [*VIGIL, "keys", "create", "--name", "edge site-1", "--data-dir", str(hub_data)],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        edge_key = made.stdout.strip()
+        listed = hub_api.get("/api/v1/api-keys")
+        assert [(k["name"], k["role"]) for k in listed] == [("edge site-1", "operator")]
         uplink = {"hub_url": f"https://127.0.0.1:{hub_port}", "api_key": "${VIGIL_UPLINK_API_KEY}",
                   "ca_file": str(cert), "backoff_initial_s": 0.5, "backoff_max_s": 2.0}  # fmt: skip
-        edge_yaml = tmp_path / "edge.yaml"
+        edge_yaml = work / "edge.yaml"
         edge_yaml.write_text(yaml.safe_dump(_site(simulator.port, "site-1", uplink)))
         edge_port = free_port(0)
         edge = Role(
-            ["edge", "--config", str(edge_yaml), "--data-dir", str(tmp_path / "edge"),
+            ["edge", "--config", str(edge_yaml), "--data-dir", str(work / "edge"),
              "--port", str(edge_port)],
             {**env, "VIGIL_UPLINK_API_KEY": edge_key},
         )  # fmt: skip
@@ -211,6 +232,8 @@ def test_edge_to_hub_store_and_forward(tmp_path: Path, simulator: Simulator) -> 
         down = datetime.now(UTC)
         segments_before = len(edge_api.segment_keys(started, down))
         alerts_before = len(edge_api.alerts())
+        acked = first[-1]["id"]  # the site's guard acknowledges an alert meanwhile
+        assert edge_api.post(f"/api/v1/alerts/{acked}/ack", {})["status"] == "acknowledged"
         wait_for(
             "the edge to report its uplink queue",
             lambda: (
@@ -248,6 +271,11 @@ def test_edge_to_hub_store_and_forward(tmp_path: Path, simulator: Simulator) -> 
         wait_for("the hub to hold exactly what the edge made", caught_up, 60)
         hub_alerts = _alert_ids(hub_api.alerts(), started, up)
         assert len(hub_alerts) == len(set(hub_alerts))  # no duplicates
+        wait_for(
+            "the acknowledgement made during the outage at the hub",
+            lambda: hub_api.get(f"/api/v1/alerts/{acked}")["status"] == "acknowledged",
+            30,
+        )
         assert set(during_outage) <= set(hub_alerts)
         hub_segments = hub_api.segment_keys(started, up)
         assert len(hub_segments) == len(set(hub_segments)) == len(final_segments)

@@ -66,3 +66,13 @@ def test_hub_tls_needs_certificate_and_key(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "/nonexistent.key: no such file" in result.output
+
+
+def test_keys_create_refuses_an_unknown_role(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["keys", "create", "--name", "edge site-1", "--role", "root", "--data-dir", str(tmp_path)],
+    )
+    assert result.exit_code == 2
+    assert "give viewer, operator or admin" in result.output
+    assert not (tmp_path / "pg").exists()  # no database started

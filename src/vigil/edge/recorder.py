@@ -30,6 +30,7 @@ from av.packet import Packet
 from av.video.stream import VideoStream
 
 from vigil.bus.messages import SegmentInfo
+from vigil.edge.disk import write_probe
 from vigil.edge.metrics import CameraMetrics
 from vigil.edge.salvage import leftover_segments, salvage_segment
 from vigil.errors import StorageError
@@ -309,7 +310,7 @@ class SegmentRecorder:
             self._fail(
                 seg,
                 f"cannot finish {seg.path}: {size} bytes on disk of {seg.payload_bytes} written",
-                "the last writes did not reach the disk",
+                self._why_short(),
                 keep=True,
             )
             return None
@@ -388,11 +389,19 @@ class SegmentRecorder:
                 seg.output.close()
             seg.output = None
         # Fragments are written at each keyframe: from the second one on, a GOP is on disk.
-        if False and keep and seg.keyframes >= 2 and len(self._partials) < _MAX_PARTIAL:
+        if keep and seg.keyframes >= 2 and len(self._partials) < _MAX_PARTIAL:
             self._partials.append((seg.path, seg.start))
             return
         with contextlib.suppress(OSError):
             seg.path.unlink(missing_ok=True)
+
+    def _why_short(self) -> str:
+        """Why a file came out shorter than what was written: ask the disk with a probe."""
+        try:
+            write_probe(self.staging_dir)
+        except OSError as err:
+            return _why(err)
+        return "the last writes did not reach the disk"
 
     def _set_problem(self, problem: str | None) -> None:
         """Report when recording starts failing (and why) and when it works again."""

@@ -10,7 +10,10 @@ error in the camera's status and in the log, the metric counts it, the disk aler
 through the alert service and resolved when writes work again, recording resumes, and the
 gap is bounded and indexed with its cause; no segment recorded before is lost.
 
-Needs root (or CAP_SYS_ADMIN) for `mount`. About 2 minutes.
+The recorder alone is also run on a tiny tmpfs: what it wrote of a segment before the disk
+filled is kept, and no stored segment claims seconds its file does not hold.
+
+Needs root (or CAP_SYS_ADMIN) for `mount`. About 80 s.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ import av
 import pytest
 
 from tests.support.site import RunningSite, running_site, wait_for
+from tests.unit.edge.edge_clips import FPS, feed_clip, inspect_segment, make_clip
+from vigil.bus.messages import SegmentInfo
+from vigil.clock import FakeClock
+from vigil.edge.recorder import BUCKET, SegmentRecorder
+from vigil.storage import FsObjectStore
 
 pytestmark = pytest.mark.slow
 
@@ -254,3 +262,54 @@ def test_disk_full_then_read_only_on_a_real_filesystem(
     assert len(in_ro) == 1 and in_ro[0]["seconds"] <= bound_ro, gaps
     assert "Read-only file system" in in_ro[0]["cause"]
     assert len(gaps) == 2, gaps
+
+
+@pytest.mark.parametrize(
+    ("full_at_s", "kept_s"),
+    [
+        (15.5, 5.0),  # mid-segment: the next fragment write fails
+        (19.5, 9.0),  # just before the cut: the last fragment's write fails at close,
+        # which FFmpeg does not report (the file is then shorter than what was muxed)
+    ],
+)
+def test_the_recorder_keeps_what_it_wrote_before_the_disk_filled(
+    full_at_s: float, kept_s: float, tmp_path: Path
+) -> None:
+    """The recorder alone on a 4 MB tmpfs, fed a 35 s clip (1 s GOP, 10 s segments): the
+    disk fills during the second segment and has room again at 25 s."""
+    clip = make_clip(tmp_path / "clip.mp4")
+    clock = FakeClock(datetime(2026, 3, 1, 12, tzinfo=UTC))
+    with tmpfs(tmp_path / "rec", 4) as rec:
+        store = FsObjectStore(rec / "objects")
+        stored: list[SegmentInfo] = []
+        problems: list[str | None] = []
+        recorder = SegmentRecorder(
+            "cam-1",
+            store=store,
+            staging_dir=rec / "staging",
+            on_segment=stored.append,
+            on_problem=problems.append,
+        )
+
+        def disk(i: int, packet: Any) -> Any:
+            if i == round(full_at_s * FPS):
+                fill(rec)
+            elif i == 25 * FPS:
+                (rec / "filler").unlink()
+            return packet
+
+        feed_clip(clip, clock=clock, recorder=recorder, alter=disk)
+        files = {s.start: store.local_path(BUCKET, s.key) for s in stored}
+        played = {start: inspect_segment(p) for start, p in files.items() if p is not None}
+        leftovers = list((rec / "staging").iterdir())
+
+    offsets = sorted(round((s.start - clock.now()).total_seconds()) for s in stored)
+    assert offsets == [0, 10, 30]  # 20..30 was written while the disk was full: lost
+    cut = next(s for s in stored if s.start == clock.now() + timedelta(seconds=10))
+    assert cut.duration_s == pytest.approx(kept_s, abs=0.5)  # the GOP in flight is lost
+    for seg in stored:  # each file holds exactly the seconds its index row claims
+        assert played[seg.start].first_is_key
+        assert played[seg.start].frames == round(seg.duration_s * FPS)
+    assert problems[0] is not None and "No space left on device" in problems[0]
+    assert problems[-1] is None and recorder.problem is None
+    assert leftovers == []

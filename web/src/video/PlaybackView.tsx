@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useRef, useState, type SyntheticEvent } from "react";
+import { useMemo, useRef, useState, type SyntheticEvent } from "react";
 import type { Camera } from "../api/types.ts";
 import { useApi } from "../context.ts";
 import { DEFAULT_ASPECT, fitAspect, percentBox, pictureAspect } from "../lib/aspect.ts";
@@ -44,10 +44,12 @@ export function PlaybackView({
   /** Exports need the operator role (viewers only watch). */
   canExport: boolean;
 }) {
-  const first = cameras?.[0];
-  // Opened from the menu: the first camera's last five minutes.
-  const [fallback] = useState(() =>
-    first === undefined ? null : playbackRequest(first.id, undefined, Date.now()),
+  const firstId = cameras?.[0]?.id;
+  // Opened from the menu: the first camera's last five minutes (once the list has arrived).
+  const [openedAtMs] = useState(Date.now);
+  const fallback = useMemo(
+    () => (firstId === undefined ? null : playbackRequest(firstId, undefined, openedAtMs)),
+    [firstId, openedAtMs],
   );
   const shown = request ?? fallback;
   return (

@@ -306,6 +306,11 @@ export function startLiveHls(
   void liveInfo(api, cameraId, controller.signal).then(
     (info) => {
       if (closed) return;
+      if (info.hls_ready === false) {
+        // Asking now would only get 404s; the caller tries again shortly.
+        callbacks.onError("the live HLS stream is not ready yet");
+        return;
+      }
       inner = startHls(info.hls, video, getToken, callbacks, { live: true });
     },
     (err: unknown) => {

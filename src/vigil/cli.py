@@ -8,7 +8,7 @@ import os
 import signal
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 from rich.console import Console
@@ -130,6 +130,56 @@ def hub(
         lambda: _serve(load_config(config), _data_dir(data_dir), host, port, "hub", tls=tls),
         log_level,
     )
+
+
+@app.command()
+def worker(
+    role: Annotated[str, typer.Option(help="analytics, notify or inference.")],
+    config: ConfigOption,
+    host: Annotated[str, typer.Option(help="Address of the health/metrics endpoint.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port of /health/* and /metrics.")] = 9400,
+    data_dir: DataDirOption = None,
+    log_level: LogLevelOption = "INFO",
+) -> None:
+    """Run one stage of a cluster, scaled out with others of its role over Kafka.
+
+    Needs VIGIL_DATABASE_URL (the hub's PostgreSQL) and VIGIL_KAFKA_BOOTSTRAP (the brokers);
+    the config is the hub's site.yaml. Workers of one role share a consumer group: Kafka
+    spreads the cameras over them and moves a dead worker's cameras to the others.
+    """
+    from vigil.workers import WORKER_ROLES
+
+    if role not in WORKER_ROLES:
+        raise typer.BadParameter(f"{role!r}: give {', '.join(WORKER_ROLES)}", param_hint="--role")
+    _run(lambda: _work(load_config(config), role, _data_dir(data_dir), host, port), log_level)
+
+
+async def _work(site: SiteConfig, role: str, data: Path, host: str, port: int) -> None:
+    from vigil.workers import Worker, WorkerRole
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = Worker(
+        site,
+        cast("WorkerRole", role),
+        data_dir=data,
+        database_url=os.environ.get("VIGIL_DATABASE_URL") or None,
+        host=host,
+        port=port,
+    )
+    try:
+        await runner.start()
+        console.print(
+            f"worker {role} of site {site.site.id!r} is running; health and metrics on "
+            f"http://{host}:{runner.bound_port}/health/ready"
+        )
+        await stop.wait()
+    finally:
+        await runner.stop()
 
 
 async def _up(config_path: Path | None, demo: bool, host: str, port: int, data: Path) -> None:

@@ -34,8 +34,9 @@ from vigil.api.live import LiveView
 from vigil.api.security import KeyManager
 from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
-from vigil.bus import MemoryBus, topics
+from vigil.bus import Bus, topics
 from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
+from vigil.bus.select import bus_for, prepare
 from vigil.clock import Clock, SystemClock
 from vigil.config import CameraConfig, SiteConfig
 from vigil.db.embedded import EmbeddedPostgres
@@ -121,7 +122,8 @@ class Vigil:
         self.config = config
         self.options = options
         self.clock = clock or SystemClock()
-        self.bus = MemoryBus(self.clock)
+        # Kafka when VIGIL_KAFKA_BOOTSTRAP is set, else the in-process bus.
+        self.bus: Bus = bus_for(config.site.id, options.role, self.clock)
         self.health = HealthRegistry()
         self.generated_admin_password: str | None = None
         self.db: Database | None = None
@@ -161,6 +163,7 @@ class Vigil:
         await asyncio.to_thread(keys.load_or_create)
         await self.bus.start()
         self._started.add("bus", self.bus.stop)
+        await prepare(self.bus)  # the Kafka topics
 
         # A hub has no cameras, detection or heartbeat of its own: its edges send those.
         serves_cameras = self.options.role != "hub"

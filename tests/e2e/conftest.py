@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = next(
-    (
-        p
-        for p in ("/usr/lib/chromium/chromium", shutil.which("chromium") or "")
-        if Path(p).is_file()
-    ),
-    None,
-)
+from vigil.bench.live_page import CHROMIUM, CHROMIUM_BASE_ARGS
+
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 
 
@@ -26,19 +19,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-            # Plain host ICE candidates (not mDNS names), so aiortc on loopback can reach them.
-            "--disable-features=WebRtcHideLocalIpsWithMdns",
-        ],
+        "args": [*CHROMIUM_BASE_ARGS, "--disable-quic"],
     }
 
 

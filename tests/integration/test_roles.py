@@ -23,8 +23,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.integration.uplink.hub import self_signed
 from tests.support.site import SIM_PASSWORD, Simulator, wait_for
+from tests.support.tls import self_signed
 from vigil.demo import demo_config, free_port
 
 pytestmark = pytest.mark.slow

@@ -9,11 +9,9 @@ up to a GOP longer than asked. Timestamps are re-based to start at zero.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import tempfile
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,67 +27,14 @@ from vigil.db.models import Alert, Event, Segment
 from vigil.db.session import Database
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import ObjectStore
+from vigil.storage.remux import local_sources, remux_range
 
 log = logging.getLogger(__name__)
-SEGMENTS = "video-segments"
 CLIPS = "clips"
-
-
-@dataclass(frozen=True, slots=True)
-class ClipSource:
-    key: str
-    start: datetime
-    end: datetime
 
 
 def clip_key(camera_id: str, occurred_at: datetime, event_id: uuid.UUID) -> str:
     return f"{camera_id}/{occurred_at:%Y/%m/%d}/{event_id}.mp4"
-
-
-def cut_clip(
-    sources: list[tuple[Path, datetime]], start: datetime, end: datetime, out: Path
-) -> int:
-    """Remux the packets of `sources` (files with their wall-clock start, in time order) from
-    the last keyframe at or before `start` to `end` into `out`; returns the packets written,
-    0 (and no file) when the sources hold nothing in the window."""
-    kept: list[tuple[float, Any]] = []  # (seconds since `start` of the packet's dts, packet)
-    template: Any = None
-    with contextlib.ExitStack() as stack:
-        for path, seg_start in sources:
-            container = stack.enter_context(av.open(str(path)))
-            stream = container.streams.video[0]
-            template = template or stream
-            tb = stream.time_base
-            assert tb is not None
-            first: int | None = None
-            offset = (seg_start - start).total_seconds()
-            for packet in container.demux(stream):
-                if packet.dts is None or packet.pts is None:
-                    continue  # the demuxer's empty flush packet
-                first = packet.pts if first is None else first  # the segment start is shown
-                at = offset + float((packet.dts - first) * tb)  # decode time, for re-basing
-                shown = offset + float((packet.pts - first) * tb)  # presentation time
-                if at > (end - start).total_seconds():
-                    break  # decode order: frames shown before `end` keep their references
-                if shown <= 0 and packet.is_keyframe:
-                    kept.clear()  # a later keyframe still at or before start: begin there
-                kept.append((at, packet))
-        while kept and not kept[0][1].is_keyframe:
-            kept.pop(0)
-        if not kept or template is None:
-            return 0
-        base = kept[0][0]
-        with av.open(str(out), "w", format="mp4") as output:
-            ostream = output.add_stream_from_template(template)
-            last = -1
-            for at, packet in kept:
-                tb = packet.time_base
-                dts = max(round((at - base) / float(tb)), last + 1)
-                pts = dts + (packet.pts - packet.dts)
-                packet.dts, packet.pts, last = dts, pts, dts
-                packet.stream = ostream
-                output.mux(packet)
-    return len(kept)
 
 
 class ClipMaker:
@@ -173,10 +118,10 @@ class ClipMaker:
             return None
         key = clip_key(camera_id, occurred_at, event_id)
         with tempfile.TemporaryDirectory(prefix="vigil-clip-") as tmp:
-            sources = [(self._local(k, Path(tmp), i), at) for i, (k, at) in enumerate(segments)]
+            sources = local_sources(self._store, segments, Path(tmp))
             out = Path(tmp) / "clip.mp4"
             try:
-                if cut_clip(sources, start, end, out) == 0:
+                if remux_range(sources, start, end, out) == 0:
                     return None
             except av.error.FFmpegError as err:
                 log.error("cannot cut the clip of alert %s: %s", alert_id, err)
@@ -190,11 +135,3 @@ class ClipMaker:
             )
             session.commit()
         return key
-
-    def _local(self, key: str, tmp: Path, i: int) -> Path:
-        path = self._store.local_path(SEGMENTS, key)
-        if path is not None:
-            return path
-        copy = tmp / f"segment-{i}.mp4"
-        copy.write_bytes(self._store.get_bytes(SEGMENTS, key))
-        return copy

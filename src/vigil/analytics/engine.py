@@ -94,6 +94,11 @@ class RuleEngine:
         self.skipped = tuple(skipped)
         return fresh
 
+    def busy(self, camera_id: str) -> bool:
+        """Whether some rule holds state of `camera_id` built from frames already processed:
+        replaying from before those frames rebuilds it (see AnalyticsService)."""
+        return any(rule.busy(camera_id) for rule in self.rules if rule.applies_to(camera_id))
+
     def process(self, fd: FrameDetections) -> list[Incident | IncidentEnded]:
         out: list[Incident | IncidentEnded] = []
         for rule in self.rules:

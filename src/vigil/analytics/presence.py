@@ -51,6 +51,12 @@ class ZoneIntrusionRule(Rule):
         super().__init__(cfg, ctx)
         self._state: dict[tuple[str, str], _ZoneState] = {}
 
+    def busy(self, camera_id: str) -> bool:
+        return any(
+            cam == camera_id and (state.hits > 0 or state.open_key is not None)
+            for (cam, _zone), state in self._state.items()
+        )
+
     def evaluate(self, fd: FrameDetections) -> list[Outcome]:
         out: list[Outcome] = []
         active = self.active(fd.timestamp)

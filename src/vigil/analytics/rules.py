@@ -71,6 +71,12 @@ class Rule:
     def applies_to(self, camera_id: str) -> bool:
         return camera_id in self.ctx.zones
 
+    def busy(self, camera_id: str) -> bool:
+        """Whether the rule holds state of `camera_id` that later frames depend on (an open
+        incident, hits or tracks counting up). Rules that do not say are taken as holding none:
+        their state is lost when another analytics worker takes the camera over."""
+        return False
+
     def evaluate(self, fd: FrameDetections) -> list[Outcome]:
         raise NotImplementedError
 

@@ -42,6 +42,9 @@ class ZoneTransitionRule(Rule):
         super().__init__(cfg, ctx)
         self._tracks: dict[tuple[str, str, int], _Side] = {}
 
+    def busy(self, camera_id: str) -> bool:
+        return any(key[0] == camera_id for key in self._tracks)
+
     def evaluate(self, fd: FrameDetections) -> list[Outcome]:
         out: list[Outcome] = []
         ts = fd.timestamp
@@ -143,6 +146,9 @@ class LineCrossingRule(Rule):
         self.line = cfg.line
         self._tracks: dict[tuple[str, int], _Crossing] = {}
 
+    def busy(self, camera_id: str) -> bool:
+        return any(key[0] == camera_id for key in self._tracks)
+
     def evaluate(self, fd: FrameDetections) -> list[Outcome]:
         out: list[Outcome] = []
         ts = fd.timestamp
@@ -230,6 +236,9 @@ class LoiteringRule(Rule):
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
         super().__init__(cfg, ctx)
         self._stays: dict[tuple[str, str], list[_Stay]] = {}
+
+    def busy(self, camera_id: str) -> bool:
+        return any(key[0] == camera_id and stays for key, stays in self._stays.items())
 
     def evaluate(self, fd: FrameDetections) -> list[Outcome]:
         out: list[Outcome] = []

@@ -29,7 +29,8 @@ CHROMIUM = next(
     ),
     None,
 )
-CHROMIUM_ARGS = [
+# Headless Debian chromium on a small box (the browser tests launch it with these too).
+CHROMIUM_BASE_ARGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -38,10 +39,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
     # Plain host ICE candidates (not mDNS names), so aiortc on loopback can reach them.
     "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
+)
+CHROMIUM_ARGS = [*CHROMIUM_BASE_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
 
 class BrowserMissingError(VigilError):

@@ -275,7 +275,8 @@ class KafkaSubscription:
 
 class KafkaBus:
     """Kafka (or any Kafka-protocol broker) as the bus. `config` adds librdkafka settings
-    (security, TLS) to producers and consumers alike."""
+    (security, TLS) to producers and consumers alike. `group_prefix` is put before every
+    consumer group id, so that deployments sharing a broker never share a group."""
 
     def __init__(
         self,
@@ -286,8 +287,10 @@ class KafkaBus:
         config: Mapping[str, Any] | None = None,
         session_timeout_ms: int = 6000,
         auto_offset_reset: str = "earliest",
+        group_prefix: str = "",
     ) -> None:
         self._clock = clock or SystemClock()
+        self.group_prefix = group_prefix
         self._common: dict[str, Any] = {
             "bootstrap.servers": bootstrap_servers,
             "client.id": client_id,
@@ -356,7 +359,7 @@ class KafkaBus:
         max_pending: int | None = None,
         on_drop: Callable[[Message], None] | None = None,
     ) -> KafkaSubscription:
-        config = {**self._common, **self._consumer_extra, "group.id": group}
+        config = {**self._common, **self._consumer_extra, "group.id": self.group_prefix + group}
         sub = KafkaSubscription(self, topic, group, config, max_pending, on_drop)
         self._subs.append(sub)
         return sub

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from vigil.errors import DatabaseError
+from vigil.errors import DatabaseError, NotFoundError
+
+_Row = TypeVar("_Row")
 
 
 class Database:
@@ -62,3 +66,18 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def row_by_id(
+    session: Session, model: type[_Row], row_id: str, what: str, *, for_update: bool = False
+) -> _Row:
+    """The `model` row whose UUID primary key is `row_id`; NotFoundError("no {what} {row_id}")
+    when `row_id` is not a UUID or no row has it."""
+    try:
+        key = uuid.UUID(row_id)
+    except ValueError:
+        raise NotFoundError(f"no {what} {row_id}") from None
+    row = session.get(model, key, with_for_update=for_update)
+    if row is None:
+        raise NotFoundError(f"no {what} {row_id}")
+    return row

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from vigil.clock import Clock
 from vigil.config import SiteConfig
-from vigil.db.session import Database
+from vigil.db.session import Database, row_by_id
 from vigil.db.tables_persons import JobKind, JobStatus, TrainingJob
 from vigil.errors import ConflictError, NotFoundError, VigilError
 from vigil.storage import ObjectStore
@@ -203,14 +203,7 @@ class TrainingJobs:
 
     @staticmethod
     def _row(session: Session, job_id: str, for_update: bool = False) -> TrainingJob:
-        try:
-            jid = uuid.UUID(job_id)
-        except ValueError:
-            raise NotFoundError(f"no training job {job_id}") from None
-        row = session.get(TrainingJob, jid, with_for_update=for_update)
-        if row is None:
-            raise NotFoundError(f"no training job {job_id}")
-        return row
+        return row_by_id(session, TrainingJob, job_id, "training job", for_update=for_update)
 
     # -- running --------------------------------------------------------------------------
 

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import socket
 import ssl
@@ -17,10 +16,8 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.support.tls import self_signed
 
 
 def free_port() -> int:
@@ -87,31 +84,9 @@ def serve_http(provider: HttpProvider) -> Iterator[HttpProvider]:
         server.server_close()
 
 
-def self_signed(tmp: Path) -> ssl.SSLContext:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp / "smtp.crt", tmp / "smtp.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+def tls_context(tmp: Path) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_path, key_path)
+    context.load_cert_chain(*self_signed(tmp))
     return context
 
 
@@ -133,7 +108,7 @@ def serve_smtp(tmp: Path) -> Iterator[Mailbox]:
         box,
         hostname="127.0.0.1",
         port=box.port,
-        tls_context=self_signed(tmp),
+        tls_context=tls_context(tmp),
         require_starttls=True,
     )
     controller.start()

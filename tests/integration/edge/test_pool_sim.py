@@ -6,26 +6,24 @@ About 40 s (4 s segments to keep it short)."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import av
 import numpy as np
 import psutil
 import pytest
 from prometheus_client import REGISTRY
 
+from tests.support.recording import assert_all_play, gaps_s, running_simulator, wait_until
 from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.clock import SystemClock
-from vigil.dvr.simulator import BackgroundSimulator, DvrSimulator
+from vigil.dvr.simulator import BackgroundSimulator
 from vigil.edge.backoff import Backoff
 from vigil.edge.pool import IngestPool, PoolCamera
-from vigil.edge.recorder import BUCKET
 from vigil.storage import FsObjectStore
 
 pytestmark = pytest.mark.slow
@@ -69,23 +67,9 @@ class Seen:
             return [s for s in self.statuses if s.camera_id == camera]
 
 
-def wait_for(cond: Callable[[], bool], timeout_s: float) -> None:
-    """Poll `cond`; the timeout only guards against hanging (the box may be busy)."""
-    deadline = time.monotonic() + timeout_s
-    while not cond():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
-
-
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundSimulator]:
-    cache = tmp_path_factory.mktemp("dvr-sim-cache")
-    running = BackgroundSimulator(
-        DvrSimulator(port=0, channels=2, password=PASSWORD, duration_s=12, cache_dir=cache)
-    )
-    running.start()
-    yield running
-    running.stop()
+    yield from running_simulator(tmp_path_factory, PASSWORD)
 
 
 def make_pool(sim: BackgroundSimulator, root: Path, seen: Seen, ids: tuple[str, str]) -> IngestPool:
@@ -107,22 +91,6 @@ def metric(name: str, camera: str) -> float:
     return REGISTRY.get_sample_value(name, {"camera": camera}) or 0.0
 
 
-def gaps_s(segments: list[SegmentInfo]) -> list[float]:
-    ordered = sorted(segments, key=lambda s: s.start)
-    return [(b.start - a.end).total_seconds() for a, b in itertools.pairwise(ordered)]
-
-
-def assert_all_play(root: Path, segments: list[SegmentInfo]) -> None:
-    store = FsObjectStore(root / "objects")
-    for seg in segments:
-        path = store.local_path(BUCKET, seg.key)
-        assert path is not None, seg.key
-        with av.open(str(path)) as container:
-            packets = [p for p in container.demux(container.streams.video[0]) if p.size]
-        assert packets[0].is_keyframe
-        assert abs(len(packets) / 25 - seg.duration_s) < 0.2, seg
-
-
 def test_two_children_deliver_frames_segments_statuses_and_metrics(
     sim: BackgroundSimulator, tmp_path: Path
 ) -> None:
@@ -130,8 +98,8 @@ def test_two_children_deliver_frames_segments_statuses_and_metrics(
     pool = make_pool(sim, tmp_path, seen, ids)
     pool.start()
     try:
-        wait_for(lambda: all(len(seen.segs(c)) >= 2 for c in ids), 60)
-        wait_for(lambda: all(len(seen.frames_of(c)) >= 3 for c in ids), 30)
+        wait_until(lambda: all(len(seen.segs(c)) >= 2 for c in ids), 60)
+        wait_until(lambda: all(len(seen.frames_of(c)) >= 3 for c in ids), 30)
         pids = pool.pids
         assert None not in pids and len(set(pids)) == 2 and os.getpid() not in pids
         assert sorted(cam for pid in pids if pid for cam in pool.cameras_of(pid)) == sorted(ids)
@@ -143,7 +111,7 @@ def test_two_children_deliver_frames_segments_statuses_and_metrics(
             stamps = [f.timestamp for f in frames]
             assert stamps == sorted(stamps)
             assert [s.state for s in seen.states(cam)] == [CameraState.ONLINE]
-            wait_for(lambda c=cam: pool.cameras[c].status.fps is not None, 10)  # type: ignore[misc]
+            wait_until(lambda c=cam: pool.cameras[c].status.fps is not None, 10)  # type: ignore[misc]
             status = pool.cameras[cam].status
             assert status.state is CameraState.ONLINE and 20 <= (status.fps or 0) <= 30
             assert (status.width, status.height) == (960, 1080)
@@ -151,7 +119,7 @@ def test_two_children_deliver_frames_segments_statuses_and_metrics(
             assert metric("stream_active", cam) == 1
             assert 20 <= metric("stream_fps", cam) <= 30
             assert metric("stream_bitrate", cam) > 500_000
-            wait_for(
+            wait_until(
                 lambda c=cam: metric("recording_segments_total", c) >= len(seen.segs(c)),  # type: ignore[misc]
                 10,
             )
@@ -166,7 +134,7 @@ def test_two_children_deliver_frames_segments_statuses_and_metrics(
         assert seen.states(cam)[-1].state is CameraState.OFFLINE
         assert metric("stream_active", cam) == 0
         assert all(g <= _CONTIGUOUS_S for g in gaps_s(seen.segs(cam)))
-    assert_all_play(tmp_path, seen.segments)
+    assert_all_play(tmp_path / "objects", seen.segments)
 
 
 def test_a_killed_child_restarts_and_its_partial_segment_is_indexed_as_a_gap(
@@ -178,7 +146,7 @@ def test_a_killed_child_restarts_and_its_partial_segment_is_indexed_as_a_gap(
     reconnects_before = metric("stream_reconnect_total", killed)
     pool.start()
     try:
-        wait_for(lambda: all(len(seen.segs(c)) >= 1 for c in ids), 60)
+        wait_until(lambda: all(len(seen.segs(c)) >= 1 for c in ids), 60)
         victim = next(pid for pid in pool.pids if pid and pool.cameras_of(pid) == [killed])
         survivor = next(pid for pid in pool.pids if pid != victim)
         # kill it ~2.5 s into a segment: two GOPs are on disk, the third is being written
@@ -186,15 +154,15 @@ def test_a_killed_child_restarts_and_its_partial_segment_is_indexed_as_a_gap(
         time.sleep(max(0.0, last.end.timestamp() + 2.5 - time.time()))
         stored_before = seen.segs(killed)
         os.kill(victim, signal.SIGKILL)
-        wait_for(lambda: seen.states(killed)[-1].state is CameraState.RECONNECTING, 20)
+        wait_until(lambda: seen.states(killed)[-1].state is CameraState.RECONNECTING, 20)
         lost = seen.states(killed)[-1]
         assert lost.detail is not None and "SIGKILL" in lost.detail and "restarting" in lost.detail
         assert pool.cameras[killed].status.state is CameraState.RECONNECTING
-        wait_for(lambda: seen.states(killed)[-1].state is CameraState.ONLINE, 60)
+        wait_until(lambda: seen.states(killed)[-1].state is CameraState.ONLINE, 60)
         restarted_at = seen.states(killed)[-1].changed_at
-        wait_for(lambda: any(s.start > restarted_at for s in seen.segs(killed)), 60)
+        wait_until(lambda: any(s.start > restarted_at for s in seen.segs(killed)), 60)
         assert victim not in pool.pids and survivor in pool.pids
-        wait_for(lambda: seen.frames_of(killed)[-1].timestamp > restarted_at, 20)
+        wait_until(lambda: seen.frames_of(killed)[-1].timestamp > restarted_at, 20)
     finally:
         pool.stop()
 
@@ -214,4 +182,4 @@ def test_a_killed_child_restarts_and_its_partial_segment_is_indexed_as_a_gap(
     assert metric("stream_reconnect_total", killed) >= reconnects_before + 1
     assert all(g <= _CONTIGUOUS_S for g in gaps_s(seen.segs(other)))
     assert [s.state for s in seen.states(other)] == [CameraState.ONLINE, CameraState.OFFLINE]
-    assert_all_play(tmp_path, seen.segments)
+    assert_all_play(tmp_path / "objects", seen.segments)

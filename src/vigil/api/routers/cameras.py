@@ -63,8 +63,9 @@ def _camera(services: Services, cam: CameraConfig) -> CameraPublic:
     )
 
 
-def _find(services: Services, camera_id: str, user: Principal) -> CameraConfig:
-    # A camera outside the user's scope is reported as absent, not as forbidden.
+def visible_camera(services: Services, user: Principal, camera_id: str) -> CameraConfig:
+    """The camera, if configured and in the caller's scope; otherwise it does not exist (a
+    camera outside the user's scope is reported as absent, not as forbidden)."""
     try:
         camera = services.config.camera(camera_id)
     except KeyError:
@@ -82,7 +83,7 @@ async def list_cameras(services: Services, user: CurrentUser) -> list[CameraPubl
 
 @router.get("/{camera_id}", responses={404: {"model": ErrorBody}})
 async def get_camera(camera_id: str, services: Services, user: CurrentUser) -> CameraPublic:
-    return _camera(services, _find(services, camera_id, user))
+    return _camera(services, visible_camera(services, user, camera_id))
 
 
 @router.get(
@@ -92,7 +93,7 @@ async def get_camera(camera_id: str, services: Services, user: CurrentUser) -> C
 )
 async def camera_snapshot(camera_id: str, services: Services, user: CurrentUser) -> Response:
     """The latest analysed frame (JPEG, no overlays: the dashboard draws the boxes)."""
-    cam = _find(services, camera_id, user)
+    cam = visible_camera(services, user, camera_id)
     jpeg = services.live.snapshot_jpeg(cam.id)
     if jpeg is None:
         raise NotFoundError(f"camera {camera_id!r} has no frame yet")

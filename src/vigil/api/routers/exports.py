@@ -13,7 +13,8 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.api.deps import Operator, Principal, Services, client_ip
-from vigil.api.routers.live import media_of, visible_camera
+from vigil.api.routers.cameras import visible_camera
+from vigil.api.routers.live import media_of
 from vigil.api.schemas import ErrorBody
 from vigil.api.services.exports import ExportView, sha256_of
 from vigil.errors import NotFoundError

@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigil.api.deps import CurrentUser, Principal, Services
+from vigil.api.deps import CurrentUser, Services
 from vigil.api.media import HLS_CONTENT_TYPES, MediaServices
+from vigil.api.routers.cameras import visible_camera
 from vigil.api.schemas import ErrorBody
-from vigil.config import CameraConfig
 from vigil.edge.live_hls import PLAYLIST
 from vigil.errors import NotFoundError, VigilError
 
@@ -72,17 +72,6 @@ def media_of(services: Services) -> MediaServices:
     if services.media is None:
         raise MediaUnavailableError("video is not served here")
     return services.media
-
-
-def visible_camera(services: Services, user: Principal, camera_id: str) -> CameraConfig:
-    """The camera, if configured and in the caller's scope; otherwise it does not exist."""
-    try:
-        camera = services.config.camera(camera_id)
-    except KeyError:
-        raise NotFoundError(f"no camera {camera_id!r}") from None
-    if not user.can_see(camera.id):
-        raise NotFoundError(f"no camera {camera_id!r}")
-    return camera
 
 
 @router.get("/{camera_id}/live", responses={404: {"model": ErrorBody}})

@@ -12,7 +12,8 @@ from fastapi.responses import FileResponse
 
 from vigil.api.deps import CurrentUser, Services
 from vigil.api.media import vod_playlist
-from vigil.api.routers.live import media_of, visible_camera
+from vigil.api.routers.cameras import visible_camera
+from vigil.api.routers.live import media_of
 from vigil.api.schemas import ErrorBody
 from vigil.edge.recorder import BUCKET
 from vigil.errors import NotFoundError, VigilError

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import BinaryIO, Literal
 
 import av
 import av.error
@@ -32,10 +32,10 @@ from vigil.db.session import Database
 from vigil.db.tables_media import ClipExport
 from vigil.errors import NotFoundError, StorageError, VigilError
 from vigil.storage import ObjectStore
+from vigil.storage.remux import local_sources, remux_range
 
 log = logging.getLogger(__name__)
 
-SEGMENTS = "video-segments"
 CLIPS = "clips"
 MAX_EXPORT = timedelta(hours=2)
 _CHUNK = 1 << 20
@@ -82,66 +82,6 @@ def sha256_of(fh: BinaryIO) -> str:
     while chunk := fh.read(_CHUNK):
         digest.update(chunk)
     return digest.hexdigest()
-
-
-def remux_range(
-    sources: list[tuple[Path, datetime]], start: datetime, end: datetime, out: Path
-) -> int:
-    """Stream-copy the packets of `sources` (files with their wall-clock start, in order)
-    from the last keyframe at or before `start` up to `end` into `out` (MP4, faststart);
-    returns the packets written (0: nothing in the window, and no file). Only the GOP that
-    contains `start` is held in memory."""
-    span_s = (end - start).total_seconds()
-    gop: list[tuple[float, Any]] = []  # before `start`: the GOP that contains it
-    with contextlib.ExitStack() as stack:
-        output: Any = None
-        ostream: Any = None
-        written, last, base = 0, -1, 0.0
-
-        def emit(at: float, packet: Any, template: Any) -> None:
-            nonlocal output, ostream, written, last, base
-            if output is None:
-                output = stack.enter_context(
-                    av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"})
-                )
-                ostream = output.add_stream_from_template(template)
-                base = at
-            dts = max(round((at - base) / float(packet.time_base)), last + 1)
-            pts = dts + (packet.pts - packet.dts)
-            packet.dts, packet.pts, last = dts, pts, dts
-            packet.stream = ostream
-            output.mux(packet)
-            written += 1
-
-        for path, seg_start in sources:
-            with av.open(str(path)) as container:
-                stream = container.streams.video[0]
-                tb = stream.time_base
-                assert tb is not None
-                first: int | None = None
-                offset = (seg_start - start).total_seconds()
-                for packet in container.demux(stream):
-                    if packet.dts is None or packet.pts is None:
-                        continue  # the demuxer's empty flush packet
-                    first = packet.pts if first is None else first  # the segment start is shown
-                    at = offset + float((packet.dts - first) * tb)  # decode time
-                    shown = offset + float((packet.pts - first) * tb)  # presentation time
-                    if at > span_s:
-                        break  # decode order: frames shown before `end` keep their references
-                    if output is None:
-                        if shown <= 0:  # before `start`: keep only the GOP that holds it
-                            if packet.is_keyframe:
-                                gop = [(at, packet)]
-                            elif gop:
-                                gop.append((at, packet))
-                            continue
-                        if not gop and not packet.is_keyframe:
-                            continue  # a clip cannot begin without a keyframe
-                        for item_at, item in gop:
-                            emit(item_at, item, stream)
-                        gop = []
-                    emit(at, packet, stream)
-    return written
 
 
 class ExportService:
@@ -220,7 +160,7 @@ class ExportService:
             ).all()
         key = f"exports/{camera_id}/{start:%Y/%m/%d}/{export_id}.mp4"
         with tempfile.TemporaryDirectory(prefix="vigil-export-") as tmp:
-            sources = [(self._local(k, Path(tmp), i), at) for i, (k, at) in enumerate(segments)]
+            sources = local_sources(self._store, segments, Path(tmp))
             out = Path(tmp) / "clip.mp4"
             try:
                 packets = remux_range(sources, start, end, out)
@@ -234,14 +174,6 @@ class ExportService:
             self._store.put_file(CLIPS, key, out, move=True)
         self._finish(export_id, key=key, size=size, sha256=digest)
         log.info("export %s ready: %d bytes, sha256 %s", export_id, size, digest)
-
-    def _local(self, key: str, tmp: Path, i: int) -> Path:
-        path = self._store.local_path(SEGMENTS, key)
-        if path is not None:
-            return path
-        copy = tmp / f"segment-{i}.mp4"
-        copy.write_bytes(self._store.get_bytes(SEGMENTS, key))
-        return copy
 
     def _finish(
         self,

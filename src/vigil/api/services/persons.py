@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from vigil.api.uploads import ImageUpload
 from vigil.clock import Clock
 from vigil.db.models import FaceEmbedding
-from vigil.db.session import Database
+from vigil.db.session import Database, row_by_id
 from vigil.db.tables_persons import Person, PersonFace, Watchlist, WatchlistPerson
 from vigil.errors import NotFoundError, VigilError
 from vigil.storage import ObjectStore
@@ -133,15 +133,11 @@ class PersonService:
         return str(person_id)
 
     def add_photos(self, faces: FaceSearch, person_id: str, photos: list[Photo]) -> None:
-        pid = self._id(person_id)
         with self._db.session() as session:
-            if session.get(Person, pid) is None:
-                raise NotFoundError(f"no person {person_id}")
+            pid = row_by_id(session, Person, person_id, "person").id
         enrolled = self._embed(faces, photos)
         with self._db.session() as session:
-            person = session.get(Person, pid, with_for_update=True)
-            if person is None:
-                raise NotFoundError(f"no person {person_id}")
+            person = row_by_id(session, Person, person_id, "person", for_update=True)
             count, last = session.execute(
                 select(func.count(), func.max(PersonFace.n)).where(PersonFace.person_id == pid)
             ).one()
@@ -178,18 +174,14 @@ class PersonService:
 
     def get(self, person_id: str) -> PersonRecord:
         with self._db.session() as session:
-            person = session.get(Person, self._id(person_id))
-            if person is None:
-                raise NotFoundError(f"no person {person_id}")
+            person = row_by_id(session, Person, person_id, "person")
             return self._records(session, [person])[0]
 
     def update(
         self, person_id: str, *, name: str | None, notes: str | None, clear_notes: bool
     ) -> None:
         with self._db.session() as session:
-            person = session.get(Person, self._id(person_id))
-            if person is None:
-                raise NotFoundError(f"no person {person_id}")
+            person = row_by_id(session, Person, person_id, "person")
             if name is not None:
                 person.name = name
             if notes is not None or clear_notes:
@@ -199,12 +191,9 @@ class PersonService:
 
     def delete(self, person_id: str) -> str:
         """Remove the person, their embeddings (cascade) and photos; returns their name."""
-        pid = self._id(person_id)
         with self._db.session() as session:
-            person = session.get(Person, pid)
-            if person is None:
-                raise NotFoundError(f"no person {person_id}")
-            name = person.name
+            person = row_by_id(session, Person, person_id, "person")
+            pid, name = person.id, person.name
             keys = session.scalars(
                 select(PersonFace.photo_key).where(PersonFace.person_id == pid)
             ).all()

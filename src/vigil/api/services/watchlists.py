@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from vigil.db.session import Database
+from vigil.db.session import Database, row_by_id
 from vigil.db.tables_persons import Person, Watchlist, WatchlistPerson
-from vigil.errors import NotFoundError, VigilError
+from vigil.errors import VigilError
 
 
 class WatchlistInputError(VigilError):
@@ -102,14 +102,7 @@ class WatchlistService:
 
     @staticmethod
     def _row(session: Session, watchlist_id: str, for_update: bool = False) -> Watchlist:
-        try:
-            wid = uuid.UUID(watchlist_id)
-        except ValueError:
-            raise NotFoundError(f"no watchlist {watchlist_id}") from None
-        row = session.get(Watchlist, wid, with_for_update=for_update)
-        if row is None:
-            raise NotFoundError(f"no watchlist {watchlist_id}")
-        return row
+        return row_by_id(session, Watchlist, watchlist_id, "watchlist", for_update=for_update)
 
     @staticmethod
     def _check_persons(session: Session, person_ids: list[uuid.UUID]) -> None:

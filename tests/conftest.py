@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support.db import template_copy
 from vigil.db.admin import create_database, database_url, drop_database
 from vigil.db.embedded import EmbeddedPostgres
 from vigil.db.migrate import upgrade
@@ -99,11 +100,5 @@ def db(pg_url: str, db_template: str, _dropped_later: list[str]) -> Iterator[Dat
     """
     while _dropped_later:
         drop_database(pg_url, _dropped_later.pop())
-    name = f"vigil_test_{uuid.uuid4().hex[:12]}"
-    create_database(pg_url, name, template=db_template)
-    database = Database(database_url(pg_url, name))
-    try:
+    with template_copy(pg_url, db_template, "vigil_test", _dropped_later.append) as database:
         yield database
-    finally:
-        database.dispose()
-        _dropped_later.append(name)

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.support.site import ADMIN_PASSWORD, RunningSite, running_site
+from tests.support.browser import sign_in
+from tests.support.site import RunningSite, running_site
 from vigil.api.app import dashboard_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -38,14 +39,7 @@ def test_login_rejects_wrong_password(site: RunningSite, page: Page, artifacts: 
 def test_guard_sees_alert_arrive_and_acknowledges_it(
     site: RunningSite, page: Page, artifacts: Path
 ) -> None:
-    errors: list[str] = []
-    page.on("console", lambda m: _collect_error(m, errors))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(15_000)
-    page.goto(site.url)
-    page.get_by_test_id("login-username").fill("admin")
-    page.get_by_test_id("login-password").fill(ADMIN_PASSWORD)
-    page.get_by_test_id("login-submit").click()
+    errors = sign_in(page, site)
 
     tiles = page.get_by_test_id("camera-tile")
     expect(tiles).to_have_count(2)
@@ -69,8 +63,3 @@ def test_guard_sees_alert_arrive_and_acknowledges_it(
     assert site.api("GET", f"/api/v1/alerts/{alert_id}").json()["status"] == "acknowledged"
     page.screenshot(path=artifacts / "dashboard-acknowledged.png", full_page=True)
     assert errors == [], f"console errors: {errors}"
-
-
-def _collect_error(message: ConsoleMessage, errors: list[str]) -> None:
-    if message.type == "error":
-        errors.append(message.text)

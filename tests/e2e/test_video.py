@@ -21,9 +21,10 @@ from typing import Any
 
 import aioice.ice
 import pytest
-from playwright.sync_api import ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.support.site import ADMIN_PASSWORD, RunningSite, running_site, wait_for
+from tests.support.browser import sign_in
+from tests.support.site import RunningSite, running_site, wait_for
 from vigil.api.app import dashboard_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -66,23 +67,6 @@ def site() -> Iterator[RunningSite]:
 def latency_report(artifacts: Path) -> Iterator[dict[str, Any]]:
     yield LATENCY
     (artifacts / "live-latency.json").write_text(json.dumps(LATENCY, indent=2) + "\n")
-
-
-def _sign_in(site: RunningSite, page: Page, query: str = "") -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: _collect_error(m, errors))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(20_000)
-    page.goto(site.url + query)
-    page.get_by_test_id("login-username").fill("admin")
-    page.get_by_test_id("login-password").fill(ADMIN_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    return errors
-
-
-def _collect_error(message: ConsoleMessage, errors: list[str]) -> None:
-    if message.type == "error":
-        errors.append(message.text)
 
 
 def _current_time(video: Locator) -> float:
@@ -154,7 +138,7 @@ def test_live_grid_plays_every_camera_by_webrtc_and_the_single_view_the_main_str
     site: RunningSite, page: Page, artifacts: Path, latency_report: dict[str, Any]
 ) -> None:
     clock = _clock_camera(site)
-    errors = _sign_in(site, page)
+    errors = sign_in(page, site, timeout_ms=20_000)
     _tiles_play(page, "webrtc")
     tile = page.locator(f"[data-testid=camera-tile][data-camera-id='{clock}']")
     badge = tile.get_by_test_id("live-latency")
@@ -193,7 +177,7 @@ def test_live_grid_plays_by_hls_when_webrtc_is_switched_off(
     site: RunningSite, page: Page, artifacts: Path, latency_report: dict[str, Any]
 ) -> None:
     clock = _clock_camera(site)
-    errors = _sign_in(site, page, "/?live=hls")
+    errors = sign_in(page, site, query="/?live=hls", timeout_ms=20_000)
     _tiles_play(page, "hls")
     tile = page.locator(f"[data-testid=camera-tile][data-camera-id='{clock}']")
     badge = tile.get_by_test_id("live-latency")
@@ -230,7 +214,7 @@ def test_playback_of_a_recorded_minute_and_clip_export(
     since = datetime.now(UTC) - timedelta(minutes=5)
     wait_for("a recorded minute", lambda: _recorded_s(site, camera_id, since) >= 60 or None, 150)
 
-    errors = _sign_in(site, page)
+    errors = sign_in(page, site, timeout_ms=20_000)
     expect(page.get_by_test_id("camera-tile")).to_have_count(CHANNELS)
     page.get_by_test_id("camera-open").first.click()
     page.get_by_test_id("camera-view-playback").click()

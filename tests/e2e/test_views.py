@@ -17,9 +17,10 @@ import cv2
 import numpy as np
 import pytest
 import skimage.data
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.support.site import ADMIN_PASSWORD, RunningSite, running_site
+from tests.support.browser import sign_in
+from tests.support.site import RunningSite, running_site
 from vigil.api.app import dashboard_dir
 from vigil.vision.face_tracks import FaceRecord, store_faces
 from vigil.vision.faces import FaceDetector, FaceNetEmbedder
@@ -40,21 +41,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSite]:
 
 
 def _sign_in(page: Page, site: RunningSite) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: _collect_error(m, errors))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(15_000)
-    page.goto(site.url)
-    page.get_by_test_id("login-username").fill("admin")
-    page.get_by_test_id("login-password").fill(ADMIN_PASSWORD)
-    page.get_by_test_id("login-submit").click()
+    errors = sign_in(page, site)
     expect(page.get_by_test_id("nav-dashboard")).to_be_visible()
     return errors
-
-
-def _collect_error(message: ConsoleMessage, errors: list[str]) -> None:
-    if message.type == "error":
-        errors.append(message.text)
 
 
 def _open(page: Page, view: str) -> None:

@@ -19,6 +19,7 @@ from vigil.api.routers import (
     api_keys,
     audit,
     auth,
+    camera_tests,
     cameras,
     events,
     exports,
@@ -96,6 +97,7 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
         api.include_router(module.router)
     for module in (zones, rules, notifications):  # site rules edited live; channel tests
         api.include_router(module.router)
+    api.include_router(camera_tests.router)  # test a camera connection (admin)
     api.include_router(ingest.router)  # edges' store-and-forward uplink (hub side)
     for module in (persons, watchlists, training_jobs):  # enrolment, watchlists, jobs
         api.include_router(module.router)

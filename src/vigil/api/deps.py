@@ -167,3 +167,23 @@ Admin = Annotated[Principal, Depends(require_role("admin"))]
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+async def audit_success(
+    services: ApiServices,
+    request: Request,
+    user: Principal,
+    action: str,
+    resource: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Audit a change that succeeded: `action` on `resource` by `user`, from the request's
+    client address, with `details` (never secrets)."""
+    await services.audit.record(
+        action,
+        actor=user.username,
+        ip=client_ip(request),
+        outcome="success",
+        resource=resource,
+        details=details,
+    )

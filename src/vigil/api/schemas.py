@@ -67,6 +67,13 @@ class CameraPublic(BaseModel):
     id: str
     name: str
     channel: int
+    stream: Literal[0, 1] = Field(0, description="0 = main stream, 1 = sub stream.")
+    own_url: bool = Field(
+        False, description="Pulled from its own RTSP URL (not on the DVR): channel is unused."
+    )
+    source: Literal["config", "api"] = Field(
+        "config", description="config: from site.yaml (edit the file to change it)."
+    )
     status: Literal["online", "offline", "reconnecting", "connecting", "auth_failed", "disabled"]
     status_detail: str | None
     last_frame_at: datetime | None

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from vigil.analytics.catalog import RuleCatalog
 from vigil.analytics.reload import change_notice
-from vigil.api.deps import ApiServices, Principal, client_ip
+from vigil.api.deps import ApiServices, Principal, audit_success
 from vigil.bus import topics
 from vigil.config import validation_errors
 from vigil.errors import VigilError
@@ -101,14 +101,7 @@ async def changed(
     details: dict[str, Any] | None = None,
 ) -> None:
     """After a committed change: audit it, and tell analytics to reload its rules."""
-    await services.audit.record(
-        action,
-        actor=user.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=resource,
-        details=details,
-    )
+    await audit_success(services, request, user, action, resource, details)
     site_id = services.config.site.id
     notice = change_notice(site_id, action, resource, services.clock.now().isoformat())
     services.bus.publish(topics.CONFIG_CHANGES, site_id, notice)

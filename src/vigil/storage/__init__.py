@@ -1,4 +1,5 @@
-"""Object storage: `ObjectStore` protocol (base.py); local filesystem (fs.py) by default.
+"""Object storage: `ObjectStore` protocol (base.py); local filesystem (fs.py) by default;
+remux.py cuts a time range of recorded segments into one MP4 by stream copy.
 
 Buckets: video-segments, snapshots, clips, training-data.
 """

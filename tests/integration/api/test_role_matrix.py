@@ -41,6 +41,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/cameras"): VIEWER,
     ("GET", "/api/v1/cameras/{camera_id}"): VIEWER,
     ("GET", "/api/v1/cameras/{camera_id}/snapshot"): VIEWER,
+    ("POST", "/api/v1/cameras/test"): ADMIN,
+    ("POST", "/api/v1/cameras/{camera_id}/test"): ADMIN,
     ("GET", "/api/v1/events"): VIEWER,
     ("GET", "/api/v1/events/{event_id}"): VIEWER,
     ("GET", "/api/v1/events/{event_id}/snapshot"): VIEWER,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -19,6 +20,15 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return encode_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=12)
 
 
+def _packets(clip: Path, writer: LiveHlsWriter) -> Iterator[tuple[int, av.Packet]]:
+    """The clip's numbered packets (without the empty flush packet), once `writer` has begun
+    on its video stream."""
+    with av.open(str(clip)) as inp:
+        stream = inp.streams.video[0]
+        writer.begin(stream)
+        yield from enumerate(p for p in inp.demux(stream) if p.dts is not None)
+
+
 def _names(playlist: str) -> list[str]:
     return [line for line in playlist.splitlines() if line and not line.startswith("#")]
 
@@ -28,15 +38,10 @@ def test_rolling_playlist_of_decodable_segments_and_packets_left_intact(
 ) -> None:
     live = tmp_path / "live" / "gate"
     writer = LiveHlsWriter("gate", live)
-    with av.open(str(clip)) as inp:
-        stream = inp.streams.video[0]
-        writer.begin(stream)
-        for packet in inp.demux(stream):
-            if packet.dts is None:
-                continue
-            before = (packet.pts, packet.dts, bytes(packet), packet.is_keyframe)
-            writer.write(packet)
-            assert (packet.pts, packet.dts, bytes(packet), packet.is_keyframe) == before
+    for _, packet in _packets(clip, writer):
+        before = (packet.pts, packet.dts, bytes(packet), packet.is_keyframe)
+        writer.write(packet)
+        assert (packet.pts, packet.dts, bytes(packet), packet.is_keyframe) == before
     assert writer.errors == 0
     playlist = (live / "live.m3u8").read_text()
     assert "#EXT-X-TARGETDURATION:1" in playlist and "#EXT-X-ENDLIST" not in playlist
@@ -57,16 +62,13 @@ def test_a_refused_write_is_counted_and_the_writer_reopens_at_the_next_keyframe(
 ) -> None:
     live = tmp_path / "live" / "gate"
     writer = LiveHlsWriter("gate", live)
-    with av.open(str(clip)) as inp:
-        stream = inp.streams.video[0]
-        writer.begin(stream)
-        for i, packet in enumerate(p for p in inp.demux(stream) if p.dts is not None):
-            if i == 75:  # 3 s in: the directory vanishes and a file takes its place
-                shutil.rmtree(live)
-                live.write_text("not a directory")
-            if i == 150:  # 6 s in: the disk is usable again
-                live.unlink()
-            writer.write(packet)  # never raises
+    for i, packet in _packets(clip, writer):
+        if i == 75:  # 3 s in: the directory vanishes and a file takes its place
+            shutil.rmtree(live)
+            live.write_text("not a directory")
+        if i == 150:  # 6 s in: the disk is usable again
+            live.unlink()
+        writer.write(packet)  # never raises
     assert writer.errors >= 1
     names = _names((live / "live.m3u8").read_text())
     # Reopened once the disk took files again, numbering on after the lost ones; playable.

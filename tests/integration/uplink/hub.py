@@ -8,7 +8,6 @@ import asyncio
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +18,12 @@ import uvicorn
 from fastapi import FastAPI
 
 from tests.support.api import Api, api_for_tests
+from tests.support.db import template_copy
 from tests.support.tls import self_signed
 from vigil.api.ratelimit import RateLimitConfig
 from vigil.bus import MemoryBus
 from vigil.clock import SystemClock
-from vigil.db.admin import create_database, database_url, drop_database
+from vigil.db.admin import drop_database
 from vigil.db.session import Database
 from vigil.edge.uplink import Uplink, UplinkConfig
 from vigil.storage import FsObjectStore
@@ -111,14 +111,8 @@ def hub(db: Database, tmp_path: Path) -> Iterator[Hub]:
 @pytest.fixture
 def edge_db(pg_url: str, db_template: str) -> Iterator[Database]:
     """The edge's own database (the hub has `db`)."""
-    name = f"vigil_edge_{uuid.uuid4().hex[:12]}"
-    create_database(pg_url, name, template=db_template)
-    database = Database(database_url(pg_url, name))
-    try:
-        yield database
-    finally:
-        database.dispose()
-        drop_database(pg_url, name)
+    with template_copy(pg_url, db_template, "vigil_edge", lambda n: drop_database(pg_url, n)) as db:
+        yield db
 
 
 @dataclass

@@ -121,6 +121,12 @@ export interface Camera {
   id: string;
   name: string;
   channel: number;
+  /** 0 = main stream, 1 = sub stream (absent from older servers). */
+  stream?: 0 | 1;
+  /** Pulled from its own RTSP URL, not from a DVR channel. */
+  own_url?: boolean;
+  /** config: from site.yaml; api: added through the API. */
+  source?: "config" | "api";
   status: CameraStatus;
   status_detail: string | null;
   last_frame_at: string | null;

@@ -21,3 +21,13 @@ export const WARNING_BOX =
   "rounded-md border border-amber-500/70 bg-amber-950 px-3 py-2 text-base text-amber-100";
 
 export const CARD = "rounded-xl border border-slate-700 bg-slate-900 p-4 sm:p-5";
+
+/** A row of a list of stored things (rules, zones, people, watchlists). */
+export const LIST_ROW = "rounded-lg border border-slate-700 bg-slate-900 px-3 py-2";
+
+/** A filter's label (filters sit in a row, smaller than a form's). */
+export const FILTER_LABEL = "text-base font-medium text-slate-200";
+
+/** A filter's <select>. */
+export const SELECT =
+  "mt-1 block w-full rounded-md border border-slate-600 bg-slate-950 px-3 py-2 text-base text-white";

@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useRef, useState, type SyntheticEvent } from "react";
 import type { Camera } from "../api/types.ts";
+import { cameraOptions, Select, TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
 import { DEFAULT_ASPECT, fitAspect, percentBox, pictureAspect } from "../lib/aspect.ts";
 import { events as fetchEvents, recordings as fetchRecordings } from "./api.ts";
@@ -16,6 +17,7 @@ const VIEW_ASPECT = 16 / 9;
 const MAX_WINDOW_MS = 24 * 3_600_000;
 const INPUT =
   "rounded-md bg-slate-950 px-2 py-1.5 text-base text-white ring-1 ring-slate-600 focus-visible:outline-4 focus-visible:outline-amber-400";
+const FIELD = "flex flex-col gap-1 text-sm text-slate-300";
 const BUTTON =
   "rounded-md px-3 py-2 text-base font-semibold ring-1 focus-visible:outline-4 focus-visible:outline-amber-400";
 
@@ -119,49 +121,18 @@ function WindowForm({
       className="flex flex-wrap items-end gap-3"
       aria-describedby="playback-form-problem"
     >
-      <label className="flex flex-col gap-1 text-sm text-slate-300">
+      <label className={FIELD}>
         Camera
-        <select
+        <Select
           data-testid="playback-camera"
           value={cameraId}
-          onChange={(e) => {
-            setCameraId(e.target.value);
-          }}
-          className={INPUT}
-        >
-          {cameras.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="flex flex-col gap-1 text-sm text-slate-300">
-        From
-        <input
-          type="datetime-local"
-          step={1}
-          data-testid="playback-start"
-          value={start}
-          onChange={(e) => {
-            setStart(e.target.value);
-          }}
+          options={cameraOptions(cameras)}
+          onChange={setCameraId}
           className={INPUT}
         />
       </label>
-      <label className="flex flex-col gap-1 text-sm text-slate-300">
-        To
-        <input
-          type="datetime-local"
-          step={1}
-          data-testid="playback-end"
-          value={end}
-          onChange={(e) => {
-            setEnd(e.target.value);
-          }}
-          className={INPUT}
-        />
-      </label>
+      <TimeField label="From" testId="playback-start" value={start} onChange={setStart} />
+      <TimeField label="To" testId="playback-end" value={end} onChange={setEnd} />
       <button
         type="submit"
         data-testid="playback-show"
@@ -186,6 +157,33 @@ function WindowForm({
         </p>
       )}
     </form>
+  );
+}
+
+/** A local date and time to the second (`toLocalInput` text). */
+function TimeField({
+  label,
+  testId,
+  value,
+  onChange,
+}: {
+  label: string;
+  testId: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label className={FIELD}>
+      {label}
+      <TextInput
+        type="datetime-local"
+        step={1}
+        data-testid={testId}
+        value={value}
+        onChange={onChange}
+        className={INPUT}
+      />
+    </label>
   );
 }
 

@@ -73,11 +73,13 @@ export function webrtcOffer(
   return api.postJson<SessionDescription>(path, { ...offer, stream }, signal);
 }
 
+/** `start` and `end` (epoch ms) as ISO-8601 UTC, the way the API takes a time span. */
+function span(startMs: number, endMs: number): { start: string; end: string } {
+  return { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() };
+}
+
 export function vodUrl(cameraId: string, startMs: number, endMs: number): string {
-  const params = new URLSearchParams({
-    start: new Date(startMs).toISOString(),
-    end: new Date(endMs).toISOString(),
-  });
+  const params = new URLSearchParams(span(startMs, endMs));
   return `/api/v1/recordings/${cam(cameraId)}/vod.m3u8?${params.toString()}`;
 }
 
@@ -88,11 +90,7 @@ export function recordings(
   endMs: number,
   signal?: AbortSignal,
 ) {
-  const params = new URLSearchParams({
-    camera_id: cameraId,
-    start: new Date(startMs).toISOString(),
-    end: new Date(endMs).toISOString(),
-  });
+  const params = new URLSearchParams({ camera_id: cameraId, ...span(startMs, endMs) });
   return api.getJson<Recording[]>(`/api/v1/recordings?${params.toString()}`, signal);
 }
 
@@ -105,8 +103,7 @@ export function events(
 ) {
   const params = new URLSearchParams({
     camera_id: cameraId,
-    start: new Date(startMs).toISOString(),
-    end: new Date(endMs).toISOString(),
+    ...span(startMs, endMs),
     limit: "500",
   });
   return api.getJson<EventPage>(`/api/v1/events?${params.toString()}`, signal);
@@ -115,8 +112,7 @@ export function events(
 export function createExport(api: ApiClient, cameraId: string, startMs: number, endMs: number) {
   return api.postJson<ClipExport>("/api/v1/exports", {
     camera_id: cameraId,
-    start: new Date(startMs).toISOString(),
-    end: new Date(endMs).toISOString(),
+    ...span(startMs, endMs),
   });
 }
 

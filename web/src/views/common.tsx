@@ -1,6 +1,8 @@
-import type { ReactNode } from "react";
-import { ApiError } from "../api/client.ts";
-import { ERROR_BOX } from "../components/formStyles.ts";
+import { useQueryClient, type QueryKey } from "@tanstack/react-query";
+import { useState, type ReactNode } from "react";
+import { ApiError, SessionExpiredError } from "../api/client.ts";
+import { BUTTON_DANGER, BUTTON_SECONDARY, ERROR_BOX, LABEL } from "../components/formStyles.ts";
+import { fieldErrorsOf, type FieldErrors } from "./fieldErrors.ts";
 
 export function errorText(err: unknown, fallback: string): string {
   return err instanceof ApiError ? err.detail : fallback;
@@ -63,6 +65,15 @@ export function QueryState({
   return <>{children}</>;
 }
 
+/** A query's loading, failure and retry, as `QueryState` takes them. */
+export function queryStatus(query: {
+  isPending: boolean;
+  error: unknown;
+  refetch: () => Promise<unknown>;
+}): { isPending: boolean; error: unknown; onRetry: () => void } {
+  return { isPending: query.isPending, error: query.error, onRetry: () => void query.refetch() };
+}
+
 /** A section of a view with its own heading. */
 export function Section({
   id,
@@ -103,6 +114,165 @@ export function FieldError({ id, error }: { id: string; error: string | null }) 
       {error}
     </span>
   );
+}
+
+/** A label, the control it names (whose id must be `id`) and the control's error under it. */
+export function Field({
+  id,
+  label,
+  error = null,
+  className,
+  labelClassName = LABEL,
+  children,
+}: {
+  id: string;
+  label: ReactNode;
+  error?: string | null;
+  className?: string;
+  labelClassName?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className={className}>
+      <label htmlFor={id} className={labelClassName}>
+        {label}
+      </label>
+      {children}
+      <FieldError id={`${id}-error`} error={error} />
+    </div>
+  );
+}
+
+/** A refused request, in words (role="alert"); nothing when there is none. */
+export function ErrorLine({ error, className }: { error: string | null; className?: string }) {
+  if (error === null) return null;
+  return (
+    <p role="alert" className={`${className ?? ""} font-semibold text-red-300`.trim()}>
+      {error}
+    </p>
+  );
+}
+
+/** What a request did, in words (role="status"); nothing before it is done. */
+export function DoneLine({ text, className }: { text: string | null; className?: string }) {
+  if (text === null) return null;
+  return (
+    <p role="status" className={`${className ?? ""} font-medium text-emerald-300`.trim()}>
+      {text}
+    </p>
+  );
+}
+
+/** A danger button that asks `question` first and runs `onConfirm` only on yes. */
+export function ConfirmButton({
+  question,
+  onConfirm,
+  children,
+}: {
+  question: string;
+  onConfirm: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className={BUTTON_DANGER}
+      onClick={() => {
+        if (window.confirm(question)) onConfirm();
+      }}
+    >
+      {children}
+    </button>
+  );
+}
+
+/** A stored row's Edit button, and its Delete button that asks `question` first. */
+export function EditDelete({
+  onEdit,
+  question,
+  onDelete,
+  className = "flex gap-2",
+}: {
+  onEdit: () => void;
+  question: string;
+  onDelete: () => void;
+  className?: string;
+}) {
+  return (
+    <div className={className}>
+      <button type="button" className={BUTTON_SECONDARY} onClick={onEdit}>
+        Edit
+      </button>
+      <ConfirmButton question={question} onConfirm={onDelete}>
+        Delete
+      </ConfirmButton>
+    </div>
+  );
+}
+
+/**
+ * Changes from a list (delete, turn on/off): `run` refreshes `queryKey` when the change is
+ * done and keeps a failure as `error`, in words ("fallback" when the server gave none).
+ */
+export function useListChange(queryKey: QueryKey): {
+  error: string | null;
+  run: (change: Promise<unknown>, fallback: string) => void;
+} {
+  const queryClient = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const run = (change: Promise<unknown>, fallback: string) => {
+    setError(null);
+    change.then(
+      () => void queryClient.invalidateQueries({ queryKey }),
+      (err: unknown) => {
+        if (!(err instanceof SessionExpiredError)) setError(errorText(err, fallback));
+      },
+    );
+  };
+  return { error, run };
+}
+
+/**
+ * A form's request: `send` ignores a second submit while one is in flight, and on refusal keeps
+ * the field errors and the verdict in words (`fallback` when the server gave none).
+ */
+export function useFormRequest(): {
+  busy: boolean;
+  errors: FieldErrors;
+  error: string | null;
+  clearErrors: () => void;
+  send: <T>(request: () => Promise<T>, fallback: string, onDone: (value: T) => void) => void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const send = <T,>(request: () => Promise<T>, fallback: string, onDone: (value: T) => void) => {
+    if (busy) return;
+    setBusy(true);
+    setErrors({});
+    setError(null);
+    request().then(
+      (value) => {
+        setBusy(false);
+        onDone(value);
+      },
+      (err: unknown) => {
+        setBusy(false);
+        if (err instanceof SessionExpiredError) return;
+        setErrors(fieldErrorsOf(err));
+        setError(errorText(err, fallback));
+      },
+    );
+  };
+  return {
+    busy,
+    errors,
+    error,
+    clearErrors: () => {
+      setErrors({});
+    },
+    send,
+  };
 }
 
 /** Local date (YYYY-MM-DD) of an epoch time, for <input type="date">. */

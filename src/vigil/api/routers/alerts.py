@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerts.service import STATUSES
 from vigil.api.cursor import decode_cursor, encode_cursor
-from vigil.api.deps import CurrentUser, Operator, Principal, Services, client_ip
+from vigil.api.deps import CurrentUser, Operator, Principal, Services, audit_success
 from vigil.api.schemas import AlertCounts, AlertPage, AlertPublic, ErrorBody
 from vigil.bus.messages import AlertView
 from vigil.errors import NotFoundError
@@ -113,14 +113,7 @@ async def _visible(services: Services, user: Principal, alert_id: str) -> AlertV
 async def _audit(
     services: Services, request: Request, user: Operator, action: str, alert_id: str, **details: Any
 ) -> None:
-    await services.audit.record(
-        action,
-        actor=user.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"alerts/{alert_id}",
-        details=details or None,
-    )
+    await audit_success(services, request, user, action, f"alerts/{alert_id}", details or None)
 
 
 @router.post("/{alert_id}/ack", responses=_ERRORS)

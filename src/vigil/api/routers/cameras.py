@@ -50,6 +50,8 @@ def _camera(services: Services, cam: CameraConfig) -> CameraPublic:
         id=cam.id,
         name=cam.name,
         channel=cam.channel,
+        stream=cam.stream,
+        own_url=cam.url is not None,
         status=state,  # type: ignore[arg-type]  # CameraState values are the Literal's
         status_detail=status.detail if status else None,
         last_frame_at=latest.timestamp if latest else None,

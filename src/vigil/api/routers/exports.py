@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigil.api.deps import Operator, Principal, Services, client_ip
+from vigil.api.deps import Operator, Principal, Services, audit_success
 from vigil.api.routers.cameras import visible_camera
 from vigil.api.routers.live import media_of
 from vigil.api.schemas import ErrorBody
@@ -127,13 +127,13 @@ async def create_export(
     poll GET /exports/{id} until `status` is ready (or failed)."""
     cam = visible_camera(services, user, body.camera_id)
     view = await media_of(services).exports.create(cam.id, body.start, body.end, user.username)
-    await services.audit.record(
+    await audit_success(
+        services,
+        request,
+        user,
         "export.create",
-        actor=user.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"exports/{view.id}",
-        details={"camera_id": cam.id, "start": view.start.isoformat(), "end": view.end.isoformat()},
+        f"exports/{view.id}",
+        {"camera_id": cam.id, "start": view.start.isoformat(), "end": view.end.isoformat()},
     )
     return _out(view)
 
@@ -174,13 +174,8 @@ async def download_export(
     if view.status != "ready" or view.sha256 is None:
         raise NotFoundError(f"export {export_id} is {view.status}, not ready to download")
     path, data = await asyncio.to_thread(media_of(services).exports.file, view)
-    await services.audit.record(
-        "export.download",
-        actor=user.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"exports/{view.id}",
-        details={"sha256": view.sha256},
+    await audit_success(
+        services, request, user, "export.download", f"exports/{view.id}", {"sha256": view.sha256}
     )
     name = f"{view.camera_id}-{view.start:%Y%m%dT%H%M%SZ}-{view.end:%Y%m%dT%H%M%SZ}.mp4"
     headers = {"X-Content-SHA256": view.sha256, "Cache-Control": "no-store"}

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigil.api.deps import Admin, Operator, Services, client_ip
+from vigil.api.deps import Admin, Operator, Services, audit_success
 from vigil.api.routers.faces import FacesUnavailableError
 from vigil.api.schemas import ErrorBody, Input
 from vigil.api.services.persons import PersonRecord, PersonService, Photo
@@ -174,13 +174,13 @@ async def enroll_person(
     person_id = await asyncio.to_thread(
         persons.enroll, faces, clean_name, clean_notes or None, checked, admin.username
     )
-    await services.audit.record(
+    await audit_success(
+        services,
+        request,
+        admin,
         "persons.create",
-        actor=admin.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"persons/{person_id}",
-        details={"name": clean_name, "photos": len(checked)},
+        f"persons/{person_id}",
+        {"name": clean_name, "photos": len(checked)},
     )
     return _out(await asyncio.to_thread(persons.get, person_id))
 
@@ -204,13 +204,8 @@ async def update_person(
         notes=body.notes,
         clear_notes="notes" in changed and body.notes is None,
     )
-    await services.audit.record(
-        "persons.update",
-        actor=admin.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"persons/{person_id}",
-        details={"changed": changed},
+    await audit_success(
+        services, request, admin, "persons.update", f"persons/{person_id}", {"changed": changed}
     )
     return _out(await asyncio.to_thread(persons.get, str(person_id)))
 
@@ -222,13 +217,8 @@ async def delete_person(
     """Delete the person with their face embeddings and photos (and take them off every
     watchlist)."""
     name = await asyncio.to_thread(_persons(services).delete, str(person_id))
-    await services.audit.record(
-        "persons.delete",
-        actor=admin.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"persons/{person_id}",
-        details={"name": name},
+    await audit_success(
+        services, request, admin, "persons.delete", f"persons/{person_id}", {"name": name}
     )
 
 
@@ -244,13 +234,13 @@ async def add_photos(
     persons, faces = _persons(services), _faces(services)
     checked = await _photos(photos)
     await asyncio.to_thread(persons.add_photos, faces, str(person_id), checked)
-    await services.audit.record(
+    await audit_success(
+        services,
+        request,
+        admin,
         "persons.photos.add",
-        actor=admin.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"persons/{person_id}",
-        details={"photos": len(checked)},
+        f"persons/{person_id}",
+        {"photos": len(checked)},
     )
     return _out(await asyncio.to_thread(persons.get, str(person_id)))
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from vigil.api.deps import CurrentUser, Operator, Services, client_ip
+from vigil.api.deps import CurrentUser, Operator, Services, audit_success
 from vigil.api.schemas import ErrorBody
 from vigil.api.uploads import UploadError, read_image
 from vigil.config import format_loc
@@ -101,13 +101,8 @@ async def upload_sample(
     await asyncio.to_thread(
         services.store.put_bytes, BUCKET, f"{stem}.json", json.dumps(meta).encode()
     )
-    await services.audit.record(
-        "training.upload",
-        actor=user.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"training/{stem}",
-        details={"labels": len(parsed)},
+    await audit_success(
+        services, request, user, "training.upload", f"training/{stem}", {"labels": len(parsed)}
     )
     return SampleOut(
         key=f"{stem}.{ext}",

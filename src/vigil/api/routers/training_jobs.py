@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigil.api.deps import Admin, CurrentUser, Services, client_ip
+from vigil.api.deps import Admin, CurrentUser, Services, audit_success, client_ip
 from vigil.api.schemas import ErrorBody, Input
 from vigil.db.tables_persons import JobKind
 from vigil.errors import VigilError
@@ -136,13 +136,13 @@ async def create_job(body: JobIn, request: Request, services: Services, admin: A
             "export_dataset job, download its COCO zip from …/artifact and fine-tune elsewhere"
         )
     record = await jobs.create(JobKind(body.kind), {}, admin.username)
-    await services.audit.record(
+    await audit_success(
+        services,
+        request,
+        admin,
         "training.jobs.create",
-        actor=admin.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"training/jobs/{record.id}",
-        details={"kind": body.kind},
+        f"training/jobs/{record.id}",
+        {"kind": body.kind},
     )
     return _out(record)
 
@@ -159,13 +159,7 @@ async def cancel_job(
     """Cancel a queued or running job (a running one stops after its current sample); 409
     when it has already finished."""
     record = await _jobs(services).cancel(str(job_id))
-    await services.audit.record(
-        "training.jobs.cancel",
-        actor=admin.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"training/jobs/{job_id}",
-    )
+    await audit_success(services, request, admin, "training.jobs.cancel", f"training/jobs/{job_id}")
     return _out(record)
 
 

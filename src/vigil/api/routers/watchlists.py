@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from vigil.api.deps import Admin, Operator, Principal, Services, client_ip
+from vigil.api.deps import Admin, Operator, Principal, Services, audit_success
 from vigil.api.schemas import ErrorBody, Input, Severity
 from vigil.api.services.watchlists import (
     WatchlistInputError,
@@ -161,13 +161,13 @@ async def create_watchlist(
 ) -> WatchlistOut:
     spec = _spec(services, admin, body)
     record = await asyncio.to_thread(_service(services).create, spec, admin.username)
-    await services.audit.record(
+    await audit_success(
+        services,
+        request,
+        admin,
         "watchlists.create",
-        actor=admin.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"watchlists/{record.id}",
-        details={"name": record.name, "persons": len(record.person_ids)},
+        f"watchlists/{record.id}",
+        {"name": record.name, "persons": len(record.person_ids)},
     )
     out = _visible(admin, record)
     assert out is not None  # its cameras were checked against the admin's scope
@@ -193,13 +193,13 @@ async def replace_watchlist(
     await _get_visible(services, admin, watchlist_id)
     spec = _spec(services, admin, body)
     record = await asyncio.to_thread(_service(services).replace, str(watchlist_id), spec)
-    await services.audit.record(
+    await audit_success(
+        services,
+        request,
+        admin,
         "watchlists.update",
-        actor=admin.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"watchlists/{watchlist_id}",
-        details={"name": record.name, "persons": len(record.person_ids), "enabled": spec.enabled},
+        f"watchlists/{watchlist_id}",
+        {"name": record.name, "persons": len(record.person_ids), "enabled": spec.enabled},
     )
     out = _visible(admin, record)
     assert out is not None
@@ -212,11 +212,6 @@ async def delete_watchlist(
 ) -> None:
     await _get_visible(services, admin, watchlist_id)
     name = await asyncio.to_thread(_service(services).delete, str(watchlist_id))
-    await services.audit.record(
-        "watchlists.delete",
-        actor=admin.username,
-        ip=client_ip(request),
-        outcome="success",
-        resource=f"watchlists/{watchlist_id}",
-        details={"name": name},
+    await audit_success(
+        services, request, admin, "watchlists.delete", f"watchlists/{watchlist_id}", {"name": name}
     )

@@ -10,17 +10,14 @@ import { errorText } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 
 /** Assignment and the notes thread of one alert (under its card in the alerts view). */
-export function AlertActions({
-  alert,
-  role,
-  username,
-  onChanged,
-}: {
+interface ActionsProps {
   alert: Alert;
   role: Role;
   username: string;
   onChanged: (alert: Alert) => void;
-}) {
+}
+
+export function AlertActions({ alert, role, username, onChanged }: ActionsProps) {
   const canChange = role !== "viewer";
   // Absent outside the dashboard (component tests): no playback link then.
   const video = useContext(VideoNavigationContext);
@@ -46,17 +43,7 @@ export function AlertActions({
   );
 }
 
-function Assign({
-  alert,
-  role,
-  username,
-  onChanged,
-}: {
-  alert: Alert;
-  role: Role;
-  username: string;
-  onChanged: (alert: Alert) => void;
-}) {
+function Assign({ alert, role, username, onChanged }: ActionsProps) {
   const api = useApi();
   const views = useViewsApi();
   const selectId = useId();

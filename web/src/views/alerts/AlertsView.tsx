@@ -2,21 +2,26 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useId, useMemo, useState } from "react";
 import type { Alert, Camera, Role, Severity } from "../../api/types.ts";
 import { AlertItem } from "../../components/AlertItem.tsx";
-import { BUTTON_SECONDARY } from "../../components/formStyles.ts";
+import { BUTTON_SECONDARY, FILTER_LABEL, SELECT } from "../../components/formStyles.ts";
 import { SEVERITY } from "../../components/styles.ts";
 import type { AlertsFeed } from "../../hooks/useAlerts.ts";
 import type { AlertEntry } from "../../lib/alerts.ts";
 import { formatFull, parseTimeMs } from "../../lib/time.ts";
 import { PageHeading } from "../../admin/common.tsx";
-import { QueryState, Section } from "../common.tsx";
+import { cameraOptions, Select, type Option } from "../../components/inputs.tsx";
+import { Field, QueryState, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 import { AlertActions } from "./AlertActions.tsx";
 import { DEFAULT_FILTER, filterEntries, type AlertFilter } from "./filter.ts";
 import { setMuted, useMuted } from "./sound.ts";
 
 const SEVERITIES = Object.keys(SEVERITY) as Severity[];
-const SELECT =
-  "mt-1 block w-full rounded-md border border-slate-600 bg-slate-950 px-3 py-2 text-base text-white";
+const STATUS_OPTIONS: readonly Option<AlertFilter["status"]>[] = [
+  ["open", "Open (new and acknowledged)"],
+  ["new", "New"],
+  ["acknowledged", "Acknowledged"],
+  ["resolved", "Resolved"],
+];
 
 /** The alerts page: the live list (WebSocket) filtered, with assignment, notes and sound. */
 export function AlertsView({
@@ -37,6 +42,7 @@ export function AlertsView({
   const [filter, setFilter] = useState<AlertFilter>(DEFAULT_FILTER);
   const muted = useMuted();
   const canAct = role !== "viewer";
+  const list: ListProps = { filter, displayAspects, nowMs, role, username };
   return (
     <div className="mx-auto max-w-5xl">
       <PageHeading intro="Live: new alerts appear here as they are raised.">Alerts</PageHeading>
@@ -55,22 +61,9 @@ export function AlertsView({
         </button>
       </div>
       {filter.status === "resolved" ? (
-        <ResolvedList
-          filter={filter}
-          displayAspects={displayAspects}
-          nowMs={nowMs}
-          role={role}
-          username={username}
-        />
+        <ResolvedList {...list} />
       ) : (
-        <LiveList
-          feed={feed}
-          filter={filter}
-          displayAspects={displayAspects}
-          nowMs={nowMs}
-          role={role}
-          username={username}
-        />
+        <LiveList feed={feed} {...list} />
       )}
       {canAct && <DeadLetters />}
     </div>
@@ -90,46 +83,30 @@ function Filters({
   const statusId = useId();
   return (
     <>
-      <div className="min-w-40">
-        <label htmlFor={cameraId} className="text-base font-medium text-slate-200">
-          Camera
-        </label>
-        <select
+      <Field id={cameraId} label="Camera" labelClassName={FILTER_LABEL} className="min-w-40">
+        <Select
           id={cameraId}
           data-testid="alert-filter-camera"
           value={filter.camera}
-          onChange={(e) => {
-            onChange({ ...filter, camera: e.target.value });
+          options={cameraOptions(cameras, "All cameras")}
+          onChange={(camera) => {
+            onChange({ ...filter, camera });
           }}
           className={SELECT}
-        >
-          <option value="">All cameras</option>
-          {cameras?.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="min-w-40">
-        <label htmlFor={statusId} className="text-base font-medium text-slate-200">
-          Status
-        </label>
-        <select
+        />
+      </Field>
+      <Field id={statusId} label="Status" labelClassName={FILTER_LABEL} className="min-w-40">
+        <Select
           id={statusId}
           data-testid="alert-filter-status"
           value={filter.status}
-          onChange={(e) => {
-            onChange({ ...filter, status: e.target.value as AlertFilter["status"] });
+          options={STATUS_OPTIONS}
+          onChange={(status) => {
+            onChange({ ...filter, status });
           }}
           className={SELECT}
-        >
-          <option value="open">Open (new and acknowledged)</option>
-          <option value="new">New</option>
-          <option value="acknowledged">Acknowledged</option>
-          <option value="resolved">Resolved</option>
-        </select>
-      </div>
+        />
+      </Field>
       <fieldset className="flex flex-wrap items-center gap-x-3 gap-y-1">
         <legend className="text-base font-medium text-slate-200">Severity</legend>
         {SEVERITIES.map((severity) => (

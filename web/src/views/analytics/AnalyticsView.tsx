@@ -2,9 +2,10 @@ import { useQueries, useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import type { Camera } from "../../api/types.ts";
 import { PageHeading } from "../../admin/common.tsx";
-import { INPUT } from "../../components/formStyles.ts";
+import { FILTER_LABEL } from "../../components/formStyles.ts";
 import type { DailyReport } from "../api.ts";
-import { dayRange, localDay, QueryState, Section } from "../common.tsx";
+import { cameraOptions, Select, TextInput } from "../../components/inputs.tsx";
+import { dayRange, Field, localDay, QueryState, queryStatus, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 import { BarChart } from "./BarChart.tsx";
 import { ACK_GOAL_S, formatDuration, rankedBars } from "./binning.ts";
@@ -51,30 +52,19 @@ export function AnalyticsView({
       <PageHeading intro="What happened on a day, and how fast alerts were answered.">
         Analytics
       </PageHeading>
-      <div className="mb-4 max-w-xs">
-        <label htmlFor={dayId} className="text-base font-medium text-slate-200">
-          Day
-        </label>
-        <input
+      <Field id={dayId} label="Day" labelClassName={FILTER_LABEL} className="mb-4 max-w-xs">
+        <TextInput
           id={dayId}
           type="date"
           data-testid="analytics-day"
           value={shownDay ?? ""}
           max={localDay(nowMs)}
-          onChange={(e) => {
-            if (e.target.value !== "") setDay(e.target.value);
+          onChange={(value) => {
+            if (value !== "") setDay(value);
           }}
-          className={INPUT}
         />
-      </div>
-      <QueryState
-        what="the report"
-        isPending={report.isPending}
-        error={report.error}
-        onRetry={() => void report.refetch()}
-        isEmpty={false}
-        empty=""
-      >
+      </Field>
+      <QueryState what="the report" {...queryStatus(report)} isEmpty={false} empty="">
         {report.data !== undefined && (
           <Charts
             report={report.data}
@@ -93,26 +83,20 @@ export function AnalyticsView({
           <p className="text-slate-400">No cameras.</p>
         ) : (
           <>
-            <div className="mb-3 max-w-xs">
-              <label htmlFor={cameraId} className="text-base font-medium text-slate-200">
-                Camera
-              </label>
-              <select
+            <Field
+              id={cameraId}
+              label="Camera"
+              labelClassName={FILTER_LABEL}
+              className="mb-3 max-w-xs"
+            >
+              <Select
                 id={cameraId}
                 data-testid="heatmap-camera"
                 value={camera.id}
-                onChange={(e) => {
-                  setHeatCamera(e.target.value);
-                }}
-                className={INPUT}
-              >
-                {cameras.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name}
-                  </option>
-                ))}
-              </select>
-            </div>
+                options={cameraOptions(cameras)}
+                onChange={setHeatCamera}
+              />
+            </Field>
             {report.data === undefined ? (
               <p className="text-slate-400">Loading…</p>
             ) : (

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { Camera } from "../../api/types.ts";
 import { useAuthedImage } from "../../hooks/useAuthedImage.ts";
 import { DEFAULT_ASPECT, pictureAspect } from "../../lib/aspect.ts";
-import { QueryState } from "../common.tsx";
+import { QueryState, queryStatus } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 import { heatCells, heatColour } from "./binning.ts";
 
@@ -31,14 +31,7 @@ export function HeatmapPanel({
   const data = map.data;
   const cells = data === undefined ? [] : heatCells(data.cells);
   return (
-    <QueryState
-      what="the heatmap"
-      isPending={map.isPending}
-      error={map.error}
-      onRetry={() => void map.refetch()}
-      isEmpty={false}
-      empty=""
-    >
+    <QueryState what="the heatmap" {...queryStatus(map)} isEmpty={false} empty="">
       {data !== undefined && (
         <>
           <div

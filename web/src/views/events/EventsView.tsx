@@ -1,17 +1,22 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState, type ComponentProps, type ReactNode } from "react";
 import type { Camera, Role, Severity } from "../../api/types.ts";
 import { PageHeading } from "../../admin/common.tsx";
-import { INPUT } from "../../components/formStyles.ts";
-import { SEVERITY } from "../../components/styles.ts";
+import { FILTER_LABEL, SELECT } from "../../components/formStyles.ts";
 import { RULE_TYPES, type EventFilter, type VigilEvent } from "../api.ts";
-import { dayRange, localDay, QueryState, Section } from "../common.tsx";
+import {
+  cameraOptions,
+  Select,
+  SEVERITY_OPTIONS,
+  TextInput,
+  type Option,
+} from "../../components/inputs.tsx";
+import { dayRange, Field, localDay, QueryState, queryStatus, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 import { DayTimelines } from "./DayTimeline.tsx";
 import { EventCard } from "./EventCard.tsx";
 
-const SELECT =
-  "mt-1 block w-full rounded-md border border-slate-600 bg-slate-950 px-3 py-2 text-base text-white";
+const SEVERITY_CHOICES: readonly Option<Severity | "">[] = [["", "Any"], ...SEVERITY_OPTIONS];
 
 interface Filters {
   camera: string;
@@ -110,6 +115,26 @@ function FilterBar({
   const set = (patch: Partial<Filters>) => {
     onChange({ ...filters, ...patch });
   };
+  /** A typed filter: its label, its input (test id `event-filter-<key>`) and any extras. */
+  const text = (
+    key: "type" | "zone" | "text" | "day",
+    label: string,
+    props: ComponentProps<"input">,
+    extra?: ReactNode,
+  ) => (
+    <Field id={ids[key]} label={label} labelClassName={FILTER_LABEL}>
+      <TextInput
+        id={ids[key]}
+        data-testid={`event-filter-${key}`}
+        value={filters[key]}
+        {...props}
+        onChange={(value) => {
+          set({ [key]: value });
+        }}
+      />
+      {extra}
+    </Field>
+  );
   return (
     <form
       role="search"
@@ -119,116 +144,43 @@ function FilterBar({
       }}
       className="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-5"
     >
-      <div>
-        <label htmlFor={ids.camera} className="text-base font-medium text-slate-200">
-          Camera
-        </label>
-        <select
+      <Field id={ids.camera} label="Camera" labelClassName={FILTER_LABEL}>
+        <Select
           id={ids.camera}
           data-testid="event-filter-camera"
           value={filters.camera}
-          onChange={(e) => {
-            set({ camera: e.target.value });
+          options={cameraOptions(cameras, "All cameras")}
+          onChange={(camera) => {
+            set({ camera });
           }}
           className={SELECT}
-        >
-          <option value="">All cameras</option>
-          {cameras?.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={ids.type} className="text-base font-medium text-slate-200">
-          Type
-        </label>
-        <input
-          id={ids.type}
-          data-testid="event-filter-type"
-          list={`${ids.type}-list`}
-          value={filters.type}
-          placeholder="any"
-          onChange={(e) => {
-            set({ type: e.target.value });
-          }}
-          className={INPUT}
         />
+      </Field>
+      {text(
+        "type",
+        "Type",
+        { list: `${ids.type}-list`, placeholder: "any" },
         <datalist id={`${ids.type}-list`}>
           {RULE_TYPES.map((t) => (
             <option key={t} value={t} />
           ))}
-        </datalist>
-      </div>
-      <div>
-        <label htmlFor={ids.severity} className="text-base font-medium text-slate-200">
-          Severity
-        </label>
-        <select
+        </datalist>,
+      )}
+      <Field id={ids.severity} label="Severity" labelClassName={FILTER_LABEL}>
+        <Select
           id={ids.severity}
           data-testid="event-filter-severity"
           value={filters.severity}
-          onChange={(e) => {
-            set({ severity: e.target.value as Severity | "" });
+          options={SEVERITY_CHOICES}
+          onChange={(severity) => {
+            set({ severity });
           }}
           className={SELECT}
-        >
-          <option value="">Any</option>
-          {(Object.keys(SEVERITY) as Severity[]).map((s) => (
-            <option key={s} value={s}>
-              {SEVERITY[s].label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={ids.zone} className="text-base font-medium text-slate-200">
-          Zone id
-        </label>
-        <input
-          id={ids.zone}
-          data-testid="event-filter-zone"
-          value={filters.zone}
-          placeholder="any"
-          onChange={(e) => {
-            set({ zone: e.target.value });
-          }}
-          className={INPUT}
         />
-      </div>
-      <div>
-        <label htmlFor={ids.text} className="text-base font-medium text-slate-200">
-          Words
-        </label>
-        <input
-          id={ids.text}
-          type="search"
-          data-testid="event-filter-text"
-          value={filters.text}
-          placeholder="e.g. gate"
-          maxLength={100}
-          onChange={(e) => {
-            set({ text: e.target.value });
-          }}
-          className={INPUT}
-        />
-      </div>
-      <div>
-        <label htmlFor={ids.day} className="text-base font-medium text-slate-200">
-          Day
-        </label>
-        <input
-          id={ids.day}
-          type="date"
-          data-testid="event-filter-day"
-          value={filters.day}
-          onChange={(e) => {
-            set({ day: e.target.value });
-          }}
-          className={INPUT}
-        />
-      </div>
+      </Field>
+      {text("zone", "Zone id", { placeholder: "any" })}
+      {text("text", "Words", { type: "search", placeholder: "e.g. gate", maxLength: 100 })}
+      {text("day", "Day", { type: "date" })}
     </form>
   );
 }
@@ -273,9 +225,7 @@ function EventList({
   return (
     <QueryState
       what="events"
-      isPending={pages.isPending}
-      error={pages.error}
-      onRetry={() => void pages.refetch()}
+      {...queryStatus(pages)}
       isEmpty={events.length === 0}
       empty="No events match these filters."
     >

@@ -1,9 +1,19 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useRef, useState, type SubmitEvent } from "react";
-import { SessionExpiredError } from "../../api/client.ts";
-import { BUTTON_DANGER, BUTTON_PRIMARY, CARD, INPUT, LABEL } from "../../components/formStyles.ts";
-import { errorText, FieldError, QueryState, Section } from "../common.tsx";
-import { errorAt, fieldErrorsOf, type FieldErrors } from "../fieldErrors.ts";
+import { BUTTON_PRIMARY, CARD, LIST_ROW } from "../../components/formStyles.ts";
+import { TextInput } from "../../components/inputs.tsx";
+import {
+  ConfirmButton,
+  DoneLine,
+  ErrorLine,
+  Field,
+  QueryState,
+  queryStatus,
+  Section,
+  useFormRequest,
+  useListChange,
+} from "../common.tsx";
+import { errorAt } from "../fieldErrors.ts";
 import { useViewsApi } from "../useViewsApi.ts";
 
 export const PERSONS_KEY = ["persons"] as const;
@@ -11,36 +21,29 @@ export const PERSONS_KEY = ["persons"] as const;
 /** Enrolled people (the faces watchlists look for): list and enrol form. */
 export function Persons({ canEdit }: { canEdit: boolean }) {
   const views = useViewsApi();
-  const queryClient = useQueryClient();
   const persons = useQuery({
     queryKey: PERSONS_KEY,
     queryFn: ({ signal }) => views.persons(signal),
   });
-  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const remove = useListChange(PERSONS_KEY);
   return (
     <Section id="persons" title="Enrolled people" intro="People whose faces watchlists look for.">
       {canEdit && <EnrolForm />}
       <div className="mt-4">
         <QueryState
           what="enrolled people"
-          isPending={persons.isPending}
-          error={persons.error}
-          onRetry={() => void persons.refetch()}
+          {...queryStatus(persons)}
           isEmpty={persons.data?.length === 0}
           empty="Nobody is enrolled yet."
         >
-          {deleteError !== null && (
-            <p role="alert" className="mb-2 font-semibold text-red-300">
-              {deleteError}
-            </p>
-          )}
+          <ErrorLine error={remove.error} className="mb-2" />
           <ul className="space-y-2">
             {persons.data?.map((person) => (
               <li
                 key={person.id}
                 data-testid="person-row"
                 data-person-id={person.id}
-                className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-slate-700 bg-slate-900 px-3 py-2"
+                className={`flex flex-wrap items-center justify-between gap-2 ${LIST_ROW}`}
               >
                 <div>
                   <p className="text-lg font-semibold text-white">{person.name}</p>
@@ -50,23 +53,14 @@ export function Persons({ canEdit }: { canEdit: boolean }) {
                   </p>
                 </div>
                 {canEdit && (
-                  <button
-                    type="button"
-                    className={BUTTON_DANGER}
-                    onClick={() => {
-                      if (!window.confirm(`Remove ${person.name} and their photos?`)) return;
-                      setDeleteError(null);
-                      views.deletePerson(person.id).then(
-                        () => void queryClient.invalidateQueries({ queryKey: PERSONS_KEY }),
-                        (err: unknown) => {
-                          if (!(err instanceof SessionExpiredError))
-                            setDeleteError(errorText(err, `Could not remove ${person.name}`));
-                        },
-                      );
+                  <ConfirmButton
+                    question={`Remove ${person.name} and their photos?`}
+                    onConfirm={() => {
+                      remove.run(views.deletePerson(person.id), `Could not remove ${person.name}`);
                     }}
                   >
                     Remove
-                  </button>
+                  </ConfirmButton>
                 )}
               </li>
             ))}
@@ -86,35 +80,24 @@ export function EnrolForm() {
   const [name, setName] = useState("");
   const [notes, setNotes] = useState("");
   const [photos, setPhotos] = useState<File[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { busy, errors, error, clearErrors, send } = useFormRequest();
   const [done, setDone] = useState<string | null>(null);
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (busy) return;
-    setBusy(true);
-    setErrors({});
-    setError(null);
     setDone(null);
-    views.enrolPerson(name.trim(), notes, photos).then(
+    // Field errors are shown at their fields; the summary names the request's verdict.
+    send(
+      () => views.enrolPerson(name.trim(), notes, photos),
+      "Could not enrol",
       (person) => {
-        setBusy(false);
         setDone(`${person.name} enrolled.`);
         setName("");
         setNotes("");
         setPhotos([]);
         if (fileRef.current !== null) fileRef.current.value = "";
         void queryClient.invalidateQueries({ queryKey: PERSONS_KEY });
-      },
-      (err: unknown) => {
-        setBusy(false);
-        if (err instanceof SessionExpiredError) return;
-        const fields = fieldErrorsOf(err);
-        setErrors(fields);
-        // Field errors are shown at their fields; the summary names the request's verdict.
-        setError(errorText(err, "Could not enrol"));
       },
     );
   };
@@ -131,11 +114,8 @@ export function EnrolForm() {
         Enrol a person
       </h3>
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
-        <div>
-          <label htmlFor={ids.name} className={LABEL}>
-            Name
-          </label>
-          <input
+        <Field id={ids.name} label="Name" error={nameError}>
+          <TextInput
             id={ids.name}
             data-testid="enrol-name"
             required
@@ -143,47 +123,34 @@ export function EnrolForm() {
             value={name}
             aria-invalid={nameError !== null}
             aria-describedby={nameError !== null ? `${ids.name}-error` : undefined}
-            onChange={(e) => {
-              setName(e.target.value);
-            }}
-            className={INPUT}
+            onChange={setName}
           />
-          <FieldError id={`${ids.name}-error`} error={nameError} />
-        </div>
-        <div>
-          <label htmlFor={ids.notes} className={LABEL}>
-            Notes (optional)
-          </label>
-          <input
-            id={ids.notes}
-            value={notes}
-            maxLength={2000}
-            onChange={(e) => {
-              setNotes(e.target.value);
-            }}
-            className={INPUT}
-          />
-        </div>
+        </Field>
+        <Field id={ids.notes} label="Notes (optional)">
+          <TextInput id={ids.notes} value={notes} maxLength={2000} onChange={setNotes} />
+        </Field>
       </div>
       <div className="mt-4">
-        <label htmlFor={ids.photos} className={LABEL}>
-          Photos of the face (one face each; several angles help)
-        </label>
-        <input
+        <Field
           id={ids.photos}
-          ref={fileRef}
-          data-testid="enrol-photos"
-          type="file"
-          multiple
-          required
-          accept="image/jpeg,image/png,image/webp"
-          onChange={(e) => {
-            setPhotos([...(e.target.files ?? [])]);
-            setErrors({});
-          }}
-          className="mt-1 block text-base text-slate-200 file:mr-3 file:rounded-md file:border-0 file:bg-slate-700 file:px-3 file:py-2 file:text-white"
-        />
-        <FieldError id={`${ids.photos}-error`} error={errors.photos ?? null} />
+          label="Photos of the face (one face each; several angles help)"
+          error={errors.photos ?? null}
+        >
+          <input
+            id={ids.photos}
+            ref={fileRef}
+            data-testid="enrol-photos"
+            type="file"
+            multiple
+            required
+            accept="image/jpeg,image/png,image/webp"
+            onChange={(e) => {
+              setPhotos([...(e.target.files ?? [])]);
+              clearErrors();
+            }}
+            className="mt-1 block text-base text-slate-200 file:mr-3 file:rounded-md file:border-0 file:bg-slate-700 file:px-3 file:py-2 file:text-white"
+          />
+        </Field>
         {photos.length > 0 && (
           <ul className="mt-2 space-y-1" aria-label="Chosen photos">
             {photos.map((photo, i) => (
@@ -203,16 +170,8 @@ export function EnrolForm() {
           </ul>
         )}
       </div>
-      {error !== null && (
-        <p role="alert" className="mt-3 text-base font-semibold text-red-300">
-          {error}
-        </p>
-      )}
-      {done !== null && (
-        <p role="status" className="mt-3 text-base font-medium text-emerald-300">
-          {done}
-        </p>
-      )}
+      <ErrorLine error={error} className="mt-3 text-base" />
+      <DoneLine text={done} className="mt-3 text-base" />
       <button
         type="submit"
         data-testid="enrol-submit"

@@ -1,20 +1,23 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type SubmitEvent } from "react";
-import { SessionExpiredError } from "../../api/client.ts";
 import type { Camera, Severity } from "../../api/types.ts";
 import { CameraChoice } from "../../admin/common.tsx";
-import {
-  BUTTON_DANGER,
-  BUTTON_PRIMARY,
-  BUTTON_SECONDARY,
-  CARD,
-  INPUT,
-  LABEL,
-} from "../../components/formStyles.ts";
-import { SEVERITY, severityInfo } from "../../components/styles.ts";
+import { BUTTON_PRIMARY, BUTTON_SECONDARY, CARD, LIST_ROW } from "../../components/formStyles.ts";
+import { severityInfo } from "../../components/styles.ts";
 import type { Watchlist, WatchlistInput } from "../api.ts";
-import { errorText, FieldError, QueryState, Section } from "../common.tsx";
-import { errorAt, fieldErrorsOf, type FieldErrors } from "../fieldErrors.ts";
+import { Select, SEVERITY_OPTIONS, TextInput } from "../../components/inputs.tsx";
+import {
+  ConfirmButton,
+  ErrorLine,
+  Field,
+  FieldError,
+  QueryState,
+  queryStatus,
+  Section,
+  useFormRequest,
+  useListChange,
+} from "../common.tsx";
+import { errorAt } from "../fieldErrors.ts";
 import { useViewsApi } from "../useViewsApi.ts";
 import { PERSONS_KEY } from "./Persons.tsx";
 
@@ -29,23 +32,13 @@ export function Watchlists({
   canEdit: boolean;
 }) {
   const views = useViewsApi();
-  const queryClient = useQueryClient();
   const lists = useQuery({ queryKey: KEY, queryFn: ({ signal }) => views.watchlists(signal) });
   const persons = useQuery({
     queryKey: PERSONS_KEY,
     queryFn: ({ signal }) => views.persons(signal),
   });
-  const [error, setError] = useState<string | null>(null);
+  const { error, run: change } = useListChange(KEY);
   const names = new Map((persons.data ?? []).map((p) => [p.id, p.name]));
-  const change = (promise: Promise<unknown>, what: string) => {
-    setError(null);
-    promise.then(
-      () => void queryClient.invalidateQueries({ queryKey: KEY }),
-      (err: unknown) => {
-        if (!(err instanceof SessionExpiredError)) setError(errorText(err, what));
-      },
-    );
-  };
   const inputOf = (list: Watchlist): WatchlistInput => ({
     name: list.name,
     person_ids: list.person_ids,
@@ -64,23 +57,17 @@ export function Watchlists({
       <div className="mt-4">
         <QueryState
           what="watchlists"
-          isPending={lists.isPending}
-          error={lists.error}
-          onRetry={() => void lists.refetch()}
+          {...queryStatus(lists)}
           isEmpty={lists.data?.length === 0}
           empty="No watchlists yet."
         >
-          {error !== null && (
-            <p role="alert" className="mb-2 font-semibold text-red-300">
-              {error}
-            </p>
-          )}
+          <ErrorLine error={error} className="mb-2" />
           <ul className="space-y-2">
             {lists.data?.map((list) => (
               <li
                 key={list.id}
                 data-testid="watchlist-row"
-                className="flex flex-wrap items-center justify-between gap-2 rounded-lg border border-slate-700 bg-slate-900 px-3 py-2"
+                className={`flex flex-wrap items-center justify-between gap-2 ${LIST_ROW}`}
               >
                 <div>
                   <p className="text-lg font-semibold text-white">
@@ -112,16 +99,14 @@ export function Watchlists({
                     >
                       {list.enabled ? "Turn off" : "Turn on"}
                     </button>
-                    <button
-                      type="button"
-                      className={BUTTON_DANGER}
-                      onClick={() => {
-                        if (window.confirm(`Delete the watchlist ${list.name}?`))
-                          change(views.deleteWatchlist(list.id), "Could not delete the watchlist");
+                    <ConfirmButton
+                      question={`Delete the watchlist ${list.name}?`}
+                      onConfirm={() => {
+                        change(views.deleteWatchlist(list.id), "Could not delete the watchlist");
                       }}
                     >
                       Delete
-                    </button>
+                    </ConfirmButton>
                   </div>
                 )}
               </li>
@@ -148,37 +133,26 @@ function WatchlistForm({
   const [scope, setScope] = useState<string[] | null>(null);
   const [severity, setSeverity] = useState<Severity>("high");
   const [threshold, setThreshold] = useState("0.6");
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { busy, errors, error, send } = useFormRequest();
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setError(null);
-    views
-      .createWatchlist({
-        name: name.trim(),
-        person_ids: people,
-        cameras: scope ?? "*",
-        severity,
-        threshold: Number(threshold),
-        enabled: true,
-      })
-      .then(
-        () => {
-          setBusy(false);
-          setName("");
-          setPeople([]);
-          void queryClient.invalidateQueries({ queryKey: KEY });
-        },
-        (err: unknown) => {
-          setBusy(false);
-          if (err instanceof SessionExpiredError) return;
-          setErrors(fieldErrorsOf(err));
-          setError(errorText(err, "Could not create the watchlist"));
-        },
-      );
+    send(
+      () =>
+        views.createWatchlist({
+          name: name.trim(),
+          person_ids: people,
+          cameras: scope ?? "*",
+          severity,
+          threshold: Number(threshold),
+          enabled: true,
+        }),
+      "Could not create the watchlist",
+      () => {
+        setName("");
+        setPeople([]);
+        void queryClient.invalidateQueries({ queryKey: KEY });
+      },
+    );
   };
   return (
     <form onSubmit={submit} aria-labelledby="watchlist-heading" className={CARD}>
@@ -186,58 +160,32 @@ function WatchlistForm({
         New watchlist
       </h3>
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
-        <div>
-          <label htmlFor={ids.name} className={LABEL}>
-            Name
-          </label>
-          <input
-            id={ids.name}
-            required
-            value={name}
-            onChange={(e) => {
-              setName(e.target.value);
-            }}
-            className={INPUT}
-          />
-          <FieldError id={`${ids.name}-e`} error={errorAt(errors, "name")} />
-        </div>
-        <div>
-          <label htmlFor={ids.severity} className={LABEL}>
-            Alert severity
-          </label>
-          <select
+        <Field id={ids.name} label="Name" error={errorAt(errors, "name")}>
+          <TextInput id={ids.name} required value={name} onChange={setName} />
+        </Field>
+        <Field id={ids.severity} label="Alert severity">
+          <Select
             id={ids.severity}
             value={severity}
-            onChange={(e) => {
-              setSeverity(e.target.value as Severity);
-            }}
-            className={INPUT}
-          >
-            {(Object.keys(SEVERITY) as Severity[]).map((s) => (
-              <option key={s} value={s}>
-                {SEVERITY[s].label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor={ids.threshold} className={LABEL}>
-            Match threshold (0–1)
-          </label>
-          <input
+            options={SEVERITY_OPTIONS}
+            onChange={setSeverity}
+          />
+        </Field>
+        <Field
+          id={ids.threshold}
+          label="Match threshold (0–1)"
+          error={errorAt(errors, "threshold")}
+        >
+          <TextInput
             id={ids.threshold}
             type="number"
             min={0}
             max={1}
             step={0.01}
             value={threshold}
-            onChange={(e) => {
-              setThreshold(e.target.value);
-            }}
-            className={INPUT}
+            onChange={setThreshold}
           />
-          <FieldError id={`${ids.threshold}-e`} error={errorAt(errors, "threshold")} />
-        </div>
+        </Field>
       </div>
       <fieldset className="mt-4 rounded-md border border-slate-700 p-3">
         <legend className="px-1 text-base font-medium text-slate-200">People</legend>
@@ -265,11 +213,7 @@ function WatchlistForm({
         <CameraChoice cameras={cameras} value={scope} onChange={setScope} />
         <FieldError id="watchlist-cameras-e" error={errorAt(errors, "cameras")} />
       </div>
-      {error !== null && (
-        <p role="alert" className="mt-3 font-semibold text-red-300">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} className="mt-3" />
       <button type="submit" disabled={busy} className={`mt-4 ${BUTTON_PRIMARY}`}>
         {busy ? "Creating…" : "Create watchlist"}
       </button>

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { SessionExpiredError } from "../../api/client.ts";
 import { BUTTON_SECONDARY } from "../../components/formStyles.ts";
 import type { ChannelTestResult } from "../api.ts";
-import { errorText, QueryState, Section } from "../common.tsx";
+import { errorText, QueryState, queryStatus, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 
 /** The notification channels of site.yaml, each with a "send test" button (admins). */
@@ -21,9 +21,7 @@ export function ChannelsPanel({ canTest }: { canTest: boolean }) {
     >
       <QueryState
         what="notification channels"
-        isPending={channels.isPending}
-        error={channels.error}
-        onRetry={() => void channels.refetch()}
+        {...queryStatus(channels)}
         isEmpty={channels.data?.length === 0}
         empty="No channels are set up: alerts are only shown here (see alerts.channels in site.yaml)."
       >

@@ -1,19 +1,24 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useState, type ReactNode, type SubmitEvent } from "react";
+import { useEffect, useId, useState, type SubmitEvent } from "react";
 import { ApiError, SessionExpiredError } from "../../api/client.ts";
 import type { Camera, Severity } from "../../api/types.ts";
 import { CameraChoice } from "../../admin/common.tsx";
-import {
-  BUTTON_DANGER,
-  BUTTON_PRIMARY,
-  BUTTON_SECONDARY,
-  CARD,
-  INPUT,
-  LABEL,
-} from "../../components/formStyles.ts";
-import { SEVERITY, severityInfo } from "../../components/styles.ts";
+import { BUTTON_PRIMARY, BUTTON_SECONDARY, CARD, LIST_ROW } from "../../components/formStyles.ts";
+import { severityInfo } from "../../components/styles.ts";
 import { RULE_TYPES, type Rule } from "../api.ts";
-import { errorText, FieldError, QueryState, Section } from "../common.tsx";
+import { Select, SEVERITY_OPTIONS, TextInput, type Option } from "../../components/inputs.tsx";
+import {
+  DoneLine,
+  EditDelete,
+  ErrorLine,
+  errorText,
+  Field,
+  FieldError,
+  QueryState,
+  queryStatus,
+  Section,
+  useListChange,
+} from "../common.tsx";
 import { errorAt, fieldErrorsOf, type FieldErrors } from "../fieldErrors.ts";
 import { useViewsApi } from "../useViewsApi.ts";
 import { addLinePoint, lineProblem } from "./geometry.ts";
@@ -24,25 +29,51 @@ import { ZONES_KEY } from "./ZonesPanel.tsx";
 const RULES_KEY = ["rules"] as const;
 /** Typing pauses this long before the draft is checked by the server. */
 const VALIDATE_DELAY_MS = 600;
+const TYPE_OPTIONS = RULE_TYPES.map((t): Option<RuleFields["type"]> => [t, t.replaceAll("_", " ")]);
+/** The number fields, in form order; `only`: shown for that kind of rule only. */
+const NUMBER_FIELDS: readonly {
+  label: string;
+  path: string;
+  field: NumberKey;
+  only?: RuleFields["type"];
+  testId?: string;
+}[] = [
+  {
+    label: "Minimum confidence (0–1)",
+    path: "min_confidence",
+    field: "minConfidence",
+    testId: "rule-min-confidence",
+  },
+  { label: "Frames before it counts", path: "min_frames", field: "minFrames" },
+  { label: "Clear after (s without anyone)", path: "clear_after_s", field: "clearAfterS" },
+  { label: "Quiet after an alert (s)", path: "cooldown_s", field: "cooldownS" },
+  { label: "Dwell (s in the zone)", path: "dwell_s", field: "dwellS", only: "loitering" },
+  { label: "People at once", path: "min_people", field: "minPeople", only: "crowd" },
+  { label: "Held for (s)", path: "min_duration_s", field: "minDurationS", only: "crowd" },
+  { label: "Still for (s)", path: "still_s", field: "stillS", only: "abandoned_object" },
+];
+type NumberKey =
+  | "minConfidence"
+  | "minFrames"
+  | "clearAfterS"
+  | "cooldownS"
+  | "dwellS"
+  | "minPeople"
+  | "minDurationS"
+  | "stillS";
+const DIRECTION_OPTIONS: readonly Option<RuleFields["direction"]>[] = [
+  ["both", "Both ways"],
+  ["in", "In"],
+  ["out", "Out"],
+];
 
 export function RulesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: boolean }) {
   const views = useViewsApi();
   const queryClient = useQueryClient();
   const rules = useQuery({ queryKey: RULES_KEY, queryFn: ({ signal }) => views.rules(signal) });
   const [editing, setEditing] = useState<Rule | null>(null);
-  const [listError, setListError] = useState<string | null>(null);
+  const change = useListChange(RULES_KEY);
   const names = new Map(cameras.map((c) => [c.id, c.name]));
-  const remove = (rule: Rule) => {
-    if (!window.confirm(`Delete the rule ${rule.name}?`)) return;
-    setListError(null);
-    views.deleteRule(rule.id).then(
-      () => void queryClient.invalidateQueries({ queryKey: RULES_KEY }),
-      (err: unknown) => {
-        if (!(err instanceof SessionExpiredError))
-          setListError(errorText(err, `Could not delete ${rule.name}`));
-      },
-    );
-  };
   return (
     <Section id="rules" title="Rules" intro="What raises an alert: where, when, and how loud.">
       {canEdit && (
@@ -57,16 +88,10 @@ export function RulesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
         />
       )}
       <div className="mt-4">
-        {listError !== null && (
-          <p role="alert" className="mb-2 font-semibold text-red-300">
-            {listError}
-          </p>
-        )}
+        <ErrorLine error={change.error} className="mb-2" />
         <QueryState
           what="rules"
-          isPending={rules.isPending}
-          error={rules.error}
-          onRetry={() => void rules.refetch()}
+          {...queryStatus(rules)}
           isEmpty={rules.data?.length === 0}
           empty="No rules: nothing raises alerts."
         >
@@ -77,7 +102,7 @@ export function RulesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
                 data-testid="rule-row"
                 data-rule-id={rule.id}
                 data-source={rule.source}
-                className="flex flex-wrap items-start justify-between gap-2 rounded-lg border border-slate-700 bg-slate-900 px-3 py-2"
+                className={`flex flex-wrap items-start justify-between gap-2 ${LIST_ROW}`}
               >
                 <div>
                   <p className="text-base font-semibold text-white">
@@ -103,26 +128,15 @@ export function RulesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
                   )}
                 </div>
                 {canEdit && rule.source === "api" && (
-                  <div className="flex gap-2">
-                    <button
-                      type="button"
-                      className={BUTTON_SECONDARY}
-                      onClick={() => {
-                        setEditing(rule);
-                      }}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      className={BUTTON_DANGER}
-                      onClick={() => {
-                        remove(rule);
-                      }}
-                    >
-                      Delete
-                    </button>
-                  </div>
+                  <EditDelete
+                    onEdit={() => {
+                      setEditing(rule);
+                    }}
+                    question={`Delete the rule ${rule.name}?`}
+                    onDelete={() => {
+                      change.run(views.deleteRule(rule.id), `Could not delete ${rule.name}`);
+                    }}
+                  />
                 )}
               </li>
             ))}
@@ -246,177 +260,90 @@ export function RuleForm({
       </h3>
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
         <Field id={ids.id} label="Id" error={errorAt(errors, "id")}>
-          <input
+          <TextInput
             id={ids.id}
             data-testid="rule-id"
             required
             readOnly={editing !== null}
             value={fields.id}
-            onChange={(e) => {
-              set({ id: e.target.value });
+            onChange={(id) => {
+              set({ id });
             }}
-            className={INPUT}
           />
         </Field>
         <Field id={ids.name} label="Name" error={errorAt(errors, "name")}>
-          <input
+          <TextInput
             id={ids.name}
             data-testid="rule-name"
             required
             value={fields.name}
-            onChange={(e) => {
-              set({ name: e.target.value });
+            onChange={(name) => {
+              set({ name });
             }}
-            className={INPUT}
           />
         </Field>
         <Field id={ids.type} label="Kind" error={errorAt(errors, "type")}>
-          <select
+          <Select
             id={ids.type}
             data-testid="rule-type"
             value={fields.type}
-            onChange={(e) => {
-              set({ type: e.target.value as RuleFields["type"] });
+            options={TYPE_OPTIONS}
+            onChange={(type) => {
+              set({ type });
             }}
-            className={INPUT}
-          >
-            {RULE_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t.replaceAll("_", " ")}
-              </option>
-            ))}
-          </select>
+          />
         </Field>
         <Field
           id={ids.classes}
           label="Classes (comma-separated)"
           error={errorAt(errors, "classes")}
         >
-          <input
+          <TextInput
             id={ids.classes}
             value={fields.classes}
-            onChange={(e) => {
-              set({ classes: e.target.value });
+            onChange={(classes) => {
+              set({ classes });
             }}
-            className={INPUT}
           />
         </Field>
         <Field id={ids.schedule} label="Schedule" error={errorAt(errors, "schedule")}>
-          <select
+          <Select
             id={ids.schedule}
             data-testid="rule-schedule"
             value={fields.schedule}
-            onChange={(e) => {
-              set({ schedule: e.target.value });
+            options={[
+              ["", "Always"],
+              ...(schedules.data ?? []).map((s): Option => [s.name, s.name]),
+            ]}
+            onChange={(schedule) => {
+              set({ schedule });
             }}
-            className={INPUT}
-          >
-            <option value="">Always</option>
-            {schedules.data?.map((s) => (
-              <option key={s.name} value={s.name}>
-                {s.name}
-              </option>
-            ))}
-          </select>
+          />
         </Field>
         <Field id={ids.severity} label="Severity" error={errorAt(errors, "severity")}>
-          <select
+          <Select
             id={ids.severity}
             data-testid="rule-severity"
             value={fields.severity}
-            onChange={(e) => {
-              set({ severity: e.target.value as Severity });
+            options={SEVERITY_OPTIONS}
+            onChange={(severity: Severity) => {
+              set({ severity });
             }}
-            className={INPUT}
-          >
-            {(Object.keys(SEVERITY) as Severity[]).map((s) => (
-              <option key={s} value={s}>
-                {SEVERITY[s].label}
-              </option>
-            ))}
-          </select>
+          />
         </Field>
-        <NumberField
-          label="Minimum confidence (0–1)"
-          path="min_confidence"
-          testId="rule-min-confidence"
-          value={fields.minConfidence}
-          errors={errors}
-          onChange={(v) => {
-            set({ minConfidence: v });
-          }}
-        />
-        <NumberField
-          label="Frames before it counts"
-          path="min_frames"
-          value={fields.minFrames}
-          errors={errors}
-          onChange={(v) => {
-            set({ minFrames: v });
-          }}
-        />
-        <NumberField
-          label="Clear after (s without anyone)"
-          path="clear_after_s"
-          value={fields.clearAfterS}
-          errors={errors}
-          onChange={(v) => {
-            set({ clearAfterS: v });
-          }}
-        />
-        <NumberField
-          label="Quiet after an alert (s)"
-          path="cooldown_s"
-          value={fields.cooldownS}
-          errors={errors}
-          onChange={(v) => {
-            set({ cooldownS: v });
-          }}
-        />
-        {fields.type === "loitering" && (
+        {NUMBER_FIELDS.filter((n) => n.only === undefined || n.only === fields.type).map((n) => (
           <NumberField
-            label="Dwell (s in the zone)"
-            path="dwell_s"
-            value={fields.dwellS}
+            key={n.path}
+            label={n.label}
+            path={n.path}
+            testId={n.testId}
+            value={fields[n.field]}
             errors={errors}
             onChange={(v) => {
-              set({ dwellS: v });
+              set({ [n.field]: v });
             }}
           />
-        )}
-        {fields.type === "crowd" && (
-          <>
-            <NumberField
-              label="People at once"
-              path="min_people"
-              value={fields.minPeople}
-              errors={errors}
-              onChange={(v) => {
-                set({ minPeople: v });
-              }}
-            />
-            <NumberField
-              label="Held for (s)"
-              path="min_duration_s"
-              value={fields.minDurationS}
-              errors={errors}
-              onChange={(v) => {
-                set({ minDurationS: v });
-              }}
-            />
-          </>
-        )}
-        {fields.type === "abandoned_object" && (
-          <NumberField
-            label="Still for (s)"
-            path="still_s"
-            value={fields.stillS}
-            errors={errors}
-            onChange={(v) => {
-              set({ stillS: v });
-            }}
-          />
-        )}
+        ))}
         <label className="flex items-center gap-2 self-end pb-2 text-base text-slate-100">
           <input
             type="checkbox"
@@ -500,23 +427,16 @@ export function RuleForm({
           )}
           {lineHint !== null && <p className="mt-2 text-amber-200">{lineHint}</p>}
           <FieldError id="rule-line-e" error={errorAt(errors, "line")} />
-          <div className="mt-2 max-w-xs">
-            <label htmlFor={ids.direction} className={LABEL}>
-              Direction
-            </label>
-            <select
+          <Field id={ids.direction} label="Direction" className="mt-2 max-w-xs">
+            <Select
               id={ids.direction}
               value={fields.direction}
-              onChange={(e) => {
-                set({ direction: e.target.value as RuleFields["direction"] });
+              options={DIRECTION_OPTIONS}
+              onChange={(direction) => {
+                set({ direction });
               }}
-              className={INPUT}
-            >
-              <option value="both">Both ways</option>
-              <option value="in">In</option>
-              <option value="out">Out</option>
-            </select>
-          </div>
+            />
+          </Field>
         </div>
       )}
       <div className="mt-4 space-y-2" aria-live="polite">
@@ -532,16 +452,8 @@ export function RuleForm({
           </p>
         )}
         {general !== null && <FieldError id="rule-general-e" error={general} />}
-        {saveError !== null && (
-          <p role="alert" className="font-semibold text-red-300">
-            {saveError}
-          </p>
-        )}
-        {saved !== null && (
-          <p role="status" className="font-medium text-emerald-300">
-            {saved}
-          </p>
-        )}
+        <ErrorLine error={saveError} />
+        <DoneLine text={saved} />
       </div>
       <div className="mt-4 flex gap-2">
         <button type="submit" data-testid="rule-save" disabled={busy} className={BUTTON_PRIMARY}>
@@ -554,28 +466,6 @@ export function RuleForm({
         )}
       </div>
     </form>
-  );
-}
-
-function Field({
-  id,
-  label,
-  error,
-  children,
-}: {
-  id: string;
-  label: string;
-  error: string | null;
-  children: ReactNode;
-}) {
-  return (
-    <div>
-      <label htmlFor={id} className={LABEL}>
-        {label}
-      </label>
-      {children}
-      <FieldError id={`${id}-error`} error={error} />
-    </div>
   );
 }
 
@@ -592,23 +482,20 @@ function NumberField({
   value: string;
   errors: FieldErrors;
   onChange: (value: string) => void;
-  testId?: string;
+  testId?: string | undefined;
 }) {
   const id = useId();
   const error = errorAt(errors, path);
   return (
     <Field id={id} label={label} error={error}>
-      <input
+      <TextInput
         id={id}
         data-testid={testId}
         inputMode="decimal"
         value={value}
         aria-invalid={error !== null}
         aria-describedby={error !== null ? `${id}-error` : undefined}
-        onChange={(e) => {
-          onChange(e.target.value);
-        }}
-        className={INPUT}
+        onChange={onChange}
       />
     </Field>
   );

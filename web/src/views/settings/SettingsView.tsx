@@ -1,11 +1,12 @@
 import type { Camera, Role } from "../../api/types.ts";
 import { PageHeading } from "../../admin/common.tsx";
+import { CamerasPanel } from "./CamerasPanel.tsx";
 import { ChannelsPanel } from "./ChannelsPanel.tsx";
 import { RulesPanel } from "./RulesPanel.tsx";
 import { SystemPanel } from "./SystemPanel.tsx";
 import { ZonesPanel } from "./ZonesPanel.tsx";
 
-/** Zones, rules, notification channels and system health; only admins change things. */
+/** Cameras, zones, rules, notification channels and system health; only admins change things. */
 export function SettingsView({ cameras, role }: { cameras: Camera[] | undefined; role: Role }) {
   const isAdmin = role === "admin";
   return (
@@ -13,7 +14,7 @@ export function SettingsView({ cameras, role }: { cameras: Camera[] | undefined;
       <PageHeading
         intro={
           isAdmin
-            ? "Zones, rules, notifications and health."
+            ? "Cameras, zones, rules, notifications and health."
             : "Read-only: only admins change settings."
         }
       >
@@ -25,6 +26,7 @@ export function SettingsView({ cameras, role }: { cameras: Camera[] | undefined;
         </p>
       ) : (
         <>
+          <CamerasPanel cameras={cameras} canTest={isAdmin} />
           <ZonesPanel cameras={cameras} canEdit={isAdmin} />
           <RulesPanel cameras={cameras} canEdit={isAdmin} />
         </>

@@ -5,7 +5,7 @@ import { RecordingIntegrityCard } from "../../components/RecordingIntegrityCard.
 import { healthInfo, type Tone } from "../../components/styles.ts";
 import { useApi } from "../../context.ts";
 import { formatFull, parseTimeMs } from "../../lib/time.ts";
-import { QueryState, Section } from "../common.tsx";
+import { QueryState, queryStatus, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 
 function gib(bytes: number): string {
@@ -40,14 +40,7 @@ export function SystemPanel({ role }: { role: Role }) {
   });
   return (
     <Section id="system" title="System health">
-      <QueryState
-        what="system health"
-        isPending={health.isPending}
-        error={health.error}
-        onRetry={() => void health.refetch()}
-        isEmpty={false}
-        empty=""
-      >
+      <QueryState what="system health" {...queryStatus(health)} isEmpty={false} empty="">
         {health.data !== undefined && (
           <div data-testid="system-health" data-status={health.data.status}>
             <p className="mb-2 text-lg font-semibold text-white">

@@ -1,24 +1,35 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type SubmitEvent } from "react";
-import { SessionExpiredError } from "../../api/client.ts";
 import type { Camera } from "../../api/types.ts";
 import {
-  BUTTON_DANGER,
   BUTTON_PRIMARY,
   BUTTON_SECONDARY,
-  INPUT,
-  LABEL,
+  LIST_ROW,
   WARNING_BOX,
 } from "../../components/formStyles.ts";
 import type { Zone } from "../api.ts";
-import { errorText, FieldError, QueryState, Section } from "../common.tsx";
-import { errorAt, fieldErrorsOf, type FieldErrors } from "../fieldErrors.ts";
+import { cameraOptions, Select, TextInput, type Option } from "../../components/inputs.tsx";
+import {
+  DoneLine,
+  EditDelete,
+  ErrorLine,
+  Field,
+  FieldError,
+  QueryState,
+  queryStatus,
+  Section,
+  useFormRequest,
+  useListChange,
+} from "../common.tsx";
+import { errorAt } from "../fieldErrors.ts";
 import { useViewsApi } from "../useViewsApi.ts";
 import { addPoint, closePolygon, EMPTY_DRAFT, polygonProblem, type Draft } from "./geometry.ts";
 import { ZoneEditor } from "./ZoneEditor.tsx";
 
 export const ZONES_KEY = ["zones"] as const;
-const CRITICALITY = ["low", "normal", "high", "critical"] as const;
+const CRITICALITY: readonly Option<Zone["criticality"]>[] = (
+  ["low", "normal", "high", "critical"] as const
+).map((c) => [c, c]);
 
 /** Zones per camera: drawn on the live picture; site.yaml's are shown but not editable. */
 export function ZonesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: boolean }) {
@@ -33,7 +44,7 @@ export function ZonesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
   });
   const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
   const [editing, setEditing] = useState<Zone | null>(null);
-  const [listError, setListError] = useState<string | null>(null);
+  const change = useListChange(ZONES_KEY);
   const cameraZones = (zones.data ?? []).filter((z) => z.camera_id === camera?.id);
   const shown = cameraZones.filter((z) => z.id !== editing?.id);
 
@@ -44,17 +55,6 @@ export function ZonesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
   const reset = () => {
     setEditing(null);
     setDraft(EMPTY_DRAFT);
-  };
-  const remove = (zone: Zone) => {
-    if (!window.confirm(`Delete the zone ${zone.name}?`)) return;
-    setListError(null);
-    views.deleteZone(zone.camera_id, zone.id).then(
-      () => void queryClient.invalidateQueries({ queryKey: ZONES_KEY }),
-      (err: unknown) => {
-        if (!(err instanceof SessionExpiredError))
-          setListError(errorText(err, `Could not delete ${zone.name}`));
-      },
-    );
   };
 
   if (camera === undefined) return <p className="text-slate-400">No cameras.</p>;
@@ -68,27 +68,18 @@ export function ZonesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
           : "Zones of each camera (only admins can change them)."
       }
     >
-      <div className="mb-3 max-w-xs">
-        <label htmlFor={cameraSelect} className={LABEL}>
-          Camera
-        </label>
-        <select
+      <Field id={cameraSelect} label="Camera" className="mb-3 max-w-xs">
+        <Select
           id={cameraSelect}
           data-testid="zone-camera"
           value={camera.id}
-          onChange={(e) => {
-            setCameraId(e.target.value);
+          options={cameraOptions(cameras)}
+          onChange={(id) => {
+            setCameraId(id);
             reset();
           }}
-          className={INPUT}
-        >
-          {cameras.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </div>
+        />
+      </Field>
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,3fr)_minmax(16rem,2fr)]">
         <div>
           <ZoneEditor
@@ -146,16 +137,10 @@ export function ZonesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
             />
           )}
           <h3 className="mt-4 mb-2 text-lg font-semibold text-white">Zones on {camera.name}</h3>
-          {listError !== null && (
-            <p role="alert" className="mb-2 font-semibold text-red-300">
-              {listError}
-            </p>
-          )}
+          <ErrorLine error={change.error} className="mb-2" />
           <QueryState
             what="zones"
-            isPending={zones.isPending}
-            error={zones.error}
-            onRetry={() => void zones.refetch()}
+            {...queryStatus(zones)}
             isEmpty={cameraZones.length === 0}
             empty="No zones on this camera."
           >
@@ -166,7 +151,7 @@ export function ZonesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
                   data-testid="zone-row"
                   data-zone-id={zone.id}
                   data-source={zone.source}
-                  className="rounded-lg border border-slate-700 bg-slate-900 px-3 py-2"
+                  className={LIST_ROW}
                 >
                   <p className="text-base font-semibold text-white">
                     {zone.name}{" "}
@@ -177,26 +162,19 @@ export function ZonesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
                     {zone.source === "config" ? "from site.yaml (read-only)" : "made here"}
                   </p>
                   {canEdit && zone.source === "api" && (
-                    <div className="mt-2 flex gap-2">
-                      <button
-                        type="button"
-                        className={BUTTON_SECONDARY}
-                        onClick={() => {
-                          startEdit(zone);
-                        }}
-                      >
-                        Edit
-                      </button>
-                      <button
-                        type="button"
-                        className={BUTTON_DANGER}
-                        onClick={() => {
-                          remove(zone);
-                        }}
-                      >
-                        Delete
-                      </button>
-                    </div>
+                    <EditDelete
+                      className="mt-2 flex gap-2"
+                      onEdit={() => {
+                        startEdit(zone);
+                      }}
+                      question={`Delete the zone ${zone.name}?`}
+                      onDelete={() => {
+                        change.run(
+                          views.deleteZone(zone.camera_id, zone.id),
+                          `Could not delete ${zone.name}`,
+                        );
+                      }}
+                    />
                   )}
                 </li>
               ))}
@@ -226,18 +204,13 @@ function ZoneForm({
   const [criticality, setCriticality] = useState<Zone["criticality"]>(
     editing?.criticality ?? "normal",
   );
-  const [busy, setBusy] = useState(false);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const { busy, errors, error, send } = useFormRequest();
   const [saved, setSaved] = useState<string | null>(null);
   const problem = polygonProblem(draft);
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (busy || problem !== null) return;
-    setBusy(true);
-    setErrors({});
-    setError(null);
     setSaved(null);
     const zone = {
       camera_id: cameraId,
@@ -246,19 +219,14 @@ function ZoneForm({
       criticality,
       polygon: draft.points,
     };
-    (editing === null ? views.createZone(zone) : views.updateZone(zone)).then(
+    send(
+      () => (editing === null ? views.createZone(zone) : views.updateZone(zone)),
+      "Could not save the zone",
       (stored) => {
-        setBusy(false);
         setSaved(`Zone ${stored.name} saved.`);
         setZoneId("");
         setName("");
         onSaved();
-      },
-      (err: unknown) => {
-        setBusy(false);
-        if (err instanceof SessionExpiredError) return;
-        setErrors(fieldErrorsOf(err));
-        setError(errorText(err, "Could not save the zone"));
       },
     );
   };
@@ -272,75 +240,35 @@ function ZoneForm({
       <h3 id="zone-form-heading" className="text-lg font-semibold text-white">
         {editing === null ? "New zone" : `Edit ${editing.name}`}
       </h3>
-      <div>
-        <label htmlFor={ids.id} className={LABEL}>
-          Id (lower-case letters, digits, - or _)
-        </label>
-        <input
+      <Field
+        id={ids.id}
+        label="Id (lower-case letters, digits, - or _)"
+        error={errorAt(errors, "id")}
+      >
+        <TextInput
           id={ids.id}
           data-testid="zone-id"
           required
           pattern="[a-z0-9][a-z0-9_\-]{0,62}"
           readOnly={editing !== null}
           value={zoneId}
-          onChange={(e) => {
-            setZoneId(e.target.value);
-          }}
-          className={INPUT}
+          onChange={setZoneId}
         />
-        <FieldError id={`${ids.id}-e`} error={errorAt(errors, "id")} />
-      </div>
-      <div>
-        <label htmlFor={ids.name} className={LABEL}>
-          Name
-        </label>
-        <input
-          id={ids.name}
-          data-testid="zone-name"
-          required
-          value={name}
-          onChange={(e) => {
-            setName(e.target.value);
-          }}
-          className={INPUT}
-        />
-        <FieldError id={`${ids.name}-e`} error={errorAt(errors, "name")} />
-      </div>
-      <div>
-        <label htmlFor={ids.crit} className={LABEL}>
-          Criticality
-        </label>
-        <select
-          id={ids.crit}
-          value={criticality}
-          onChange={(e) => {
-            setCriticality(e.target.value as Zone["criticality"]);
-          }}
-          className={INPUT}
-        >
-          {CRITICALITY.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
-      </div>
+      </Field>
+      <Field id={ids.name} label="Name" error={errorAt(errors, "name")}>
+        <TextInput id={ids.name} data-testid="zone-name" required value={name} onChange={setName} />
+      </Field>
+      <Field id={ids.crit} label="Criticality">
+        <Select id={ids.crit} value={criticality} options={CRITICALITY} onChange={setCriticality} />
+      </Field>
       {problem !== null && draft.points.length > 0 && (
         <p data-testid="zone-problem" className={WARNING_BOX}>
           {problem}
         </p>
       )}
       <FieldError id="zone-polygon-e" error={errorAt(errors, "polygon")} />
-      {error !== null && (
-        <p role="alert" className="font-semibold text-red-300">
-          {error}
-        </p>
-      )}
-      {saved !== null && (
-        <p role="status" className="font-medium text-emerald-300">
-          {saved}
-        </p>
-      )}
+      <ErrorLine error={error} />
+      <DoneLine text={saved} />
       <button
         type="submit"
         data-testid="zone-save"

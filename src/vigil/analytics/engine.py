@@ -99,11 +99,6 @@ class RuleEngine:
         replaying from before those frames rebuilds it (see AnalyticsService)."""
         return any(rule.busy(camera_id) for rule in self.rules if rule.applies_to(camera_id))
 
-    def forget(self, camera_id: str) -> None:
-        """Drop every rule's state of `camera_id` (another worker has processed it since)."""
-        for rule in self.rules:
-            rule.forget(camera_id)
-
     def process(self, fd: FrameDetections) -> list[Incident | IncidentEnded]:
         out: list[Incident | IncidentEnded] = []
         for rule in self.rules:

@@ -47,8 +47,6 @@ class _ZoneState:
 class ZoneIntrusionRule(Rule):
     """People (or the configured classes) whose foot point is inside a zone."""
 
-    CAMERA_STATE = ("_state",)
-
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
         super().__init__(cfg, ctx)
         self._state: dict[tuple[str, str], _ZoneState] = {}

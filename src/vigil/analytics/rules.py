@@ -60,8 +60,6 @@ class Rule:
     # Frames may be missed (a dropped analysis frame, a detector blink); observations within
     # this many frame intervals still count as consecutive.
     HIT_GAP_FRAMES = 2.5
-    # Attributes holding per-camera state, keyed by camera id or (camera id, …): `forget`.
-    CAMERA_STATE: tuple[str, ...] = ()
 
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
         self.cfg = cfg
@@ -78,15 +76,6 @@ class Rule:
         incident, hits or tracks counting up). Rules that do not say are taken as holding none:
         their state is lost when another analytics worker takes the camera over."""
         return False
-
-    def forget(self, camera_id: str) -> None:
-        """Drop every state of `camera_id`, as if no frame of it had been seen."""
-        self._last_alert_at.pop(camera_id, None)
-        self._history.pop(camera_id, None)
-        for name in self.CAMERA_STATE:
-            table: dict[Any, Any] = getattr(self, name)
-            for key in [k for k in table if (k[0] if isinstance(k, tuple) else k) == camera_id]:
-                del table[key]
 
     def evaluate(self, fd: FrameDetections) -> list[Outcome]:
         raise NotImplementedError

@@ -31,8 +31,6 @@ class CrowdRule(Rule):
     below the count within the hit gap do not reset it). The alert carries the count and is
     resolved when fewer have been there for `clear_after_s`."""
 
-    CAMERA_STATE = ("_state",)
-
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
         super().__init__(cfg, ctx)
         self._state: dict[tuple[str, str], _Crowd] = {}
@@ -114,8 +112,6 @@ class AbandonedObjectRule(Rule):
     resolved when the object has been gone for `clear_after_s`. An object that moves (its box
     no longer overlaps where it stood) counts as a new object. With zones, only objects whose
     foot point is in one of them count; without, the whole picture."""
-
-    CAMERA_STATE = ("_objects", "_blobs")
 
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
         super().__init__(cfg, ctx)

@@ -40,7 +40,6 @@ class AnalyticsService:
         self._busy: dict[int, set[str]] = {}
         self._done: dict[int, int] = {}
         self._held_since: dict[int, datetime] = {}
-        self._cameras: dict[int, set[str]] = {}  # cameras seen per partition
 
     async def start(self) -> None:
         detections = self._bus.subscribe(topics.DETECTIONS, "analytics")
@@ -56,18 +55,10 @@ class AnalyticsService:
     async def _run(self, sub: Subscription) -> None:
         async for message in sub:
             part = message.partition
-            last = self._done.get(part, -1)
-            if message.offset <= last:
+            if message.offset <= self._done.get(part, -1):
                 continue  # redelivered after a rebalance: in the engine's state already
-            if last >= 0 and message.offset > last + 1:
-                # Offsets skipped: another worker had the partition meanwhile, so what this
-                # engine holds of its cameras is stale; rebuild from here like a new owner.
-                for camera_id in self._cameras.pop(part, set()):
-                    self._engine.forget(camera_id)
-                self._busy.pop(part, None)
             fd = message.value
             if isinstance(fd, FrameDetections):
-                self._cameras.setdefault(part, set()).add(fd.camera_id)
                 start = time.perf_counter()
                 outcomes = self._engine.process(fd)
                 metrics.rule_evaluation_seconds.observe(time.perf_counter() - start)

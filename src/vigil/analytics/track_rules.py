@@ -38,8 +38,6 @@ class ZoneTransitionRule(Rule):
     """`zone_enter`: a track seen outside a zone then inside it for `min_frames` observations;
     `zone_exit`: a track confirmed inside then outside. One alert per transition."""
 
-    CAMERA_STATE = ("_tracks",)
-
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
         super().__init__(cfg, ctx)
         self._tracks: dict[tuple[str, str, int], _Side] = {}
@@ -142,8 +140,6 @@ class LineCrossingRule(Rule):
     observations; each track alerts at most once per direction.
     """
 
-    CAMERA_STATE = ("_tracks",)
-
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
         super().__init__(cfg, ctx)
         assert cfg.line is not None  # checked by RuleConfig
@@ -236,8 +232,6 @@ class LoiteringRule(Rule):
     """A track (or a chain of tracks re-identified across short gaps) stays in a zone for
     `dwell_s`. Gaps up to `track_gap_s` (occlusion) do not reset the time; the incident ends
     (not resolved: someone should look) when the loiterer has been gone that long."""
-
-    CAMERA_STATE = ("_stays",)
 
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
         super().__init__(cfg, ctx)

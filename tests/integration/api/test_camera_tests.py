@@ -118,11 +118,21 @@ def test_bad_requests_name_the_field(
     assert _audit(api) == []  # refused before probing: nothing was tested
 
 
-def test_only_admins_test_connections(api: Api) -> None:
+def test_only_admins_test_connections_and_only_in_their_scope(api: Api) -> None:
     operator = api.login("olga")
     r = api.client.post("/api/v1/cameras/test", json={"channel": 1}, headers=operator)
     assert r.status_code == 403
     assert api.client.post("/api/v1/cameras/gate/test", headers=operator).status_code == 403
+
+    api.services.users.create("gatekeeper", "gatekeeper-password", "admin", cameras=["gate"])
+    scoped = api.login("gatekeeper", "gatekeeper-password")
+    r = api.client.post("/api/v1/cameras/test", json={"channel": 2}, headers=scoped)
+    assert r.status_code == 404, r.text
+    assert r.json()["detail"] == "channel 2 belongs to a camera outside your scope"
+    r = api.client.post("/api/v1/cameras/perimeter-north/test", headers=scoped)
+    assert r.status_code == 404
+    r = api.client.post("/api/v1/cameras/test", json={"channel": 1}, headers=scoped)
+    assert r.status_code == 200 and r.json()["ok"] is True
 
 
 def test_camera_list_says_stream_and_source(api: Api, admin: dict[str, str]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.unit.analytics.scenario import DAY, LOWER_HALF, person, replay, site
+from tests.unit.analytics.scenario import DAY, person, replay, site
 from vigil.analytics.engine import RuleEngine
 
 
@@ -30,39 +30,3 @@ def test_tracks_and_stays_keep_a_camera_busy_until_they_expire() -> None:
         assert engine.busy("c1"), rule["type"]
         replay(engine, DAY + timedelta(seconds=3), 6, lambda t: [])
         assert not engine.busy("c1"), rule["type"]
-
-
-def test_forget_drops_one_cameras_state_as_if_never_seen() -> None:
-    zone = {"id": "apron", "name": "Apron", "polygon": LOWER_HALF}
-    cameras = [
-        {"id": c, "name": c, "channel": n, "zones": [zone]} for n, c in ((1, "c1"), (2, "c2"))
-    ]
-    engine = RuleEngine(site({"type": "zone_intrusion", "clear_after_s": 5}, cameras=cameras))
-    replay(engine, DAY, 3, lambda t: [person(0.5, 0.9)])
-    replay(engine, DAY, 3, lambda t: [person(0.5, 0.9)], cam="c2")
-    engine.forget("c1")
-    assert not engine.busy("c1")
-    assert engine.busy("c2")  # untouched
-    # Still in the zone: a fresh state opens an incident again (a new owner would too).
-    later = DAY + timedelta(seconds=3)
-    again = replay(engine, later, 3, lambda t: [person(0.5, 0.9)])
-    assert [o.key for _, o in again] == [f"r1/c1/apron/{later:%Y%m%dT%H%M%S.%fZ}"]
-    assert replay(engine, later, 3, lambda t: [person(0.5, 0.9)], cam="c2") == []
-
-
-def test_forget_covers_every_rule_kind() -> None:
-    kinds = [
-        {"type": "zone_enter", "zones": ["apron"]},
-        {"type": "loitering", "zones": ["apron"], "dwell_s": 60},
-        {"type": "line_crossing", "line": [[0.0, 0.5], [1.0, 0.5]]},
-        {"type": "crowd", "zones": ["apron"], "min_people": 2},
-        {"type": "abandoned_object", "classes": ["suitcase"]},
-    ]
-    for rule in kinds:
-        engine = RuleEngine(site(rule))
-        replay(engine, DAY, 3, lambda t: [person(0.5, 0.9, track=1), person(0.6, 0.9, track=2)])
-        state = engine.rules[0]
-        assert any(getattr(state, name) for name in state.CAMERA_STATE), rule["type"]
-        engine.forget("c1")
-        for name in state.CAMERA_STATE:
-            assert not getattr(state, name), (rule["type"], name)

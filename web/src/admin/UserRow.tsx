@@ -9,6 +9,7 @@ import {
   INPUT,
   LABEL,
 } from "../components/formStyles.ts";
+import { Checkbox } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
 import { CameraChoice, errorText, InlineError, RoleSelect, USERS_KEY } from "./common.tsx";
 
@@ -141,14 +142,7 @@ export function UserRow({
             <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
               <RoleSelect value={role} onChange={setRole} />
               <label className="flex items-center gap-2 self-end pb-2 text-base text-slate-100">
-                <input
-                  type="checkbox"
-                  checked={active}
-                  onChange={(e) => {
-                    setActive(e.target.checked);
-                  }}
-                  className="size-5 accent-amber-400"
-                />
+                <Checkbox checked={active} onChange={setActive} />
                 Active (may sign in)
               </label>
             </div>

@@ -2,6 +2,7 @@ import { useEffect, useRef, type ReactNode } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Camera, Role } from "../api/types.ts";
 import { ERROR_BOX, LABEL } from "../components/formStyles.ts";
+import { Checkbox, toggled } from "../components/inputs.tsx";
 import { parseTimeMs } from "../lib/time.ts";
 
 /** React Query key of the user list (`GET /users`). */
@@ -96,13 +97,11 @@ export function CameraChoice({
     <fieldset className="rounded-md border border-slate-700 p-3">
       <legend className="px-1 text-base font-medium text-slate-200">Cameras</legend>
       <label className="flex items-center gap-2 text-base text-slate-100">
-        <input
-          type="checkbox"
+        <Checkbox
           checked={all}
-          onChange={(e) => {
-            onChange(e.target.checked ? null : []);
+          onChange={(on) => {
+            onChange(on ? null : []);
           }}
-          className="size-5 accent-amber-400"
         />
         All cameras (including ones added later)
       </label>
@@ -111,17 +110,11 @@ export function CameraChoice({
           {cameras === undefined && <p className="text-slate-400">Loading cameras…</p>}
           {cameras?.map((camera) => (
             <label key={camera.id} className="flex items-center gap-2 text-base text-slate-100">
-              <input
-                type="checkbox"
+              <Checkbox
                 checked={value.includes(camera.id)}
-                onChange={(e) => {
-                  onChange(
-                    e.target.checked
-                      ? [...value, camera.id]
-                      : value.filter((id) => id !== camera.id),
-                  );
+                onChange={(on) => {
+                  onChange(toggled(value, camera.id, on));
                 }}
-                className="size-5 accent-amber-400"
               />
               {camera.name} <span className="text-sm text-slate-400">({camera.id})</span>
             </label>

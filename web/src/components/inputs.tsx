@@ -64,3 +64,29 @@ export function cameraOptions(cameras: readonly Camera[] | undefined, all?: stri
 export const SEVERITY_OPTIONS: readonly Option<Severity>[] = (
   Object.keys(SEVERITY) as Severity[]
 ).map((s) => [s, SEVERITY[s].label]);
+
+/** A checkbox that reports whether it is ticked. */
+export function Checkbox({
+  onChange,
+  className = "size-5 accent-amber-400",
+  ...props
+}: Omit<ComponentProps<"input">, "onChange" | "type"> & {
+  onChange: (checked: boolean) => void;
+  "data-testid"?: string | undefined;
+}) {
+  return (
+    <input
+      type="checkbox"
+      {...props}
+      onChange={(e) => {
+        onChange(e.target.checked);
+      }}
+      className={className}
+    />
+  );
+}
+
+/** `values` with `value` added (on) or taken out (off). */
+export function toggled<T>(values: readonly T[], value: T, on: boolean): T[] {
+  return on ? [...values, value] : values.filter((v) => v !== value);
+}

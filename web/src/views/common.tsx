@@ -1,12 +1,11 @@
 import { useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
-import { ApiError, SessionExpiredError } from "../api/client.ts";
+import { SessionExpiredError } from "../api/client.ts";
+import { errorText } from "../admin/common.tsx";
 import { BUTTON_DANGER, BUTTON_SECONDARY, ERROR_BOX, LABEL } from "../components/formStyles.ts";
 import { fieldErrorsOf, type FieldErrors } from "./fieldErrors.ts";
 
-export function errorText(err: unknown, fallback: string): string {
-  return err instanceof ApiError ? err.detail : fallback;
-}
+export { errorText };
 
 /**
  * Loading, failed and empty states of one query, in words; renders `children` once there is
@@ -145,19 +144,22 @@ export function Field({
 
 /** A refused request, in words (role="alert"); nothing when there is none. */
 export function ErrorLine({ error, className }: { error: string | null; className?: string }) {
-  if (error === null) return null;
   return (
-    <p role="alert" className={`${className ?? ""} font-semibold text-red-300`.trim()}>
-      {error}
-    </p>
+    <Line role="alert" text={error} className={`${className ?? ""} font-semibold text-red-300`} />
   );
 }
 
 /** What a request did, in words (role="status"); nothing before it is done. */
 export function DoneLine({ text, className }: { text: string | null; className?: string }) {
+  return (
+    <Line role="status" text={text} className={`${className ?? ""} font-medium text-emerald-300`} />
+  );
+}
+
+function Line({ role, text, className }: { role: string; text: string | null; className: string }) {
   if (text === null) return null;
   return (
-    <p role="status" className={`${className ?? ""} font-medium text-emerald-300`.trim()}>
+    <p role={role} className={className.trim()}>
       {text}
     </p>
   );

@@ -21,6 +21,7 @@ from vigil.api.site_items import BODY_CONFIG, ConfigWordedRoute, ItemBody
 from vigil.config import SiteConfig
 from vigil.dvr.cpplus import CpPlusUrlError, build_rtsp_url, mask_url, parse_cpplus_path
 from vigil.edge.probe import ProbeResult, probe_stream
+from vigil.errors import NotFoundError
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], route_class=ConfigWordedRoute)
 
@@ -30,6 +31,9 @@ _GRACE_S = 3.0
 _SCHEMES = ("rtsp", "rtsps")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such camera (or not in your scope)"},
+}
+_CHANNEL_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "The channel's camera is not in your scope"},
 }
 
 
@@ -204,7 +208,7 @@ async def _answer(
     return answer
 
 
-@router.post("/test")
+@router.post("/test", responses=_CHANNEL_ERRORS)
 async def test_connection(
     body: ProbeBody, request: Request, services: Services, admin: Admin
 ) -> ProbePublic:
@@ -218,6 +222,10 @@ async def test_connection(
         raise InvalidItemError(
             [("channel", f"the DVR has {channels} channel(s) (dvr.channels); got {body.channel}")]
         )
+    hidden = [c.id for c in services.config.cameras if c.channel == body.channel and c.url is None]
+    if any(not admin.can_see(camera_id) for camera_id in hidden):
+        # A camera-scoped admin tests the channels of their cameras (and unused ones) only.
+        raise NotFoundError(f"channel {body.channel} belongs to a camera outside your scope")
     url = dvr_url(services.config, body.channel, body.stream)
     return await _answer(services, request, admin, url, f"cameras/test/channel/{body.channel}")
 

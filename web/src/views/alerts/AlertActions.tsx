@@ -71,6 +71,7 @@ function Assign({ alert, role, username, onChanged }: ActionsProps) {
     );
   };
   const assigned = alert.assigned_to ?? null;
+  const mine = assigned === username;
   return (
     <div className="flex flex-wrap items-center gap-2">
       {role === "admin" ? (
@@ -98,29 +99,17 @@ function Assign({ alert, role, username, onChanged }: ActionsProps) {
               ))}
           </select>
         </>
-      ) : assigned === username ? (
-        <button
-          type="button"
-          data-testid="alert-unassign"
-          disabled={busy}
-          onClick={() => {
-            assign(null);
-          }}
-          className={BUTTON_SECONDARY}
-        >
-          Unassign me
-        </button>
       ) : (
         <button
           type="button"
-          data-testid="alert-assign-me"
+          data-testid={mine ? "alert-unassign" : "alert-assign-me"}
           disabled={busy}
           onClick={() => {
-            assign(username);
+            assign(mine ? null : username);
           }}
           className={BUTTON_SECONDARY}
         >
-          Assign to me
+          {mine ? "Unassign me" : "Assign to me"}
         </button>
       )}
       {error !== null && (

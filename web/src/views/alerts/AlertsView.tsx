@@ -8,7 +8,7 @@ import type { AlertsFeed } from "../../hooks/useAlerts.ts";
 import type { AlertEntry } from "../../lib/alerts.ts";
 import { formatFull, parseTimeMs } from "../../lib/time.ts";
 import { PageHeading } from "../../admin/common.tsx";
-import { cameraOptions, Select, type Option } from "../../components/inputs.tsx";
+import { cameraOptions, Checkbox, type Option, Select, toggled } from "../../components/inputs.tsx";
 import { Field, QueryState, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 import { AlertActions } from "./AlertActions.tsx";
@@ -111,19 +111,12 @@ function Filters({
         <legend className="text-base font-medium text-slate-200">Severity</legend>
         {SEVERITIES.map((severity) => (
           <label key={severity} className="flex items-center gap-1.5 text-base text-slate-100">
-            <input
-              type="checkbox"
+            <Checkbox
               data-testid={`alert-filter-severity-${severity}`}
               checked={filter.severities.includes(severity)}
-              onChange={(e) => {
-                onChange({
-                  ...filter,
-                  severities: e.target.checked
-                    ? [...filter.severities, severity]
-                    : filter.severities.filter((s) => s !== severity),
-                });
+              onChange={(on) => {
+                onChange({ ...filter, severities: toggled(filter.severities, severity, on) });
               }}
-              className="size-5 accent-amber-400"
             />
             {SEVERITY[severity].label}
           </label>

@@ -5,7 +5,13 @@ import { CameraChoice } from "../../admin/common.tsx";
 import { BUTTON_PRIMARY, BUTTON_SECONDARY, CARD, LIST_ROW } from "../../components/formStyles.ts";
 import { severityInfo } from "../../components/styles.ts";
 import type { Watchlist, WatchlistInput } from "../api.ts";
-import { Select, SEVERITY_OPTIONS, TextInput } from "../../components/inputs.tsx";
+import {
+  Checkbox,
+  Select,
+  SEVERITY_OPTIONS,
+  TextInput,
+  toggled,
+} from "../../components/inputs.tsx";
 import {
   ConfirmButton,
   ErrorLine,
@@ -193,15 +199,11 @@ function WatchlistForm({
         <div className="grid grid-cols-1 gap-1 sm:grid-cols-3">
           {persons.map((p) => (
             <label key={p.id} className="flex items-center gap-2 text-base text-slate-100">
-              <input
-                type="checkbox"
+              <Checkbox
                 checked={people.includes(p.id)}
-                onChange={(e) => {
-                  setPeople(
-                    e.target.checked ? [...people, p.id] : people.filter((x) => x !== p.id),
-                  );
+                onChange={(on) => {
+                  setPeople(toggled(people, p.id, on));
                 }}
-                className="size-5 accent-amber-400"
               />
               {p.name}
             </label>

@@ -6,7 +6,14 @@ import { CameraChoice } from "../../admin/common.tsx";
 import { BUTTON_PRIMARY, BUTTON_SECONDARY, CARD, LIST_ROW } from "../../components/formStyles.ts";
 import { severityInfo } from "../../components/styles.ts";
 import { RULE_TYPES, type Rule } from "../api.ts";
-import { Select, SEVERITY_OPTIONS, TextInput, type Option } from "../../components/inputs.tsx";
+import {
+  Checkbox,
+  type Option,
+  Select,
+  SEVERITY_OPTIONS,
+  TextInput,
+  toggled,
+} from "../../components/inputs.tsx";
 import {
   DoneLine,
   EditDelete,
@@ -345,13 +352,11 @@ export function RuleForm({
           />
         ))}
         <label className="flex items-center gap-2 self-end pb-2 text-base text-slate-100">
-          <input
-            type="checkbox"
+          <Checkbox
             checked={fields.enabled}
-            onChange={(e) => {
-              set({ enabled: e.target.checked });
+            onChange={(enabled) => {
+              set({ enabled });
             }}
-            className="size-5 accent-amber-400"
           />
           Enabled
         </label>
@@ -380,19 +385,13 @@ export function RuleForm({
                 key={`${z.camera_id}/${z.id}`}
                 className="flex items-center gap-2 text-base text-slate-100"
               >
-                <input
-                  type="checkbox"
+                <Checkbox
                   data-testid="rule-zone"
                   data-zone-id={z.id}
                   checked={fields.zones.includes(z.id)}
-                  onChange={(e) => {
-                    set({
-                      zones: e.target.checked
-                        ? [...fields.zones, z.id]
-                        : fields.zones.filter((x) => x !== z.id),
-                    });
+                  onChange={(on) => {
+                    set({ zones: toggled(fields.zones, z.id, on) });
                   }}
-                  className="size-5 accent-amber-400"
                 />
                 {z.name}{" "}
                 <span className="text-sm text-slate-400">

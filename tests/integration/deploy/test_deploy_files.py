@@ -232,3 +232,41 @@ def test_plain_yaml_files_parse(path: Path) -> None:
     if "templates" in path.parts:
         return  # Go templates: rendered by the stand-in above
     list(yaml.safe_load_all(path.read_text()))
+
+
+def _deploy_commands() -> list[tuple[str, list[str]]]:
+    """Every Vigil command line in the compose file and the rendered chart."""
+    found = [
+        (f"compose {name}", list(service["command"]))
+        for name, service in compose()["services"].items()
+        if name == "hub" or name.startswith("worker-")
+    ]
+    for obj in rendered_objects():
+        if obj["kind"] != "Deployment" or "triton" in obj["metadata"]["name"]:
+            continue
+        container = obj["spec"]["template"]["spec"]["containers"][0]
+        found.append((f"chart {obj['metadata']['name']}", [str(a) for a in container["args"]]))
+    return found
+
+
+def test_deploy_command_lines_parse_with_the_real_cli() -> None:
+    """A wrong or missing option in a deploy file would only show in production: parse each
+    command line with Vigil's own CLI (options checked, nothing run) and check it listens
+    beyond loopback and reads the mounted site.yaml."""
+    import typer.main
+
+    from vigil.cli import app
+
+    cli = typer.main.get_command(app)
+    commands = _deploy_commands()
+    assert {label.split()[0] for label, _ in commands} == {"compose", "chart"}
+    for label, argv in commands:
+        name, *args = argv
+        assert name in ("hub", "worker"), label
+        sub = cli.get_command(cli.make_context("vigil", [name]), name)  # type: ignore[attr-defined]
+        assert sub is not None, label
+        sub_ctx = sub.make_context(name, args)  # raises on an unknown or missing option
+        assert str(sub_ctx.params["config"]) == "/etc/vigil/site.yaml", label
+        assert sub_ctx.params["host"] == "0.0.0.0", label
+        if name == "hub":
+            assert sub_ctx.params["tls_cert"] and sub_ctx.params["tls_key"], label

@@ -222,8 +222,9 @@ async def test_connection(
         raise InvalidItemError(
             [("channel", f"the DVR has {channels} channel(s) (dvr.channels); got {body.channel}")]
         )
-    hidden = [c.id for c in services.config.cameras if c.channel == body.channel and c.url is None]
-    if any(not admin.can_see(camera_id) for camera_id in hidden):
+    dvr_cameras = [c for c in services.config.cameras if c.url is None]
+    on_channel = [c.id for c in dvr_cameras if c.channel == body.channel]
+    if any(not admin.can_see(camera_id) for camera_id in on_channel):
         # A camera-scoped admin tests the channels of their cameras (and unused ones) only.
         raise NotFoundError(f"channel {body.channel} belongs to a camera outside your scope")
     url = dvr_url(services.config, body.channel, body.stream)

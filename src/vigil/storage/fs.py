@@ -28,6 +28,7 @@ class FsObjectStore:
 
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None:
         path = self._path(bucket, key)
+        tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -35,6 +36,8 @@ class FsObjectStore:
                 fh.write(data)
             os.replace(tmp, path)
         except OSError as err:
+            if tmp is not None:  # a full disk must not keep the part that did fit
+                Path(tmp).unlink(missing_ok=True)
             raise StorageError(f"cannot write {bucket}/{key}: {err.strerror}") from err
 
     def put_file(self, bucket: str, key: str, path: Path, *, move: bool = False) -> None:
@@ -48,8 +51,12 @@ class FsObjectStore:
                 except OSError:  # other filesystem: fall back to copy + delete
                     pass
             tmp = dest.with_name(f".tmp-{dest.name}")
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, dest)
+            try:
+                shutil.copyfile(path, tmp)
+                os.replace(tmp, dest)
+            except OSError:
+                tmp.unlink(missing_ok=True)  # a full disk must not keep the part that did fit
+                raise
             if move:
                 path.unlink(missing_ok=True)
         except OSError as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,31 @@ def test_keys_cannot_escape(tmp_path: Path, key: str) -> None:
 def test_unknown_bucket(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="unknown bucket"):
         FsObjectStore(tmp_path).put_bytes("secrets", "k", b"")
+
+
+def test_a_full_disk_refuses_the_object_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    """On a real 1 MiB tmpfs (needs root, as the recording tests do): the write fails with
+    the system's reason and the part that did fit is not left behind."""
+    root = tmp_path / "small"
+    root.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(root)], capture_output=True
+    )
+    assert mounted.returncode == 0, (
+        f"this test needs root (CAP_SYS_ADMIN) to mount a tmpfs: {mounted.stderr!r}"
+    )
+    try:
+        store = FsObjectStore(root)
+        big = tmp_path / "segment.mp4"  # on the ordinary disk: put_file copies across filesystems
+        big.write_bytes(b"\x00" * (2 << 20))
+        with pytest.raises(StorageError, match="No space left on device"):
+            store.put_file("video-segments", "cam1/a.mp4", big, move=True)
+        with pytest.raises(StorageError, match="No space left on device"):
+            store.put_bytes("snapshots", "cam1/a.jpg", b"\x00" * (2 << 20))
+        leftovers = [p.name for p in root.rglob("*") if p.is_file()]
+        assert leftovers == []
+        assert big.exists()  # a failed move keeps the source
+        store.put_bytes("snapshots", "cam1/b.jpg", b"fits")  # the space came back
+        assert store.get_bytes("snapshots", "cam1/b.jpg") == b"fits"
+    finally:
+        subprocess.run(["umount", str(root)], check=False)

@@ -283,3 +283,11 @@ async def test_event_clip_link_appears_once_the_clip_exists(api: Api) -> None:
     r = api.client.get(event["clip_url"], headers=headers)
     assert r.status_code == 200 and r.headers["content-type"] == "video/mp4"
     assert r.content == clip
+
+
+def test_numbers_beyond_the_database_columns_are_refused_not_500(api: Api) -> None:
+    headers = api.login("admin", "admin-password")
+    r = api.client.get("/api/v1/events", params={"track_id": 2**31}, headers=headers)
+    assert r.status_code == 422 and "track_id" in r.json()["detail"]
+    r = api.client.get("/api/v1/audit", params={"before_id": 2**63}, headers=headers)
+    assert r.status_code == 422 and "before_id" in r.json()["detail"]

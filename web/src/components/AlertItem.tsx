@@ -6,7 +6,7 @@ import { useAuthedImage } from "../hooks/useAuthedImage.ts";
 import type { AlertEntry } from "../lib/alerts.ts";
 import { DEFAULT_ASPECT, pictureAspect } from "../lib/aspect.ts";
 import { formatAbsolute, formatFull, formatRelative, parseTimeMs } from "../lib/time.ts";
-import { Pill } from "./Pill.tsx";
+import { Pill, SeverityBadge } from "./Pill.tsx";
 import { alertStatusInfo, severityInfo } from "./styles.ts";
 
 export function AlertItem({
@@ -78,11 +78,7 @@ export function AlertItem({
       <Thumbnail alert={alert} displayAspect={displayAspect} />
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-center gap-2">
-          <span
-            className={`rounded px-1.5 py-0.5 text-xs font-bold tracking-wide uppercase ring-1 ring-inset ${severity.badge}`}
-          >
-            {severity.label}
-          </span>
+          <SeverityBadge severity={alert.severity} />
           <Pill tone={status.tone}>{status.label}</Pill>
           {(alert.escalation_level ?? 0) > 0 && (
             <span data-testid="alert-escalated" className="text-sm font-bold text-red-300">

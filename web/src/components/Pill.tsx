@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { TONE_DOT, TONE_PILL, type Tone } from "./styles.ts";
+import { severityInfo, TONE_DOT, TONE_PILL, type Tone } from "./styles.ts";
 
 export function Pill({
   tone,
@@ -17,6 +17,18 @@ export function Pill({
     >
       <span aria-hidden="true" className={`size-2 shrink-0 rounded-full ${TONE_DOT[tone]}`} />
       {children}
+    </span>
+  );
+}
+
+/** An alert's or event's severity as a small upper-case badge. */
+export function SeverityBadge({ severity }: { severity: string }) {
+  const info = severityInfo(severity);
+  return (
+    <span
+      className={`rounded px-1.5 py-0.5 text-xs font-bold tracking-wide uppercase ring-1 ring-inset ${info.badge}`}
+    >
+      {info.label}
     </span>
   );
 }

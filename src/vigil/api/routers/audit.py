@@ -25,7 +25,7 @@ async def audit_log(
     actor: Annotated[str | None, Query(max_length=150)] = None,
     action: Annotated[str | None, Query(max_length=64, description="Prefix, e.g. 'auth.'")] = None,
     outcome: Literal["success", "failure", "denied"] | None = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     entries = await services.audit.query(

@@ -33,7 +33,7 @@ async def list_events(
     ] = None,
     end: Annotated[datetime | None, Query(description="To (exclusive), ISO-8601 with zone")] = None,
     zone_id: Annotated[str | None, Query(max_length=64)] = None,
-    track_id: int | None = None,
+    track_id: Annotated[int | None, Query(ge=0, le=2**31 - 1, description="Tracker id")] = None,
     text: Annotated[
         str | None,
         Query(

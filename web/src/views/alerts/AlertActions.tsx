@@ -6,7 +6,7 @@ import { BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT } from "../../components/formSt
 import { useApi } from "../../context.ts";
 import { formatFull, parseTimeMs } from "../../lib/time.ts";
 import { VideoNavigationContext } from "../../video/navigation.ts";
-import { errorText } from "../common.tsx";
+import { ErrorLine, errorText } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 
 /** Assignment and the notes thread of one alert (under its card in the alerts view). */
@@ -112,11 +112,7 @@ function Assign({ alert, role, username, onChanged }: ActionsProps) {
           {mine ? "Unassign me" : "Assign to me"}
         </button>
       )}
-      {error !== null && (
-        <span role="alert" className="text-base font-semibold text-red-300">
-          {error}
-        </span>
-      )}
+      <ErrorLine error={error} className="text-base" />
     </div>
   );
 }
@@ -214,11 +210,7 @@ function Notes({ alertId, canWrite }: { alertId: string; canWrite: boolean }) {
             >
               {busy ? "Adding…" : "Add note"}
             </button>
-            {error !== null && (
-              <p role="alert" className="text-base font-semibold text-red-300">
-                {error}
-              </p>
-            )}
+            <ErrorLine error={error} className="text-base" />
           </form>
         )}
       </div>

@@ -1,6 +1,6 @@
 import type { Role } from "../../api/types.ts";
 import { BUTTON_SECONDARY } from "../../components/formStyles.ts";
-import { severityInfo } from "../../components/styles.ts";
+import { SeverityBadge } from "../../components/Pill.tsx";
 import { useAuthedImage } from "../../hooks/useAuthedImage.ts";
 import { formatAbsolute, formatFull, parseTimeMs } from "../../lib/time.ts";
 import type { VigilEvent } from "../api.ts";
@@ -18,7 +18,6 @@ export function EventCard({
   onSearchFace?: ((event: VigilEvent) => void) | undefined;
   onOpenPlayback?: ((cameraId: string, atMs: number) => void) | undefined;
 }) {
-  const severity = severityInfo(event.severity);
   const atMs = parseTimeMs(event.occurred_at);
   const zone = typeof event.data.zone_name === "string" ? event.data.zone_name : event.zone_id;
   return (
@@ -33,11 +32,7 @@ export function EventCard({
       />
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-center gap-2">
-          <span
-            className={`rounded px-1.5 py-0.5 text-xs font-bold tracking-wide uppercase ring-1 ring-inset ${severity.badge}`}
-          >
-            {severity.label}
-          </span>
+          <SeverityBadge severity={event.severity} />
           <span className="text-base font-semibold text-white">
             {event.type.replaceAll("_", " ")}
           </span>

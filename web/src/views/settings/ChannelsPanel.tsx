@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { SessionExpiredError } from "../../api/client.ts";
-import { BUTTON_SECONDARY } from "../../components/formStyles.ts";
+import { BUTTON_SECONDARY, LIST_ROW } from "../../components/formStyles.ts";
 import type { ChannelTestResult } from "../api.ts";
 import { errorText, QueryState, queryStatus, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
@@ -61,11 +61,7 @@ function ChannelRow({
     );
   };
   return (
-    <li
-      data-testid="channel-row"
-      data-channel={channel.name}
-      className="rounded-lg border border-slate-700 bg-slate-900 px-3 py-2"
-    >
+    <li data-testid="channel-row" data-channel={channel.name} className={LIST_ROW}>
       <div className="flex flex-wrap items-center justify-between gap-2">
         <div>
           <p className="text-base font-semibold text-white">{channel.name}</p>

@@ -60,7 +60,7 @@ export function cameraOptions(cameras: readonly Camera[] | undefined, all?: stri
   return all === undefined ? each : [["", all], ...each];
 }
 
-/** Severities as choices, lowest first. */
+/** Severities as choices, in `SEVERITY` order (most severe first). */
 export const SEVERITY_OPTIONS: readonly Option<Severity>[] = (
   Object.keys(SEVERITY) as Severity[]
 ).map((s) => [s, SEVERITY[s].label]);

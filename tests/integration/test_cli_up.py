@@ -45,9 +45,10 @@ class Up:
             self.output += line
 
     def wait_running(self) -> None:
+        # The announcement's last line: the lines before it (password or sign-in hint) are in.
         wait_for(
-            "'Vigil is running'",
-            lambda: "Vigil is running" in self.output or self.proc.poll() is not None,
+            "'Vigil is running … press Ctrl-C to stop'",
+            lambda: "press Ctrl-C to stop" in self.output or self.proc.poll() is not None,
             300,
         )
         assert self.proc.poll() is None, f"vigil up exited:\n{self.output[-3000:]}"

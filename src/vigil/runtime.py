@@ -12,13 +12,12 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import uvicorn
-from sqlalchemy import text
 
 from vigil.alerts.clips import ClipMaker
 from vigil.alerts.escalation import EscalationService
@@ -53,7 +52,8 @@ from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_process
 from vigil.edge.retention import RetentionSweeper
 from vigil.edge.uplink import Uplink
 from vigil.errors import ConfigError
-from vigil.ops.health import ComponentHealth, HealthRegistry, Status
+from vigil.ops.health import ComponentHealth, HealthRegistry, Status, database_health
+from vigil.ops.serve import QuietServer
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
@@ -329,7 +329,7 @@ class Vigil:
 
     async def _start_server(self, services: ApiServices, hub: AlertHub) -> None:
         app = create_app(services, hub)
-        server = _QuietServer(
+        server = QuietServer(
             uvicorn.Config(
                 app,
                 host=self.options.host,
@@ -441,14 +441,6 @@ class Vigil:
         self.bus.publish(topics.CAMERA_STATUS, status.camera_id, status)
 
     def _register_health(self, db: Database, data: Path) -> None:
-        def database() -> ComponentHealth:
-            try:
-                with db.session() as session:
-                    session.execute(text("SELECT 1"))
-            except Exception as err:
-                return ComponentHealth("down", f"database unreachable: {type(err).__name__}")
-            return ComponentHealth("ok")
-
         def cameras() -> ComponentHealth:
             states = {cid: w.status.state for cid, w in self.cameras.items()}
             if not states:
@@ -463,11 +455,7 @@ class Vigil:
             det = self.detection
             if det is None:
                 return ComponentHealth("down", "not started")
-            detail = f"{det.frames_done} frames analysed, {det.dropped} dropped"
-            return ComponentHealth(
-                "degraded" if det.last_error else "ok",
-                f"{detail}; last error: {det.last_error}" if det.last_error else detail,
-            )
+            return det.health()
 
         def disk() -> ComponentHealth:
             usage = shutil.disk_usage(data / "objects")
@@ -476,7 +464,11 @@ class Vigil:
             detail = f"{usage.free / 2**30:.1f} GiB free ({free_pct:.0f}%)"
             return ComponentHealth("ok" if free_pct >= floor else "degraded", detail)
 
-        checks = [("database", database), ("cameras", cameras), ("detection", detection)]
+        checks = [
+            ("database", lambda: database_health(db)),
+            ("cameras", cameras),
+            ("detection", detection),
+        ]
         if self.options.role == "hub":  # its edges report their cameras and detection
             checks = checks[:1]
         for name, check in (*checks, ("disk", disk)):
@@ -505,11 +497,3 @@ class Vigil:
             except Exception:
                 log.exception("stopping %s failed", name)
         log.info("Vigil stopped")
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handlers: the CLI owns SIGINT/SIGTERM."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Final, Literal, get_args
 
@@ -25,7 +25,6 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from vigil.alerts.escalation import EscalationService
 from vigil.alerts.notify import Notifier
@@ -39,7 +38,8 @@ from vigil.config import SiteConfig
 from vigil.db.migrate import upgrade
 from vigil.db.session import Database
 from vigil.errors import ConfigError
-from vigil.ops.health import ComponentHealth, HealthRegistry
+from vigil.ops.health import ComponentHealth, HealthRegistry, database_health
+from vigil.ops.serve import QuietServer
 from vigil.storage import FsObjectStore
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class Worker:
         await asyncio.to_thread(upgrade, self.database_url)  # no-op once the hub migrated
         db = Database(self.database_url)
         self._stoppers.append(("database pool", lambda: asyncio.to_thread(db.dispose)))
-        self.health.register("database", lambda: _database_health(db))
+        self.health.register("database", lambda: database_health(db))
         await self.bus.start()
         self._stoppers.append(("bus", self.bus.stop))
         await prepare(self.bus)
@@ -192,17 +192,10 @@ class Worker:
         )
         await worker.start()
         self._stoppers.append(("detection", worker.stop))
-        self.health.register(
-            "detection",
-            lambda: ComponentHealth(
-                "degraded" if worker.last_error else "ok",
-                f"{worker.frames_done} frames analysed, {worker.dropped} dropped"
-                + (f"; last error: {worker.last_error}" if worker.last_error else ""),
-            ),
-        )
+        self.health.register("detection", worker.health)
 
     async def _serve_health(self) -> None:
-        server = _QuietServer(
+        server = QuietServer(
             uvicorn.Config(
                 health_app(self.health), host=self.host, port=self.port, log_config=None,
                 lifespan="off",
@@ -231,15 +224,6 @@ class Worker:
                 await stop()
             except Exception:
                 log.exception("stopping %s failed", name)
-
-
-def _database_health(db: Database) -> ComponentHealth:
-    try:
-        with db.session() as session:
-            session.execute(text("SELECT 1"))
-    except Exception as err:
-        return ComponentHealth("down", f"database unreachable: {type(err).__name__}")
-    return ComponentHealth("ok")
 
 
 def health_app(health: HealthRegistry) -> FastAPI:
@@ -271,11 +255,3 @@ def health_app(health: HealthRegistry) -> FastAPI:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handlers: the CLI owns SIGINT/SIGTERM."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from vigil.db.session import Database
 
 Status = Literal["ok", "degraded", "down"]
 _ORDER: dict[Status, int] = {"ok": 0, "degraded": 1, "down": 2}
@@ -38,3 +41,15 @@ class HealthRegistry:
             if _ORDER[result.status] > _ORDER[overall]:
                 overall = result.status
         return overall, results
+
+
+def database_health(db: Database) -> ComponentHealth:
+    """One `SELECT 1`: down (with the error's type, never its text: it may hold the URL)."""
+    from sqlalchemy import text
+
+    try:
+        with db.session() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as err:
+        return ComponentHealth("down", f"database unreachable: {type(err).__name__}")
+    return ComponentHealth("ok")

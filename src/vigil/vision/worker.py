@@ -20,6 +20,7 @@ from vigil.bus import Bus, Message, topics
 from vigil.bus.base import Subscription
 from vigil.bus.messages import Frame, FrameDetections
 from vigil.ops import metrics
+from vigil.ops.health import ComponentHealth
 from vigil.ops.tasks import cancel_and_wait
 from vigil.vision.candidates import CandidateSampler
 from vigil.vision.detections import Detections
@@ -76,6 +77,14 @@ class DetectionWorker:
     @property
     def dropped(self) -> int:
         return self._sub.dropped if self._sub else 0
+
+    def health(self) -> ComponentHealth:
+        """Frames analysed and dropped; degraded while the last frame failed."""
+        detail = f"{self.frames_done} frames analysed, {self.dropped} dropped"
+        return ComponentHealth(
+            "degraded" if self.last_error else "ok",
+            f"{detail}; last error: {self.last_error}" if self.last_error else detail,
+        )
 
     async def start(self) -> None:
         self._sub = self._bus.subscribe(

@@ -61,28 +61,22 @@ class ReportService:
             by_camera = dict(
                 session.execute(
                     select(Event.camera_id, func.count()).where(*ev_where).group_by(Event.camera_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             by_type = dict(
                 session.execute(
                     select(Event.type, func.count()).where(*ev_where).group_by(Event.type)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             hours = [0] * 24
             for hour, count in session.execute(
                 select(local_hour, func.count()).where(*ev_where).group_by(local_hour)
-            ).tuples():
+            ):
                 hours[int(hour)] = int(count)
             by_severity = dict(
                 session.execute(
                     select(Alert.severity, func.count()).where(*al_where).group_by(Alert.severity)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             ack_delays = sorted(
                 float(s)

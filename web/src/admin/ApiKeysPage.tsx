@@ -12,6 +12,7 @@ import {
   LABEL,
   WARNING_BOX,
 } from "../components/formStyles.ts";
+import { TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
 import { errorText, formatTimestamp, InlineError, PageHeading, RoleSelect } from "./common.tsx";
 
@@ -92,17 +93,14 @@ function CreateKeyForm({ onCreated }: { onCreated: (created: ApiKeyCreated) => v
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
         <label className={LABEL}>
           Name
-          <input
+          <TextInput
             name="key-name"
             required
             maxLength={100}
             autoComplete="off"
             placeholder="edge site-12"
             value={name}
-            onChange={(e) => {
-              setName(e.target.value);
-            }}
-            className={INPUT}
+            onChange={setName}
           />
         </label>
         <RoleSelect value={role} onChange={setRole} />

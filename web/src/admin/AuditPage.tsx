@@ -2,7 +2,8 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState, type SubmitEvent } from "react";
 import type { AuditOutcome } from "../api/types.ts";
 import { Pill } from "../components/Pill.tsx";
-import { BUTTON_PRIMARY, BUTTON_SECONDARY, CARD, INPUT, LABEL } from "../components/formStyles.ts";
+import { BUTTON_PRIMARY, BUTTON_SECONDARY, CARD, LABEL } from "../components/formStyles.ts";
+import { type Option, Select, TextInput } from "../components/inputs.tsx";
 import type { Tone } from "../components/styles.ts";
 import { useApi } from "../context.ts";
 import { errorText, formatTimestamp, InlineError, PageHeading } from "./common.tsx";
@@ -12,6 +13,13 @@ interface Filter {
   action: string;
   outcome: AuditOutcome | "";
 }
+
+const OUTCOMES: readonly Option<Filter["outcome"]>[] = [
+  ["", "Any"],
+  ["success", "Success"],
+  ["failure", "Failure"],
+  ["denied", "Denied"],
+];
 
 const NO_FILTER: Filter = { actor: "", action: "", outcome: "" };
 
@@ -50,48 +58,41 @@ export function AuditPage() {
         <div className="grid grid-cols-1 gap-4 sm:grid-cols-4 sm:items-end">
           <label className={LABEL}>
             Actor
-            <input
+            <TextInput
               name="actor"
               autoCapitalize="none"
               spellCheck={false}
               maxLength={150}
               value={draft.actor}
-              onChange={(e) => {
-                setDraft({ ...draft, actor: e.target.value });
+              onChange={(value) => {
+                setDraft({ ...draft, actor: value });
               }}
-              className={INPUT}
             />
           </label>
           <label className={LABEL}>
             Action starts with
-            <input
+            <TextInput
               name="action"
               autoCapitalize="none"
               spellCheck={false}
               maxLength={64}
               placeholder="auth."
               value={draft.action}
-              onChange={(e) => {
-                setDraft({ ...draft, action: e.target.value });
+              onChange={(value) => {
+                setDraft({ ...draft, action: value });
               }}
-              className={INPUT}
             />
           </label>
           <label className={LABEL}>
             Outcome
-            <select
+            <Select
               name="outcome"
               value={draft.outcome}
-              onChange={(e) => {
-                setDraft({ ...draft, outcome: e.target.value as Filter["outcome"] });
+              options={OUTCOMES}
+              onChange={(outcome) => {
+                setDraft({ ...draft, outcome });
               }}
-              className={INPUT}
-            >
-              <option value="">Any</option>
-              <option value="success">Success</option>
-              <option value="failure">Failure</option>
-              <option value="denied">Denied</option>
-            </select>
+            />
           </label>
           <div className="flex gap-3">
             <button type="submit" className={BUTTON_PRIMARY}>

@@ -6,10 +6,9 @@ import {
   BUTTON_DANGER,
   BUTTON_PRIMARY,
   BUTTON_SECONDARY,
-  INPUT,
   LABEL,
 } from "../components/formStyles.ts";
-import { Checkbox } from "../components/inputs.tsx";
+import { Checkbox, TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
 import { CameraChoice, errorText, InlineError, RoleSelect, USERS_KEY } from "./common.tsx";
 
@@ -159,16 +158,13 @@ export function UserRow({
           >
             <label className={`min-w-56 flex-1 ${LABEL}`}>
               New password (at least 12 characters)
-              <input
+              <TextInput
                 type="password"
                 required
                 minLength={12}
                 autoComplete="new-password"
                 value={password}
-                onChange={(e) => {
-                  setPassword(e.target.value);
-                }}
-                className={INPUT}
+                onChange={setPassword}
               />
             </label>
             <button type="submit" disabled={busy} className={BUTTON_SECONDARY}>

@@ -1,7 +1,8 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SubmitEvent } from "react";
 import type { Camera, Role, UserAccount } from "../api/types.ts";
-import { BUTTON_PRIMARY, CARD, INPUT, LABEL } from "../components/formStyles.ts";
+import { BUTTON_PRIMARY, CARD, LABEL } from "../components/formStyles.ts";
+import { TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
 import {
   CameraChoice,
@@ -90,7 +91,7 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
         <label className={LABEL}>
           Username
-          <input
+          <TextInput
             name="new-username"
             required
             autoComplete="off"
@@ -99,16 +100,13 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
             pattern="[A-Za-z0-9._@\-]{1,150}"
             title="Letters, digits and . _ @ - (up to 150)"
             value={username}
-            onChange={(e) => {
-              setUsername(e.target.value);
-            }}
-            className={INPUT}
+            onChange={setUsername}
           />
         </label>
         <div>
           <label className={LABEL}>
             Password
-            <input
+            <TextInput
               name="new-password"
               type="password"
               required
@@ -116,10 +114,7 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
               autoComplete="new-password"
               aria-describedby="new-password-help"
               value={password}
-              onChange={(e) => {
-                setPassword(e.target.value);
-              }}
-              className={INPUT}
+              onChange={setPassword}
             />
           </label>
           <span id="new-password-help" className="mt-1 block text-sm text-slate-400">

@@ -2,7 +2,7 @@ import { useEffect, useRef, type ReactNode } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Camera, Role } from "../api/types.ts";
 import { ERROR_BOX, LABEL } from "../components/formStyles.ts";
-import { Checkbox, toggled } from "../components/inputs.tsx";
+import { Checkbox, type Option, Select, toggled } from "../components/inputs.tsx";
 import { parseTimeMs } from "../lib/time.ts";
 
 /** React Query key of the user list (`GET /users`). */
@@ -65,19 +65,11 @@ export function RoleSelect({
   return (
     <label className={LABEL}>
       {label}
-      <select
+      <Select
         value={value}
-        onChange={(e) => {
-          onChange(e.target.value as Role);
-        }}
-        className="mt-1 block w-full rounded-md border border-slate-600 bg-slate-950 px-3 py-2 text-base text-white focus:border-amber-400"
-      >
-        {ROLES.map((role) => (
-          <option key={role} value={role}>
-            {ROLE_HELP[role]}
-          </option>
-        ))}
-      </select>
+        options={ROLES.map((role): Option<Role> => [role, ROLE_HELP[role]])}
+        onChange={onChange}
+      />
     </label>
   );
 }

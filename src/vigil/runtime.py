@@ -26,16 +26,18 @@ from vigil.alerts.service import AlertService
 from vigil.analytics.catalog import RuleCatalog
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.reload import RuleReloader
+from vigil.analytics.rulebook import Effective
 from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app
 from vigil.api.deps import ApiServices
+from vigil.api.fanout import RedisFanout, masked_redis_url, redis_url
 from vigil.api.live import LiveView
 from vigil.api.security import KeyManager
 from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
 from vigil.bus import Bus, topics
 from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
-from vigil.bus.select import bus_for, prepare
+from vigil.bus.select import bus_for, kafka_bootstrap, prepare
 from vigil.clock import Clock, SystemClock
 from vigil.config import CameraConfig, SiteConfig
 from vigil.db.embedded import EmbeddedPostgres
@@ -44,8 +46,11 @@ from vigil.db.partitions import ensure_event_partitions
 from vigil.db.session import Database
 from vigil.dvr.cpplus import build_rtsp_url, mask_url
 from vigil.edge.camera import CameraWorker
+from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
 from vigil.edge.camera_health import CameraHealthMonitor
+from vigil.edge.camera_workers import CameraWorkers
 from vigil.edge.disk import DiskWatch
+from vigil.edge.edge_state import DbEdgeState
 from vigil.edge.heartbeat import HeartbeatMonitor, HeartbeatPublisher
 from vigil.edge.index import EdgeIndexer, sync_cameras
 from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_processes
@@ -55,7 +60,8 @@ from vigil.errors import ConfigError
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status, database_health
 from vigil.ops.serve import QuietServer
 from vigil.ops.tasks import cancel_and_wait
-from vigil.storage import FsObjectStore
+from vigil.storage import ObjectStore
+from vigil.storage.select import lifecycle_tiers, object_store_for, uses_s3
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.settings import (
     camera_masks,
@@ -128,6 +134,7 @@ class Vigil:
         self.generated_admin_password: str | None = None
         self.db: Database | None = None
         self.cameras: dict[str, CameraHandle] = {}
+        self.camera_catalog: CameraCatalog | None = None
         self.detection: DetectionWorker | None = None
         self.analytics: AnalyticsService | None = None
         self.rules: RuleReloader | None = None
@@ -158,9 +165,21 @@ class Vigil:
         self._started.add("database pool", lambda: asyncio.to_thread(db.dispose))
         await asyncio.to_thread(self._prepare_database, db)
 
-        store = FsObjectStore(data / "objects")
+        # S3 when VIGIL_S3_ENDPOINT is set (not on an edge: it keeps its own ring buffer).
+        store = await asyncio.to_thread(
+            object_store_for, self.options.role, data,
+            tiers=lifecycle_tiers(self.config.storage),
+        )  # fmt: skip
+        (data / "objects").mkdir(exist_ok=True)  # the disk watch's disk, even with S3
         keys = KeyManager(data / "keys", self.clock)
         await asyncio.to_thread(keys.load_or_create)
+        # site.yaml's cameras plus those added through the API, before anything reads them.
+        cameras = self.camera_catalog = CameraCatalog(
+            db, self.config, self.clock, CameraSecrets(keys.keys_dir)
+        )
+        await asyncio.to_thread(cameras.load)
+        if self.options.role == "hub":
+            cameras.refuse_changes_on_hub()
         await self.bus.start()
         self._started.add("bus", self.bus.stop)
         await prepare(self.bus)  # the Kafka topics
@@ -178,7 +197,7 @@ class Vigil:
             )
         # Stages start consumers-first, so no message is published before its reader exists.
         live = LiveView(self.bus)
-        hub = AlertHub(self.bus)
+        hub = AlertHub(self.bus, self._fanout())
         for name, component in (("live view", live), ("alert hub", hub)):
             await component.start()
             self._started.add(name, component.stop)
@@ -188,7 +207,12 @@ class Vigil:
         recorder = IncidentRecorder(db, store, self.bus, self.clock)
         # site.yaml's rules plus those made through the API, reloaded when the API changes them.
         catalog = RuleCatalog(db, self.config, self.clock)
-        self.rules = RuleReloader(self.bus, catalog.effective, site_id=self.config.site.id)
+
+        def effective_rules() -> Effective:
+            cameras.load()  # first: rules and zones may name cameras added through the API
+            return catalog.effective()
+
+        self.rules = RuleReloader(self.bus, effective_rules, site_id=self.config.site.id)
         engine = await self.rules.load()
         await self.rules.start()
         self._started.add("rules reload", self.rules.stop)
@@ -216,7 +240,10 @@ class Vigil:
             await camera_health.start()
             self._started.add("camera health", camera_health.stop)
         # One box is its own hub: it publishes its heartbeat and watches it (a hub watches many).
-        beats = HeartbeatMonitor(self.bus, self.clock)
+        # A hub keeps its edges in the database, shared by its replicas; one box in memory.
+        beats = HeartbeatMonitor(
+            self.bus, self.clock, state=DbEdgeState(db) if self.options.role == "hub" else None
+        )
         await beats.start()
         self._started.add("heartbeat monitor", beats.stop)
         if self.options.role == "edge":  # before its publishers: it forwards to the hub
@@ -282,7 +309,7 @@ class Vigil:
         alerts = AlertService(db, self.bus, self.clock)
         services = build_api_services(
             config=self.config, db=db, clock=self.clock, bus=self.bus, store=store, keys=keys,
-            health=self.health, live=live, edges=beats, alerts=alerts,
+            health=self.health, live=live, edges=beats, alerts=alerts, cameras=cameras,
             secure_cookies=self.options.secure_cookies, live_dir=data / "live",
         )  # fmt: skip
         if services.media is not None:  # WebRTC peers and exports in progress
@@ -295,13 +322,16 @@ class Vigil:
         self._register_health(db, data)
         await self._start_server(services, hub)
         if self.options.start_cameras and serves_cameras:
-            self._start_cameras(store, data / "staging")
+            await self._start_cameras(store, data / "staging", cameras)
         retention = RetentionSweeper(
             db,
             store,
             self.clock,
             retain_days=self.config.recording.retain_days,
-            min_free_percent=self.config.recording.min_free_percent,
+            # On S3 the local disk holds no recordings: only their age counts.
+            min_free_percent=0.0
+            if uses_s3(self.options.role)
+            else self.config.recording.min_free_percent,
             disk_dir=data / "objects",
         )
         sweeping = asyncio.create_task(retention.run(), name="retention")
@@ -310,6 +340,19 @@ class Vigil:
         self._started.add("housekeeping", lambda: cancel_and_wait([task]))
         self.health.started = True
         log.info("Vigil is up at %s with %d camera(s)", self.url, len(self.cameras))
+
+    def _fanout(self) -> RedisFanout | None:
+        """Alerts through Redis to every API replica's WebSocket clients, when Redis is set."""
+        url = redis_url(self.config.security)
+        if url is None:
+            if self.options.role == "hub" and kafka_bootstrap() is not None:
+                log.warning(
+                    "no VIGIL_REDIS_URL: with several hub replicas, each alert reaches the "
+                    "WebSocket clients of one replica only"
+                )
+            return None
+        log.info("alert fan-out and rate limits on Redis at %s", masked_redis_url(url))
+        return RedisFanout(url, channel=f"vigil:{self.config.site.id}:alerts")
 
     async def _start_database(self, data: Path) -> str:
         if self.options.database_url:
@@ -361,11 +404,11 @@ class Vigil:
 
         self._started.add("HTTP server", stop_server)
 
-    def _start_cameras(self, store: FsObjectStore, staging: Path) -> None:
-        staging.mkdir(parents=True, exist_ok=True)
+    async def _start_cameras(
+        self, store: ObjectStore, staging: Path, catalog: CameraCatalog
+    ) -> None:
+        await asyncio.to_thread(staging.mkdir, parents=True, exist_ok=True)
         cams = [c for c in self.config.cameras if c.enabled]
-        for cam in cams:
-            log.info("camera %s (%s): %s", cam.id, cam.name, mask_url(camera_url(self.config, cam)))
         # CameraWorker keyword arguments, the same in process and in ingest children.
         worker_kwargs: dict[str, Any] = {
             "segment_s": self.config.recording.segment_s,
@@ -376,6 +419,11 @@ class Vigil:
             self.config.recording.ingest_processes, len(cams), os.cpu_count() or 1
         )
         if processes > 0:
+            for cam in cams:
+                url = mask_url(camera_url(self.config, cam))
+                log.info("camera %s (%s): %s", cam.id, cam.name, url)
+            # The pool's children get their cameras once: no live changes (said, not half-done).
+            catalog.refuse_changes_with_pool(processes, self.config.recording.ingest_processes)
             pool = IngestPool(
                 [PoolCamera(cam.id, camera_url(self.config, cam)) for cam in cams],
                 processes=processes,
@@ -391,11 +439,11 @@ class Vigil:
             self.cameras.update(pool.cameras)
             self._started.add("cameras", lambda: asyncio.to_thread(pool.stop))
             return
-        workers = []
-        for cam in cams:
-            worker = CameraWorker(
+
+        def make_worker(cam: CameraConfig, url: str) -> CameraWorker:
+            return CameraWorker(
                 cam.id,
-                camera_url(self.config, cam),
+                url,
                 store=store,
                 staging_dir=staging / cam.id,
                 clock=self.clock,
@@ -404,16 +452,17 @@ class Vigil:
                 on_status=self._on_status,
                 **worker_kwargs,
             )
-            worker.start()
-            workers.append(worker)
-            self.cameras[cam.id] = worker
 
-        async def stop_cameras() -> None:
-            await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+        # Started, stopped and restarted as cameras are added, changed or deleted (the API).
+        workers = CameraWorkers(
+            self.bus, self.clock, self.config, catalog,
+            url_of=lambda cam: camera_url(self.config, cam), make_worker=make_worker,
+            handles=self.cameras,
+        )  # fmt: skip
+        await workers.start()
+        self._started.add("cameras", workers.stop)
 
-        self._started.add("cameras", stop_cameras)
-
-    async def _start_uplink(self, db: Database, store: FsObjectStore, data: Path) -> None:
+    async def _start_uplink(self, db: Database, store: ObjectStore, data: Path) -> None:
         """The edge's store-and-forward link to its hub; its queue file under `data`."""
         config = self.config.uplink
         assert config is not None  # checked in __init__

@@ -2,9 +2,11 @@
 
 `vigil worker --role analytics|notify|inference` runs only that stage, against the hub's
 PostgreSQL (`VIGIL_DATABASE_URL`) and the Kafka bus (`VIGIL_KAFKA_BOOTSTRAP`); both are
-required. Workers of one role and site share one consumer group (`<site id>.<stage>`), so
-Kafka spreads the topic's partitions (cameras) over them and moves a dead worker's partitions
-to the others. Each worker serves /health/live, /health/ready, /health/startup and /metrics.
+required. Objects (snapshots, clips, training samples) go to S3 when `VIGIL_S3_ENDPOINT` is
+set (vigil.storage.select), else under the data directory. Workers of one role and site
+share one consumer group (`<site id>.<stage>`), so Kafka spreads the topic's partitions
+(cameras) over them and moves a dead worker's partitions to the others. Each worker serves
+/health/live, /health/ready, /health/startup and /metrics.
 
 - analytics: detections -> rule engine -> events and alerts (IncidentRecorder), plus the
   alert requests of other stages; rules reload live like the hub's.
@@ -40,7 +42,8 @@ from vigil.db.session import Database
 from vigil.errors import ConfigError
 from vigil.ops.health import ComponentHealth, HealthRegistry, database_health
 from vigil.ops.serve import QuietServer
-from vigil.storage import FsObjectStore
+from vigil.storage import ObjectStore
+from vigil.storage.select import lifecycle_tiers, object_store_for
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +109,11 @@ class Worker:
         await self.bus.start()
         self._stoppers.append(("bus", self.bus.stop))
         await prepare(self.bus)
-        store = FsObjectStore(self.data_dir / "objects")
+        # S3 when VIGIL_S3_ENDPOINT is set (snapshots, clips, training samples), else local.
+        store = await asyncio.to_thread(
+            object_store_for, self.role, self.data_dir,
+            tiers=lifecycle_tiers(self.config.storage),
+        )  # fmt: skip
         if self.role == "analytics":
             await self._start_analytics(db, store)
         elif self.role == "notify":
@@ -116,7 +123,7 @@ class Worker:
         self.health.started = True
         log.info("worker %s of site %s is up", self.role, self.config.site.id)
 
-    async def _start_analytics(self, db: Database, store: FsObjectStore) -> None:
+    async def _start_analytics(self, db: Database, store: ObjectStore) -> None:
         recorder = IncidentRecorder(db, store, self.bus, self.clock)
         catalog = RuleCatalog(db, self.config, self.clock)
         rules = RuleReloader(self.bus, catalog.effective, site_id=self.config.site.id)
@@ -134,7 +141,7 @@ class Worker:
             ),
         )
 
-    async def _start_notify(self, db: Database, store: FsObjectStore) -> None:
+    async def _start_notify(self, db: Database, store: ObjectStore) -> None:
         cfg = self.config
         notifier = Notifier(db, self.bus, self.clock, cfg.alerts, cfg.site.tz, store)
         await notifier.start()
@@ -146,7 +153,7 @@ class Worker:
         await escalation.start()
         self._stoppers.append(("escalation", escalation.stop))
 
-    async def _start_inference(self, db: Database, store: FsObjectStore) -> None:
+    async def _start_inference(self, db: Database, store: ObjectStore) -> None:
         from vigil.vision.detectors.base import load_detector
         from vigil.vision.settings import (
             camera_masks,

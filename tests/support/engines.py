@@ -161,6 +161,9 @@ def seaweedfs() -> Iterator[str]:
         "-volume.max=30",
         "-s3",
         f"-s3.port={s3_port}",
+        # Off: their fixed ports (8181, 9101) collide when two test runs share the box.
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
     ]
     server = _spawn("seaweedfs", cmd)
     try:

@@ -19,6 +19,7 @@ from vigil.api.routers import (
     api_keys,
     audit,
     auth,
+    camera_admin,
     camera_tests,
     cameras,
     events,
@@ -98,6 +99,7 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
     for module in (zones, rules, notifications):  # site rules edited live; channel tests
         api.include_router(module.router)
     api.include_router(camera_tests.router)  # test a camera connection (admin)
+    api.include_router(camera_admin.router)  # add, change, delete cameras (admin)
     api.include_router(ingest.router)  # edges' store-and-forward uplink (hub side)
     for module in (persons, watchlists, training_jobs):  # enrolment, watchlists, jobs
         api.include_router(module.router)

@@ -28,6 +28,7 @@ from vigil.api.services.watchlists import WatchlistService
 from vigil.bus import Bus
 from vigil.clock import Clock
 from vigil.config import SiteConfig
+from vigil.edge.camera_catalog import CameraCatalog
 from vigil.edge.heartbeat import HeartbeatMonitor
 from vigil.edge.integrity import RecordingQueries
 from vigil.errors import AuthError, PermissionDeniedError
@@ -66,6 +67,7 @@ class ApiServices:
     rules: RuleCatalog | None = None  # None: no zone/rule storage here (API 503)
     media: MediaServices | None = None  # None: no video routes here (API 503)
     ingest: IngestService | None = None  # None: no edge uplinks received here (API 503)
+    cameras: CameraCatalog | None = None  # None: cameras only from site.yaml (changes 503)
 
 
 def get_services(request: Request) -> ApiServices:

@@ -13,24 +13,46 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from vigil.config import SecurityConfig
 from vigil.errors import VigilError
 from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHANNEL: Final = "vigil:alerts"
+REDIS_ENV: Final = "VIGIL_REDIS_URL"
 _RETRY_MAX_S: Final = 10.0
 Deliver = Callable[[dict[str, Any]], None]
 
 
 class FanoutError(VigilError):
     status_code = 503
+
+
+def redis_url(security: SecurityConfig, environ: Mapping[str, str] | None = None) -> str | None:
+    """Redis of the cluster: `VIGIL_REDIS_URL`, else site.yaml's `security.redis_url`, else
+    None (one box: no Redis). Holds a password: log it only through `masked_redis_url`."""
+    env = os.environ if environ is None else environ
+    url = env.get(REDIS_ENV, "").strip()
+    if url:
+        return url
+    return security.redis_url.get_secret_value() if security.redis_url else None
+
+
+def masked_redis_url(url: str) -> str:
+    """`url` without its user and password, e.g. redis://redis:6379/0."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return f"{parts.scheme}://{netloc}{parts.path}"
 
 
 class RedisFanout:

@@ -12,11 +12,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.errors import StorageError as LimitsStorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
@@ -32,15 +34,23 @@ class RateLimitConfig:
     storage_uri: str | None = None  # e.g. "redis://host:6379/0" to share across replicas
 
 
+log = logging.getLogger(__name__)
+_WARN_EVERY_S = 60.0
+
+
 class RateLimiter:
     def __init__(self, config: RateLimitConfig) -> None:
         storage: Storage = MemoryStorage()
         if config.storage_uri:
-            shared = storage_from_string(config.storage_uri)
+            shared = storage_from_string(config.storage_uri, wrap_exceptions=True)
             if not isinstance(shared, Storage):
-                raise ValueError(f"rate-limit storage {config.storage_uri!r} is async-only")
+                raise ValueError("the rate-limit storage URI names an async-only storage")
             storage = shared
         self._limiter = MovingWindowRateLimiter(storage)
+        # While shared counters (Redis) are unreachable, this replica counts on its own:
+        # limits stay enforced, per replica, instead of every request failing.
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._warned_at = -_WARN_EVERY_S
         self._anon = RateLimitItemPerMinute(config.anonymous_per_minute)
         self._key = RateLimitItemPerMinute(config.api_key_per_minute)
         self._user = RateLimitItemPerMinute(config.user_per_minute)
@@ -65,8 +75,18 @@ class RateLimiter:
         else:
             checks.append((self._anon, "anon", ip))
         for item, kind, ident in checks:
-            if not self._limiter.hit(item, kind, ident):
-                stats = self._limiter.get_window_stats(item, kind, ident)
+            limiter = self._limiter
+            try:
+                allowed = limiter.hit(item, kind, ident)
+            except LimitsStorageError as err:
+                self._warn(err)
+                limiter = self._local
+                allowed = limiter.hit(item, kind, ident)
+            if not allowed:
+                try:
+                    stats = limiter.get_window_stats(item, kind, ident)
+                except LimitsStorageError:
+                    stats = self._local.get_window_stats(item, kind, ident)
                 retry_after = max(1, math.ceil(stats.reset_time - time.time()))
                 return JSONResponse(
                     {
@@ -77,6 +97,16 @@ class RateLimiter:
                     headers={"Retry-After": str(retry_after)},
                 )
         return None
+
+    def _warn(self, err: LimitsStorageError) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= _WARN_EVERY_S:  # once a minute, not once a request
+            self._warned_at = now
+            # The storage error's type only: its message may hold the Redis URL.
+            log.warning(
+                "shared rate-limit counters unreachable (%s); counting on this replica alone",
+                type(err.storage_error).__name__,
+            )
 
 
 def _who(kind: str) -> str:

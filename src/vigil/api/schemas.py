@@ -66,13 +66,29 @@ class DetectionPublic(BaseModel):
 class CameraPublic(BaseModel):
     id: str
     name: str
-    channel: int
+    channel: int | None = Field(
+        description="DVR channel; null for a camera added through the API with its own URL."
+    )
     stream: Literal[0, 1] = Field(0, description="0 = main stream, 1 = sub stream.")
     own_url: bool = Field(
         False, description="Pulled from its own RTSP URL (not on the DVR): channel is unused."
     )
     source: Literal["config", "api"] = Field(
-        "config", description="config: from site.yaml (edit the file to change it)."
+        "config",
+        description="config: from site.yaml (read-only here: edit the file and restart); "
+        "api: added through the API (PATCH, DELETE).",
+    )
+    defined_in: str | None = Field(
+        None, description="Where site.yaml defines a config camera, e.g. cameras[2]."
+    )
+    enabled: bool = True
+    url_masked: str | None = Field(
+        None,
+        description="The camera's own RTSP URL with its password as ***; null for a DVR "
+        "channel. Sending it back unchanged in a PATCH keeps the stored password.",
+    )
+    display_aspect_setting: Literal["auto", "16:9", "4:3", "native"] = Field(
+        "auto", description="The display_aspect setting (display_aspect is its result)."
     )
     status: Literal["online", "offline", "reconnecting", "connecting", "auth_failed", "disabled"]
     status_detail: str | None

@@ -80,6 +80,11 @@ class KeyManager:
         self._private: dict[str, rsa.RSAPrivateKey] = {}
         self._current: str | None = None
 
+    @property
+    def keys_dir(self) -> Path:
+        """Where the site's keys live (0700): other keys of the site go here too."""
+        return self._dir
+
     def load_or_create(self) -> None:
         self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         for path in sorted(self._dir.glob("jwt-*.pem"), key=lambda p: p.stat().st_mtime):

@@ -8,6 +8,7 @@ from pathlib import Path
 from vigil.alerts.service import AlertService
 from vigil.analytics.catalog import RuleCatalog
 from vigil.api.deps import ApiServices
+from vigil.api.fanout import redis_url
 from vigil.api.live import LiveView
 from vigil.api.media import MediaServices
 from vigil.api.ratelimit import RateLimitConfig
@@ -25,6 +26,7 @@ from vigil.bus import Bus
 from vigil.clock import Clock
 from vigil.config import SecurityConfig, SiteConfig
 from vigil.db.session import Database
+from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
 from vigil.edge.heartbeat import HeartbeatMonitor
 from vigil.edge.integrity import RecordingQueries
 from vigil.ops.health import HealthRegistry
@@ -38,7 +40,7 @@ def rate_limits_of(security: SecurityConfig) -> RateLimitConfig:
         anonymous_per_minute=security.anonymous_requests_per_minute,
         api_key_per_minute=security.api_key_requests_per_minute,
         user_per_minute=security.session_requests_per_minute,
-        storage_uri=security.redis_url.get_secret_value() if security.redis_url else None,
+        storage_uri=redis_url(security),  # VIGIL_REDIS_URL or security.redis_url: shared
     )
 
 
@@ -58,6 +60,7 @@ def build_api_services(
     live_dir: Path | None = None,
     require_admin_mfa: bool | None = None,
     secure_cookies: bool = False,
+    cameras: CameraCatalog | None = None,
 ) -> ApiServices:
     """Everything `create_app` needs. Unset options come from `config` (security section)."""
     mfa = config.security.require_admin_mfa if require_admin_mfa is None else require_admin_mfa
@@ -85,6 +88,8 @@ def build_api_services(
         media=MediaServices.build(config, db, store, clock, live_dir=live_dir),
         edges=edges,
         ingest=IngestService(db, bus, store, clock, edges),
+        # The runtime passes the catalog its camera workers follow; tests get a fresh one.
+        cameras=cameras or CameraCatalog(db, config, clock, CameraSecrets(keys.keys_dir)),
         secure_cookies=secure_cookies,
         rate_limits=rate_limits or rate_limits_of(config.security),
     )

@@ -24,6 +24,7 @@ from vigil.bus.messages import (
     CameraStatus,
     Frame,
     FrameDetections,
+    Heartbeat,
     SegmentInfo,
 )
 from vigil.errors import VigilError
@@ -155,6 +156,16 @@ def _decode_cleared(data: bytes) -> AlertCleared:
     return AlertCleared(**d)
 
 
+def _encode_heartbeat(v: Heartbeat) -> bytes:
+    return _dumps({name: getattr(v, name) for name in Heartbeat.__slots__})
+
+
+def _decode_heartbeat(data: bytes) -> Heartbeat:
+    d = json.loads(data)
+    d["timestamp"] = datetime.fromisoformat(d["timestamp"])
+    return Heartbeat(**d)
+
+
 _KINDS: Final = (
     _Kind("frame", Frame, lambda v: v.to_bytes(), Frame.from_bytes),
     _Kind("detections", FrameDetections, _encode_detections, _decode_detections),
@@ -162,6 +173,7 @@ _KINDS: Final = (
     _Kind("camera-status", CameraStatus, _encode_status, _decode_status),
     _Kind("alert-request", AlertRequest, _encode_request, _decode_request),
     _Kind("alert-cleared", AlertCleared, _encode_cleared, _decode_cleared),
+    _Kind("heartbeat", Heartbeat, _encode_heartbeat, _decode_heartbeat),
     _Kind("bytes", bytes, bytes, bytes),
     # Plain JSON last: dicts (alerts), lists, strings, numbers.
     _Kind("json", None, _dumps, json.loads),

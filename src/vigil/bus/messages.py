@@ -198,3 +198,15 @@ class AlertCleared:
     camera_id: str
     cleared_at: datetime
     resolve: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """An edge's periodic sign of life (topic `system.metrics`)."""
+
+    edge_id: str
+    timestamp: datetime
+    stream_count: int  # streams online
+    disk_free: int  # bytes free on the recordings disk
+    mem_usage: float  # percent of memory in use
+    queue_depth: int | None = None  # items in the edge's uplink queue (None: no uplink)

@@ -123,19 +123,27 @@ def _jsonb_object() -> Mapped[dict[str, Any]]:
 
 
 class Camera(Base):
-    """A camera (one DVR channel and stream) and its last known connection state."""
+    """A camera (one DVR channel and stream, or its own URL) and its last known connection
+    state. `source` "config" rows mirror site.yaml (`defined_in` e.g. "cameras[2]"); "api" rows
+    are cameras added through the API (versions/0009_cameras.py): their RTSP URL is kept only
+    encrypted (`url_encrypted`, a Fernet token), `channel` is null for them when they have one."""
 
     __tablename__ = "cameras"
     __table_args__ = (
         CheckConstraint("stream IN (0, 1)", name="stream"),
         CheckConstraint(one_of("state", CameraState), name="state"),
+        CheckConstraint(one_of("source", RuleSource), name="source"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)  # e.g. "cam1"
     name: Mapped[str]
-    channel: Mapped[int]
+    channel: Mapped[int | None]
     stream: Mapped[int]  # 0 main, 1 sub
     enabled: Mapped[bool] = mapped_column(server_default=text("true"))
+    source: Mapped[str] = mapped_column(server_default=text("'config'"))
+    defined_in: Mapped[str | None]
+    url_encrypted: Mapped[str | None]
+    display_aspect: Mapped[str] = mapped_column(server_default=text("'auto'"))
     state: Mapped[str] = mapped_column(server_default=text("'connecting'"))
     state_detail: Mapped[str | None]
     last_frame_at: Mapped[datetime | None]
@@ -317,6 +325,7 @@ from vigil.db import (  # noqa: E402, F401
     tables_alerts,
     tables_api,
     tables_edge,
+    tables_hub,
     tables_media,
     tables_persons,
     tables_rules,

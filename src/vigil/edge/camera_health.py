@@ -137,7 +137,8 @@ class CameraHealthMonitor:
         self._tasks = []
 
     def on_status(self, status: CameraStatus) -> None:
-        if status.state is CameraState.ONLINE:
+        # Disabled or deleted (stopped on purpose): not "down", and an open offline alert ends.
+        if status.state in (CameraState.ONLINE, CameraState.DISABLED):
             self._down_since.pop(status.camera_id, None)
             self._set(status.camera_id, "offline", False, None)
         elif status.camera_id not in self._down_since:

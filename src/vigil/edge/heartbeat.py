@@ -10,7 +10,6 @@ import asyncio
 import logging
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,33 +18,25 @@ from prometheus_client import REGISTRY, CollectorRegistry, Gauge
 
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest
+from vigil.bus.messages import AlertCleared, AlertRequest, Heartbeat
 from vigil.clock import Clock
+from vigil.edge.edge_state import EdgeState, EdgeStatus, MemoryEdgeState
 from vigil.ops.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "HEARTBEATS",
+    "EdgeStatus",
+    "Heartbeat",
+    "HeartbeatMonitor",
+    "HeartbeatPublisher",
+    "memory_gauge",
+]
+
 HEARTBEATS = "system.heartbeats"  # topic
 DEFAULT_PERIOD_S = 30.0
 MISSED_BEATS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class Heartbeat:
-    edge_id: str
-    timestamp: datetime
-    stream_count: int  # streams online
-    disk_free: int  # bytes free on the recordings disk
-    mem_usage: float  # percent of memory in use
-    queue_depth: int | None = None  # items in the edge's uplink queue (None: no uplink)
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeStatus:
-    edge_id: str
-    online: bool
-    last_seen: datetime
-    last_beat: Heartbeat
 
 
 _gauges: dict[int, Gauge] = {}
@@ -114,41 +105,40 @@ class HeartbeatPublisher:
 
 
 class HeartbeatMonitor:
-    """The receiving side: OFFLINE after `missed` beats of silence, ONLINE on the next."""
+    """The receiving side: OFFLINE after `missed` beats of silence, ONLINE on the next.
+
+    Its state lives in `state`: in memory by default (one process), or in the database
+    (`DbEdgeState`) where several hub replicas receive beats and check for silence."""
 
     def __init__(
         self,
         bus: Bus,
         clock: Clock,
         *,
+        state: EdgeState | None = None,
         period_s: float = DEFAULT_PERIOD_S,
         missed: int = MISSED_BEATS,
         tick_s: float = 5.0,
     ) -> None:
         self._bus = bus
         self._clock = clock
+        self.state: EdgeState = state or MemoryEdgeState()
         self.silence = timedelta(seconds=period_s * missed)
         self._tick_s = tick_s
-        self.last: dict[str, Heartbeat] = {}
-        self._seen_at: dict[str, datetime] = {}
-        self._offline: dict[str, str] = {}  # edge -> open OFFLINE alert key
         self._tasks: list[asyncio.Task[None]] = []
 
     def online(self, edge_id: str) -> bool:
-        return edge_id in self._seen_at and edge_id not in self._offline
+        return self.state.online(edge_id)
 
     def edges(self) -> list[EdgeStatus]:
         """Every edge heard from: ONLINE/OFFLINE, last contact and its last beat."""
-        return [
-            EdgeStatus(edge_id, self.online(edge_id), self._seen_at[edge_id], beat)
-            for edge_id, beat in sorted(self.last.items())
-        ]
+        return self.state.edges()
 
     def on_beat(self, beat: Heartbeat) -> None:
+        """Record `beat`; an OFFLINE edge is ONLINE again (its OFFLINE alert resolved).
+        Blocking with a database state: call it off the event loop."""
         now = self._clock.now()
-        self.last[beat.edge_id] = beat
-        self._seen_at[beat.edge_id] = now
-        key = self._offline.pop(beat.edge_id, None)
+        key = self.state.record(beat, now)
         if key is None:
             return
         logger.info("edge %s is ONLINE again", beat.edge_id)
@@ -158,14 +148,14 @@ class HeartbeatMonitor:
         self._alert(beat.edge_id, "edge_online", "info", f"Edge {beat.edge_id} ONLINE", now)
 
     def check(self) -> None:
+        """Mark silent edges OFFLINE, each with one alert (however many replicas check)."""
         now = self._clock.now()
-        for edge_id, seen in self._seen_at.items():
-            if edge_id not in self._offline and now - seen > self.silence:
-                logger.error("edge %s is OFFLINE (no heartbeat since %s)", edge_id, seen)
-                self._offline[edge_id] = self._alert(
-                    edge_id, "edge_offline", "critical", f"Edge {edge_id} OFFLINE", now,
-                    {"last_heartbeat": seen.isoformat()},
-                )  # fmt: skip
+        for went in self.state.mark_offline(now, self.silence):
+            logger.error("edge %s is OFFLINE (no heartbeat since %s)", went.edge_id, went.last_seen)
+            self._alert(
+                went.edge_id, "edge_offline", "critical", f"Edge {went.edge_id} OFFLINE", now,
+                {"last_heartbeat": went.last_seen.isoformat()}, key=went.alert_key,
+            )  # fmt: skip
 
     def _alert(
         self,
@@ -175,8 +165,10 @@ class HeartbeatMonitor:
         title: str,
         at: datetime,
         data: dict[str, object] | None = None,
+        *,
+        key: str | None = None,
     ) -> str:
-        key = f"{alert_type}:{edge_id}:{at:%Y%m%dT%H%M%S}"
+        key = key or f"{alert_type}:{edge_id}:{at:%Y%m%dT%H%M%S}"
         self._bus.publish(
             topics.ALERT_REQUESTS,
             edge_id,
@@ -205,10 +197,16 @@ class HeartbeatMonitor:
     async def _consume(self, sub: Subscription) -> None:
         async for message in sub:
             if isinstance(message.value, Heartbeat):
-                self.on_beat(message.value)
+                try:
+                    await asyncio.to_thread(self.on_beat, message.value)
+                except Exception:
+                    logger.exception("recording the heartbeat of %s failed", message.key)
             sub.commit(message)
 
     async def _tick(self) -> None:
         while True:
-            self.check()
+            try:
+                await asyncio.to_thread(self.check)
+            except Exception:  # e.g. the database away for a moment: check again next tick
+                logger.exception("checking edge heartbeats failed")
             await asyncio.sleep(self._tick_s)

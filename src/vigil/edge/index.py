@@ -14,9 +14,10 @@ from vigil.bus.base import Subscription
 from vigil.bus.messages import CameraStatus, SegmentInfo
 from vigil.clock import Clock
 from vigil.config import SiteConfig
-from vigil.db.models import Camera, Segment
+from vigil.db.models import Camera, RuleSource, Segment
 from vigil.db.session import Database
 from vigil.db.tables_edge import CameraStateChange
+from vigil.edge.camera_catalog import file_cameras
 from vigil.edge.integrity import GAP_MIN_S
 from vigil.edge.metrics import recording_gap_seconds
 from vigil.ops.tasks import cancel_and_wait
@@ -25,15 +26,24 @@ log = logging.getLogger(__name__)
 
 
 def sync_cameras(db: Database, config: SiteConfig, clock: Clock) -> None:
-    """Make the cameras table match the configuration (names, channels, enabled)."""
+    """Make the cameras table match site.yaml's cameras (names, channels, enabled) as source
+    "config". Cameras added through the API (source "api") are left alone, except one whose
+    id the file now uses: the file wins, as for zones and rules."""
     now = clock.now()
     with db.session() as session:
-        for cam in config.cameras:
+        api_ids = set(session.scalars(select(Camera.id).where(Camera.source == RuleSource.API)))
+        for i, cam in enumerate(file_cameras(config)):
+            if cam.id in api_ids:
+                log.warning("camera %s from the API is replaced by site.yaml's", cam.id)
             values = {
                 "name": cam.name,
                 "channel": cam.channel,
                 "stream": cam.stream,
                 "enabled": cam.enabled,
+                "source": RuleSource.CONFIG.value,
+                "defined_in": f"cameras[{i}]",
+                "url_encrypted": None,
+                "display_aspect": cam.display_aspect,
                 "updated_at": now,
             }
             session.execute(

@@ -7,6 +7,7 @@ path never looks labels up.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 
@@ -123,6 +124,20 @@ def camera_metrics(camera_id: str, registry: CollectorRegistry = REGISTRY) -> Ca
         stream_packets_corrupt=fam.stream_packets_corrupt.labels(camera_id),
         stream_latency_seconds=fam.stream_latency_seconds.labels(camera_id),
     )
+
+
+def forget_camera(camera_id: str, registry: CollectorRegistry = REGISTRY) -> None:
+    """Drop a camera's gauges (it was deleted or disabled): `stream_active` and friends then
+    count only the cameras that run. Its counters stay (totals of what happened)."""
+    fam = edge_metrics(registry)
+    for gauge in (
+        fam.stream_active,
+        fam.stream_fps,
+        fam.stream_bitrate_bps,
+        fam.stream_latency_seconds,
+    ):
+        with contextlib.suppress(KeyError):  # never started, or already forgotten
+            gauge.remove(camera_id)
 
 
 _gap_families: dict[int, Counter] = {}

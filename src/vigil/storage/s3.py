@@ -76,6 +76,16 @@ class S3ObjectStore:
         """`endpoint_url` None means AWS itself; credentials None means boto3's usual chain
         (environment, files, instance role)."""
         self.bucket_prefix = bucket_prefix
+        # Kept to rebuild the client in another process (the ingest pool pickles its store).
+        self._args: dict[str, Any] = {
+            "endpoint_url": endpoint_url,
+            "bucket_prefix": bucket_prefix,
+            "region": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "multipart_threshold_bytes": multipart_threshold_bytes,
+            "multipart_chunk_bytes": multipart_chunk_bytes,
+        }
         self._client: S3Client = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -94,6 +104,13 @@ class S3ObjectStore:
             multipart_chunksize=multipart_chunk_bytes,
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A boto3 client does not pickle: the copy builds its own from the same settings.
+        return (_rebuild, (self._args,))
+
+    def __repr__(self) -> str:
+        return f"S3ObjectStore({self._args['endpoint_url']!r}, prefix={self.bucket_prefix!r})"
+
     def s3_bucket(self, bucket: str) -> str:
         return f"{self.bucket_prefix}{bucket}"
 
@@ -109,7 +126,9 @@ class S3ObjectStore:
                 try:
                     self._client.create_bucket(Bucket=name)
                 except ClientError as create_err:
-                    raise _storage_error(f"cannot create bucket {name}", create_err) from err
+                    # Another replica starting at the same time may have just made it.
+                    if _code(create_err) != "BucketAlreadyOwnedByYou":
+                        raise _storage_error(f"cannot create bucket {name}", create_err) from err
             rule = (tiers or {}).get(bucket, LifecycleTiers()).rule()
             if rule is not None:
                 try:
@@ -193,6 +212,10 @@ class S3ObjectStore:
     def local_path(self, bucket: str, key: str) -> Path | None:
         validate_key(bucket, key)
         return None
+
+
+def _rebuild(args: dict[str, Any]) -> S3ObjectStore:
+    return S3ObjectStore(**args)
 
 
 def _code(err: ClientError) -> str:

@@ -12,13 +12,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from starlette.requests import Request
 
-from vigil.api.fanout import RedisFanout
+from tests.support.engines import free_port
+from vigil.api.fanout import RedisFanout, masked_redis_url, redis_url
 from vigil.api.ratelimit import RateLimitConfig, RateLimiter
 from vigil.api.ws import AlertHub
 from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus
+from vigil.config import SecurityConfig
 
 WAIT_S = 30.0  # liveness bound only
 
@@ -85,3 +88,22 @@ def test_rate_limit_counters_are_shared_between_replicas(redis_url: str) -> None
         assert refused is not None and refused.status_code == 429
     other = replicas[0].check(_request("198.51.100.251"))
     assert other is None  # counters are per client
+
+
+def test_without_redis_a_replica_still_limits_on_its_own(caplog: pytest.LogCaptureFixture) -> None:
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"  # nothing listens there
+    limiter = RateLimiter(RateLimitConfig(anonymous_per_minute=3, storage_uri=url))
+    answers = [limiter.check(_request("198.51.100.7")) for _ in range(4)]
+    assert answers[:3] == [None] * 3
+    refused = answers[3]
+    assert refused is not None and refused.status_code == 429
+    assert "counting on this replica alone" in caplog.text and "hunter2" not in caplog.text
+
+
+def test_vigil_redis_url_wins_over_site_yaml_and_is_logged_without_password() -> None:
+    security = SecurityConfig(redis_url=SecretStr("redis://config:6379/0"))
+    assert redis_url(security, {}) == "redis://config:6379/0"
+    assert redis_url(SecurityConfig(), {"VIGIL_REDIS_URL": " "}) is None
+    env = {"VIGIL_REDIS_URL": "redis://:s3cret@redis.internal:6380/2"}
+    assert redis_url(security, env) == env["VIGIL_REDIS_URL"]
+    assert masked_redis_url(env["VIGIL_REDIS_URL"]) == "redis://redis.internal:6380/2"

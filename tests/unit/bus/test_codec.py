@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vigil.bus import codec
-from vigil.bus.messages import AlertCleared, AlertRequest, CameraState, CameraStatus
+from vigil.bus.messages import AlertCleared, AlertRequest, CameraState, CameraStatus, Heartbeat
 from vigil.vision.detections import Detection
 
 T = datetime(2026, 11, 2, 22, 15, 3, tzinfo=UTC)
@@ -24,6 +24,13 @@ def test_camera_status_and_alert_cleared_roundtrip() -> None:
     assert roundtrip(status) == status
     cleared = AlertCleared("rule:zone:cam1:1", "cam1", T, resolve=True)
     assert roundtrip(cleared) == cleared
+
+
+def test_heartbeat_roundtrip() -> None:
+    """An edge's heartbeat crosses Kafka (`vigil up` or an edge on a Kafka bus watches its own)."""
+    beat = Heartbeat("site-12", T, stream_count=8, disk_free=10**12, mem_usage=41.5, queue_depth=3)
+    assert roundtrip(beat) == beat
+    assert roundtrip(Heartbeat("site-12", T, 0, 0, 0.0)) == Heartbeat("site-12", T, 0, 0, 0.0)
 
 
 def test_alert_request_keeps_detections_polygon_and_image() -> None:

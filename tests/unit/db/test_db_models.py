@@ -35,6 +35,7 @@ TABLES = {
     "watchlists": ["id"],
     "watchlist_persons": ["watchlist_id", "person_id"],
     "training_jobs": ["id"],
+    "edges": ["edge_id"],  # issue 8: edge state at the hub, shared by its replicas
 }
 
 

@@ -37,6 +37,24 @@ _CHANNEL_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def check_rtsp_url(url: str) -> str:
+    """`url` if it is an rtsp:// or rtsps:// URL with a host; else ValueError saying why (the
+    message never repeats the URL: it may hold a password)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in url):
+        raise ValueError("must not contain control characters")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise ValueError("is not a valid URL") from None
+    if parts.scheme.lower() not in _SCHEMES:
+        scheme = f"{parts.scheme}://" if parts.scheme else "no scheme"
+        raise ValueError(f"must be an rtsp:// or rtsps:// URL (got {scheme})")
+    if not host:
+        raise ValueError("has no host (expected rtsp://host[:port]/path)")
+    return url
+
+
 class ProbeBody(ItemBody):
     """Either a DVR channel (probed with the site's DVR address and credentials) or the RTSP
     URL of a camera that is not on the DVR."""
@@ -65,21 +83,7 @@ class ProbeBody(ItemBody):
     @field_validator("url")
     @classmethod
     def _rtsp_url(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        if any(ord(c) < 32 or ord(c) == 127 for c in url):
-            raise ValueError("must not contain control characters")
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname
-        except ValueError:
-            raise ValueError("is not a valid URL") from None
-        if parts.scheme.lower() not in _SCHEMES:
-            scheme = f"{parts.scheme}://" if parts.scheme else "no scheme"
-            raise ValueError(f"must be an rtsp:// or rtsps:// URL (got {scheme})")
-        if not host:
-            raise ValueError("has no host (expected rtsp://host[:port]/path)")
-        return url
+        return None if url is None else check_rtsp_url(url)
 
     @model_validator(mode="after")
     def _one_target(self) -> ProbeBody:

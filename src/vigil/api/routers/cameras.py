@@ -1,12 +1,15 @@
-"""Cameras: configuration merged with what each camera is doing now."""
+"""Cameras: configuration merged with what each camera is doing now. Adding, changing and
+deleting cameras is in camera_admin.py."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from vigil.api.deps import CurrentUser, Principal, Services
+from vigil.api.deps import ApiServices, CurrentUser, Principal, Services
 from vigil.api.schemas import CameraPublic, DetectionPublic, ErrorBody
 from vigil.config import CameraConfig
+from vigil.dvr.cpplus import mask_url
+from vigil.edge.camera_catalog import entry_of
 from vigil.errors import NotFoundError
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
@@ -27,7 +30,9 @@ def display_aspect(cam: CameraConfig, width: int | None, height: int | None) -> 
     return width / height
 
 
-def _camera(services: Services, cam: CameraConfig) -> CameraPublic:
+def camera_public(services: ApiServices, cam: CameraConfig) -> CameraPublic:
+    """A camera as the API shows it: settings (never a password), source and live state."""
+    entry = entry_of(services.config, cam)
     status = services.live.status(cam.id)
     latest = services.live.detections(cam.id)
     state = "disabled" if not cam.enabled else (status.state.value if status else "connecting")
@@ -49,9 +54,14 @@ def _camera(services: Services, cam: CameraConfig) -> CameraPublic:
     return CameraPublic(
         id=cam.id,
         name=cam.name,
-        channel=cam.channel,
+        channel=entry.channel,
         stream=cam.stream,
         own_url=cam.url is not None,
+        source=entry.source,
+        defined_in=entry.defined_in,
+        enabled=cam.enabled,
+        url_masked=mask_url(cam.url.get_secret_value()) if cam.url is not None else None,
+        display_aspect_setting=cam.display_aspect,
         status=state,  # type: ignore[arg-type]  # CameraState values are the Literal's
         status_detail=status.detail if status else None,
         last_frame_at=latest.timestamp if latest else None,
@@ -80,12 +90,12 @@ def visible_camera(services: Services, user: Principal, camera_id: str) -> Camer
 @router.get("")
 async def list_cameras(services: Services, user: CurrentUser) -> list[CameraPublic]:
     """The cameras this user may see, with what each is doing now."""
-    return [_camera(services, cam) for cam in services.config.cameras if user.can_see(cam.id)]
+    return [camera_public(services, c) for c in services.config.cameras if user.can_see(c.id)]
 
 
 @router.get("/{camera_id}", responses={404: {"model": ErrorBody}})
 async def get_camera(camera_id: str, services: Services, user: CurrentUser) -> CameraPublic:
-    return _camera(services, visible_camera(services, user, camera_id))
+    return camera_public(services, visible_camera(services, user, camera_id))
 
 
 @router.get(

@@ -3,6 +3,7 @@ Range, as hls.js fetches byte ranges)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -98,7 +99,7 @@ async def segment(
     local = recordings.store.local_path(BUCKET, key)
     if local is not None:
         return FileResponse(local, media_type="video/mp4", headers=headers)
-    data = recordings.store.get_bytes(BUCKET, key)
+    data = await asyncio.to_thread(recordings.store.get_bytes, BUCKET, key)  # S3: off the loop
     return _ranged(data, request.headers.get("range"), headers)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Literal
 
@@ -54,5 +55,5 @@ async def edges(services: Services, _user: CurrentUser) -> list[EdgeOut]:
             memory_used_percent=round(e.last_beat.mem_usage, 1),
             queue_depth=e.last_beat.queue_depth,
         )
-        for e in monitor.edges()
+        for e in await asyncio.to_thread(monitor.edges)  # shared by hub replicas: a table
     ]

@@ -164,7 +164,8 @@ class IngestService:
         beats = [r for r in records if isinstance(r, HeartbeatIn)]
         if beats and self._edges is not None:
             newest = max(beats, key=lambda b: b.timestamp)
-            self._edges.on_beat(
+            await asyncio.to_thread(  # the hub's edge state is a database row
+                self._edges.on_beat,
                 Heartbeat(
                     edge_id=newest.edge_id,
                     timestamp=newest.timestamp,
@@ -172,7 +173,7 @@ class IngestService:
                     disk_free=newest.disk_free,
                     mem_usage=newest.mem_usage,
                     queue_depth=newest.queue_depth,
-                )
+                ),
             )
         return outcomes
 

@@ -12,19 +12,15 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import uvicorn
 
 from vigil.alerts.clips import ClipMaker
-from vigil.alerts.escalation import EscalationService
-from vigil.alerts.notify import Notifier
 from vigil.alerts.service import AlertService
 from vigil.analytics.catalog import RuleCatalog
-from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.reload import RuleReloader
 from vigil.analytics.rulebook import Effective
 from vigil.analytics.service import AnalyticsService
@@ -60,18 +56,16 @@ from vigil.errors import ConfigError
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status, database_health
 from vigil.ops.serve import QuietServer
 from vigil.ops.tasks import cancel_and_wait
+from vigil.stages import (
+    StageContext,
+    Started,
+    load_site_detector,
+    start_analytics,
+    start_inference,
+    start_notify,
+)
 from vigil.storage import ObjectStore
 from vigil.storage.select import lifecycle_tiers, object_store_for, uses_s3
-from vigil.vision.detectors.base import load_detector
-from vigil.vision.settings import (
-    camera_masks,
-    candidate_sampler,
-    detector_floor,
-    face_stage,
-    gate_settings,
-    tracker_settings,
-)
-from vigil.vision.watchlist import WatchlistMatcher
 from vigil.vision.worker import DetectionWorker
 
 log = logging.getLogger(__name__)
@@ -92,16 +86,6 @@ class RuntimeOptions:
     role: Literal["all", "edge", "hub"] = "all"
     tls_cert: Path | None = None  # PEM; with tls_key the API is served over HTTPS
     tls_key: Path | None = None
-
-
-@dataclass(slots=True)
-class _Started:
-    """What has been started, so that stop() undoes exactly that."""
-
-    stoppers: list[tuple[str, Callable[[], Awaitable[None]]]] = field(default_factory=list)
-
-    def add(self, name: str, stop: Callable[[], Awaitable[None]]) -> None:
-        self.stoppers.append((name, stop))
 
 
 def camera_url(config: SiteConfig, cam: CameraConfig) -> str:
@@ -139,7 +123,7 @@ class Vigil:
         self.analytics: AnalyticsService | None = None
         self.rules: RuleReloader | None = None
         self.indexer: EdgeIndexer | None = None
-        self._started = _Started()
+        self._started = Started()
         self._server: uvicorn.Server | None = None
         self._bound_port: int | None = None
 
@@ -186,15 +170,7 @@ class Vigil:
 
         # A hub has no cameras, detection or heartbeat of its own: its edges send those.
         serves_cameras = self.options.role != "hub"
-        detector = None
-        if serves_cameras:
-            detector = await asyncio.to_thread(
-                load_detector,
-                self.config.detection.model,
-                model_path=self.config.detection.model_path,
-                min_confidence=detector_floor(self.config.detection),
-                threads=self.config.detection.threads,
-            )
+        detector = await load_site_detector(self.config) if serves_cameras else None
         # Stages start consumers-first, so no message is published before its reader exists.
         live = LiveView(self.bus)
         hub = AlertHub(self.bus, self._fanout())
@@ -204,7 +180,7 @@ class Vigil:
         self.indexer = EdgeIndexer(self.bus, db)
         await self.indexer.start()
         self._started.add("indexer", self.indexer.stop)
-        recorder = IncidentRecorder(db, store, self.bus, self.clock)
+        ctx = StageContext(self.config, db, self.bus, store, self.clock, self.health, self._started)
         # site.yaml's rules plus those made through the API, reloaded when the API changes them.
         catalog = RuleCatalog(db, self.config, self.clock)
 
@@ -212,14 +188,7 @@ class Vigil:
             cameras.load()  # first: rules and zones may name cameras added through the API
             return catalog.effective()
 
-        self.rules = RuleReloader(self.bus, effective_rules, site_id=self.config.site.id)
-        engine = await self.rules.load()
-        await self.rules.start()
-        self._started.add("rules reload", self.rules.stop)
-        self.health.register("rules", self.rules.health)
-        self.analytics = AnalyticsService(self.bus, engine, recorder)
-        await self.analytics.start()
-        self._started.add("analytics", self.analytics.stop)
+        self.rules, self.analytics = await start_analytics(ctx, effective_rules)
         # After analytics, which records its alerts: the recordings disk, full or read-only.
         # It alerts at half the retention floor: above that, retention keeps up on its own.
         disk = DiskWatch(
@@ -260,51 +229,13 @@ class Vigil:
             )
             await heartbeat.start()
             self._started.add("heartbeat", heartbeat.stop)
-        notifier = Notifier(
-            db, self.bus, self.clock, self.config.alerts, self.config.site.tz, store
-        )
-        await notifier.start()
-        self._started.add("notifier", notifier.stop)
-        self.health.register("notifications", notifier.health)
-        escalation = EscalationService(
-            db, self.bus, self.clock, self.config.alerts, lambda v: notifier.escalate(v.to_json())
-        )
-        await escalation.start()
-        self._started.add("escalation", escalation.stop)
+        await start_notify(ctx)
         clips = ClipMaker(db, store, self.bus, self.clock)
         await clips.start()
         self._started.add("event clips", clips.stop)
-        n_cams = sum(1 for c in self.config.cameras if c.enabled)
         if serves_cameras:
             assert detector is not None
-            # Faces stored by the detector are matched against watchlists in the matcher's own task.
-            watchlists = WatchlistMatcher(
-                db,
-                self.bus,
-                self.clock,
-                match_threshold=self.config.detection.faces.match_threshold,
-                clear_after_s=self.config.detection.faces.watchlist_clear_s,
-            )
-            await watchlists.start()
-            self._started.add("watchlists", watchlists.stop)
-            faces, on_faces = await asyncio.to_thread(
-                face_stage, self.config.detection, db, watchlists.submit
-            )
-            candidates = candidate_sampler(self.config.detection, store, detector.name)
-            self.detection = DetectionWorker(
-                self.bus,
-                detector,
-                workers=self.config.detection.workers,
-                max_pending=max(4, 2 * n_cams),
-                gate=gate_settings(self.config.detection),
-                tracker=tracker_settings(self.config.detection),
-                masks=camera_masks(self.config),
-                faces=faces,
-                on_faces=on_faces,
-                candidates=candidates,
-            )
-            await self.detection.start()
-            self._started.add("detection", self.detection.stop)
+            self.detection = await start_inference(ctx, detector)
 
         alerts = AlertService(db, self.bus, self.clock)
         services = build_api_services(
@@ -539,10 +470,5 @@ class Vigil:
 
     async def stop(self) -> None:
         self.health.started = False
-        while self._started.stoppers:
-            name, stop = self._started.stoppers.pop()
-            try:
-                await stop()
-            except Exception:
-                log.exception("stopping %s failed", name)
+        await self._started.stop_all()
         log.info("Vigil stopped")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Final, Literal, get_args
 
@@ -28,21 +27,22 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from vigil.alerts.escalation import EscalationService
-from vigil.alerts.notify import Notifier
-from vigil.analytics.catalog import RuleCatalog
-from vigil.analytics.incidents import IncidentRecorder
-from vigil.analytics.reload import RuleReloader
-from vigil.analytics.service import AnalyticsService
 from vigil.bus.select import BOOTSTRAP_ENV, bus_for, kafka_bootstrap, prepare
 from vigil.clock import Clock, SystemClock
 from vigil.config import SiteConfig
 from vigil.db.migrate import upgrade
 from vigil.db.session import Database
 from vigil.errors import ConfigError
-from vigil.ops.health import ComponentHealth, HealthRegistry, database_health
+from vigil.ops.health import HealthRegistry, database_health
 from vigil.ops.serve import QuietServer
-from vigil.storage import ObjectStore
+from vigil.stages import (
+    StageContext,
+    Started,
+    load_site_detector,
+    start_analytics,
+    start_inference,
+    start_notify,
+)
 from vigil.storage.select import lifecycle_tiers, object_store_for
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class Worker:
         self.bus = bus_for(config.site.id, role, self.clock)
         self.health = HealthRegistry()
         self.bound_port: int | None = None
-        self._stoppers: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        self._started = Started()
 
     async def start(self) -> None:
         try:
@@ -104,102 +104,25 @@ class Worker:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(upgrade, self.database_url)  # no-op once the hub migrated
         db = Database(self.database_url)
-        self._stoppers.append(("database pool", lambda: asyncio.to_thread(db.dispose)))
+        self._started.add("database pool", lambda: asyncio.to_thread(db.dispose))
         self.health.register("database", lambda: database_health(db))
         await self.bus.start()
-        self._stoppers.append(("bus", self.bus.stop))
+        self._started.add("bus", self.bus.stop)
         await prepare(self.bus)
         # S3 when VIGIL_S3_ENDPOINT is set (snapshots, clips, training samples), else local.
         store = await asyncio.to_thread(
             object_store_for, self.role, self.data_dir,
             tiers=lifecycle_tiers(self.config.storage),
         )  # fmt: skip
+        ctx = StageContext(self.config, db, self.bus, store, self.clock, self.health, self._started)
         if self.role == "analytics":
-            await self._start_analytics(db, store)
+            await start_analytics(ctx)
         elif self.role == "notify":
-            await self._start_notify(db, store)
+            await start_notify(ctx)
         else:
-            await self._start_inference(db, store)
+            await start_inference(ctx, await load_site_detector(self.config))
         self.health.started = True
         log.info("worker %s of site %s is up", self.role, self.config.site.id)
-
-    async def _start_analytics(self, db: Database, store: ObjectStore) -> None:
-        recorder = IncidentRecorder(db, store, self.bus, self.clock)
-        catalog = RuleCatalog(db, self.config, self.clock)
-        rules = RuleReloader(self.bus, catalog.effective, site_id=self.config.site.id)
-        engine = await rules.load()
-        await rules.start()
-        self._stoppers.append(("rules reload", rules.stop))
-        self.health.register("rules", rules.health)
-        analytics = AnalyticsService(self.bus, engine, recorder)
-        await analytics.start()
-        self._stoppers.append(("analytics", analytics.stop))
-        self.health.register(
-            "analytics",
-            lambda: ComponentHealth(
-                "ok", f"{analytics.frames_evaluated} frames, {analytics.incidents} incidents"
-            ),
-        )
-
-    async def _start_notify(self, db: Database, store: ObjectStore) -> None:
-        cfg = self.config
-        notifier = Notifier(db, self.bus, self.clock, cfg.alerts, cfg.site.tz, store)
-        await notifier.start()
-        self._stoppers.append(("notifier", notifier.stop))
-        self.health.register("notifications", notifier.health)
-        escalation = EscalationService(
-            db, self.bus, self.clock, cfg.alerts, lambda v: notifier.escalate(v.to_json())
-        )
-        await escalation.start()
-        self._stoppers.append(("escalation", escalation.stop))
-
-    async def _start_inference(self, db: Database, store: ObjectStore) -> None:
-        from vigil.vision.detectors.base import load_detector
-        from vigil.vision.settings import (
-            camera_masks,
-            candidate_sampler,
-            detector_floor,
-            face_stage,
-            gate_settings,
-            tracker_settings,
-        )
-        from vigil.vision.watchlist import WatchlistMatcher
-        from vigil.vision.worker import DetectionWorker
-
-        det = self.config.detection
-        detector = await asyncio.to_thread(
-            load_detector,
-            det.model,
-            model_path=det.model_path,
-            min_confidence=detector_floor(det),
-            threads=det.threads,
-        )
-        watchlists = WatchlistMatcher(
-            db,
-            self.bus,
-            self.clock,
-            match_threshold=det.faces.match_threshold,
-            clear_after_s=det.faces.watchlist_clear_s,
-        )
-        await watchlists.start()
-        self._stoppers.append(("watchlists", watchlists.stop))
-        faces, on_faces = await asyncio.to_thread(face_stage, det, db, watchlists.submit)
-        n_cams = sum(1 for c in self.config.cameras if c.enabled)
-        worker = DetectionWorker(
-            self.bus,
-            detector,
-            workers=det.workers,
-            max_pending=max(4, 2 * n_cams),
-            gate=gate_settings(det),
-            tracker=tracker_settings(det),
-            masks=camera_masks(self.config),
-            faces=faces,
-            on_faces=on_faces,
-            candidates=candidate_sampler(det, store, detector.name),
-        )
-        await worker.start()
-        self._stoppers.append(("detection", worker.stop))
-        self.health.register("detection", worker.health)
 
     async def _serve_health(self) -> None:
         server = QuietServer(
@@ -221,16 +144,11 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, 10)
 
-        self._stoppers.append(("health server", stop_server))
+        self._started.add("health server", stop_server)
 
     async def stop(self) -> None:
         self.health.started = False
-        while self._stoppers:
-            name, stop = self._stoppers.pop()
-            try:
-                await stop()
-            except Exception:
-                log.exception("stopping %s failed", name)
+        await self._started.stop_all()
 
 
 def health_app(health: HealthRegistry) -> FastAPI:

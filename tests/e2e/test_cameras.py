@@ -1,6 +1,6 @@
 """Settings → Cameras, used as an admin would: see the site's cameras, test one's connection,
-and test a DVR channel and an RTSP URL before adding them to site.yaml; a refused password is
-explained and never shown back.
+test a DVR channel and an RTSP URL in the add form (a refused password is explained and never
+shown back), and add a camera, see it go online, rename it and delete it.
 
 Runs the real site (simulator, Vigil, embedded PostgreSQL) and the built dashboard in Debian's
 chromium.
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Locator, Page, expect
 
 from tests.support.browser import sign_in
 from tests.support.site import SIM_PASSWORD, RunningSite, running_site
@@ -39,9 +39,13 @@ def test_admin_tests_cameras_channels_and_urls(
 
     rows = page.get_by_test_id("camera-row")
     expect(rows).to_have_count(2)
-    gate = page.locator("[data-testid=camera-row][data-camera-id=gate]")
+    gate = row(page, "gate")
     expect(gate).to_contain_text("Channel 1, main stream")
+    expect(gate).to_contain_text("from site.yaml (cameras[0])")
     expect(gate).to_have_attribute("data-source", "config")
+    # site.yaml's cameras are read-only here.
+    expect(gate.get_by_test_id("camera-edit")).to_have_count(0)
+    expect(gate.get_by_test_id("camera-delete")).to_have_count(0)
 
     gate.get_by_test_id("camera-test").click()
     result = gate.get_by_test_id("camera-test-result")
@@ -52,29 +56,134 @@ def test_admin_tests_cameras_channels_and_urls(
 
     # A channel the DVR does not have is refused before anything is tried (the browser logs
     # that 422 answer as a failed resource load: the one console error expected here).
-    page.get_by_test_id("camera-probe-channel").fill("5")
-    page.get_by_test_id("camera-probe-submit").click()
-    probe = page.get_by_test_id("camera-probe-result")
+    page.get_by_test_id("camera-add").click()
+    page.get_by_test_id("camera-form-channel").fill("5")
+    page.get_by_test_id("camera-form-test").click()
+    probe = page.get_by_test_id("camera-form-test-result")
     expect(probe).to_contain_text("body.channel: the DVR has 2 channel(s) (dvr.channels); got 5")
 
     # The second channel's sub stream, with the site's DVR credentials.
-    page.get_by_test_id("camera-probe-channel").fill("2")
-    page.get_by_test_id("camera-probe-stream").select_option("1")
-    page.get_by_test_id("camera-probe-submit").click()
+    page.get_by_test_id("camera-form-channel").fill("2")
+    page.get_by_test_id("camera-form-stream").select_option("1")
+    page.get_by_test_id("camera-form-test").click()
     expect(probe).to_have_attribute("data-ok", "true", timeout=15_000)
     expect(probe).to_contain_text("Connected: H.264")
 
     # A URL with a wrong password: explained, and the password is nowhere on the page.
     port = site.site_config().dvr.rtsp_port
     url = f"rtsp://127.0.0.1:{port}/user=admin&password={WRONG}&channel=1&stream=0.sdp?"
-    page.get_by_test_id("camera-probe-kind-url").check()
-    page.get_by_test_id("camera-probe-url").fill(url)
-    page.get_by_test_id("camera-probe-submit").click()
+    page.get_by_test_id("camera-form-kind-url").check()
+    page.get_by_test_id("camera-form-url").fill(url)
+    expect(page.get_by_test_id("camera-form")).to_contain_text("password=***&channel=1")
+    page.get_by_test_id("camera-form-test").click()
     expect(probe).to_have_attribute("data-ok", "false", timeout=15_000)
     expect(probe).to_contain_text("refused the credentials for user 'admin'")
-    page.get_by_test_id("camera-probe-url").fill("")
+    # The password moved from the URL field to the password field.
+    expect(page.get_by_test_id("camera-form-url")).to_have_value(
+        f"rtsp://127.0.0.1:{port}/user=admin&password=***&channel=1&stream=0.sdp?"
+    )
+    password = page.get_by_test_id("camera-form-password")
+    expect(password).to_have_attribute("type", "password")
+    expect(password).to_have_value(WRONG)
+    password.fill("")
     content = page.content()
     assert WRONG not in content and SIM_PASSWORD not in content
     page.screenshot(path=artifacts / "views-settings-cameras.png", full_page=True)
+    page.get_by_test_id("camera-form-cancel").click()
+    expect(page.get_by_test_id("camera-form")).to_have_count(0)
+    expect(page.get_by_test_id("camera-add")).to_be_focused()
     refused = [e for e in errors if "status of 422" in e]
     assert len(refused) == 1 and len(errors) == 1, f"console errors: {errors}"
+
+
+def test_admin_adds_renames_and_deletes_a_camera(
+    site: RunningSite, page: Page, artifacts: Path
+) -> None:
+    errors = sign_in(page, site)
+    page.get_by_test_id("nav-settings").click()
+    expect(page.get_by_test_id("camera-row")).to_have_count(2)
+
+    # Add the second simulator channel's sub stream as a camera of its own.
+    page.get_by_test_id("camera-add").click()
+    expect(page.get_by_test_id("camera-form-id")).to_be_focused()
+    page.keyboard.type("porch")
+    page.get_by_test_id("camera-form-name").fill("Porch")
+    page.get_by_test_id("camera-form-channel").fill("2")
+    page.get_by_test_id("camera-form-stream").select_option("1")
+    page.get_by_test_id("camera-form-test").click()
+    expect(page.get_by_test_id("camera-form-test-result")).to_have_attribute(
+        "data-ok", "true", timeout=15_000
+    )
+    # The form fits a phone's width (nothing scrolls sideways).
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # (Scrolled to the top: the sticky header would cover an element screenshot's top.)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(
+        path=artifacts / "views-settings-camera-form-phone.png",
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 390, "height": 1300},
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=artifacts / "views-settings-camera-form.png")
+    page.get_by_test_id("camera-form-save").click()
+
+    porch = row(page, "porch")
+    expect(porch).to_have_attribute("data-source", "api")
+    expect(porch).to_contain_text("Channel 2, sub stream")
+    expect(porch).to_contain_text("added here")
+    # The running site starts the new camera at once.
+    expect(porch.get_by_test_id("camera-row-status")).to_have_attribute(
+        "data-status", "online", timeout=45_000
+    )
+    assert site.camera("porch")["status"] == "online"
+
+    # Rename it in place; the channel and stream stay.
+    porch.get_by_test_id("camera-edit").click()
+    name = porch.get_by_test_id("camera-form-name")
+    expect(name).to_be_focused()
+    name.fill("Porch (east)")
+    porch.get_by_test_id("camera-form-save").click()
+    expect(porch).to_contain_text("Porch (east) (porch)")
+    expect(porch.get_by_test_id("camera-edit")).to_be_focused()
+    stored = site.camera("porch")
+    assert (stored["name"], stored["channel"], stored["stream"]) == ("Porch (east)", 2, 1)
+
+    # Switch it to its own RTSP URL, pasted whole: the password moves to the password field,
+    # is stored, and is never shown back.
+    port = site.site_config().dvr.rtsp_port
+    path = f"127.0.0.1:{port}/user=admin&password={{}}&channel=2&stream=1.sdp?"
+    porch.get_by_test_id("camera-edit").click()
+    porch.get_by_test_id("camera-form-kind-url").check()
+    porch.get_by_test_id("camera-form-url").fill("rtsp://" + path.format(SIM_PASSWORD))
+    page.keyboard.press("Tab")
+    expect(porch.get_by_test_id("camera-form-url")).to_have_value("rtsp://" + path.format("***"))
+    expect(porch.get_by_test_id("camera-form-password")).to_have_value(SIM_PASSWORD)
+    porch.get_by_test_id("camera-form-save").click()
+    expect(porch).to_contain_text("RTSP rtsp://" + path.format("***"))
+    expect(porch.get_by_test_id("camera-row-status")).to_have_attribute(
+        "data-status", "online", timeout=45_000
+    )
+    assert SIM_PASSWORD not in page.content()
+    stored = site.camera("porch")
+    assert (stored["own_url"], stored["channel"]) == (True, None)
+    assert stored["url_masked"] == "rtsp://" + path.format("***")
+
+    # Delete it after confirming (the dialog says its recordings are kept).
+    questions: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    porch.get_by_test_id("camera-delete").click()
+    expect(page.get_by_test_id("camera-row")).to_have_count(2)
+    assert "recordings and events are kept" in questions[0]
+    assert site.api("GET", "/api/v1/cameras/porch").status_code == 404
+    assert errors == [], f"console errors: {errors}"
+
+
+def row(page: Page, camera_id: str) -> Locator:
+    return page.locator(f"[data-testid=camera-row][data-camera-id={camera_id}]")

@@ -120,13 +120,22 @@ export interface Detection {
 export interface Camera {
   id: string;
   name: string;
-  channel: number;
+  /** DVR channel, counted from 1; null for a camera with its own RTSP URL. */
+  channel: number | null;
   /** 0 = main stream, 1 = sub stream (absent from older servers). */
   stream?: 0 | 1;
   /** Pulled from its own RTSP URL, not from a DVR channel. */
   own_url?: boolean;
   /** config: from site.yaml; api: added through the API. */
   source?: "config" | "api";
+  /** Where site.yaml defines it, e.g. "cameras[2]"; null for cameras added through the API. */
+  defined_in?: string | null;
+  /** False: not recorded or analysed until turned on again. */
+  enabled?: boolean;
+  /** The camera's own RTSP URL with the password as `***`; null for a DVR channel. */
+  url_masked?: string | null;
+  /** The display shape setting (`display_aspect` is what it comes to). */
+  display_aspect_setting?: "auto" | "16:9" | "4:3" | "native";
   status: CameraStatus;
   status_detail: string | null;
   last_frame_at: string | null;

@@ -49,7 +49,7 @@ export function CameraTile({
       data-status={camera.status}
       data-phase={live.phase}
       data-transport={live.transport}
-      aria-label={`${camera.name}, channel ${camera.channel}, ${status.label}`}
+      aria-label={`${camera.name}, ${camera.channel === null ? "own RTSP URL" : `channel ${camera.channel}`}, ${status.label}`}
       className={`flex flex-col overflow-hidden rounded-lg border bg-slate-900 ${
         status.tone === "bad" ? "border-red-600" : "border-slate-700"
       }`}
@@ -59,7 +59,7 @@ export function CameraTile({
           {camera.name}
         </h3>
         <span className="shrink-0 rounded bg-slate-800 px-1.5 py-0.5 font-mono text-sm text-slate-300">
-          CH {camera.channel}
+          {camera.channel === null ? "RTSP" : `CH ${camera.channel}`}
         </span>
       </header>
 

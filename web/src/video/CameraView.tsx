@@ -99,7 +99,9 @@ function LiveCamera({ camera }: { camera: Camera }) {
           <span className="font-normal">{people === 1 ? "person" : "people"}</span>
         </span>
         <LatencyBadge live={live} />
-        <span className="ml-auto text-slate-400">Main stream · CH {camera.channel}</span>
+        <span className="ml-auto text-slate-400">
+          Main stream · {camera.channel === null ? "RTSP" : `CH ${camera.channel}`}
+        </span>
       </div>
     </div>
   );

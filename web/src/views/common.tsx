@@ -170,14 +170,17 @@ export function ConfirmButton({
   question,
   onConfirm,
   children,
+  testId,
 }: {
   question: string;
   onConfirm: () => void;
   children: ReactNode;
+  testId?: string;
 }) {
   return (
     <button
       type="button"
+      data-testid={testId}
       className={BUTTON_DANGER}
       onClick={() => {
         if (window.confirm(question)) onConfirm();

@@ -1,251 +1,235 @@
-import { useState, type SubmitEvent } from "react";
-import { SessionExpiredError } from "../../api/client.ts";
+import { useQueryClient } from "@tanstack/react-query";
+import { useRef, useState } from "react";
 import type { Camera } from "../../api/types.ts";
-import { BUTTON_PRIMARY, BUTTON_SECONDARY, INPUT, LABEL } from "../../components/formStyles.ts";
+import { BUTTON_PRIMARY, BUTTON_SECONDARY, LIST_ROW } from "../../components/formStyles.ts";
 import { useApi } from "../../context.ts";
-import { errorText, Section } from "../common.tsx";
-import {
-  cameraSourceText,
-  probeSummary,
-  testCamera,
-  testConnection,
-  type ProbeRequest,
-  type ProbeResult,
-} from "./cameraTest.ts";
+import { ConfirmButton, DoneLine, ErrorLine, Section, useListChange } from "../common.tsx";
+import { deleteCamera, updateCamera } from "./cameraForm.ts";
+import { CameraForm } from "./CameraForm.tsx";
+import { ProbeOutcome, useProbe } from "./CameraProbe.tsx";
+import { cameraSourceText, testCamera } from "./cameraTest.ts";
 
-/** What a test came to: a result, or the reason the server refused to try. */
-type Outcome = { result: ProbeResult } | { refused: string };
+/** The dashboard's camera list (polled); refreshed at once after a change here. */
+const CAMERAS_KEY = ["cameras"] as const;
 
-/** Runs one connection test at a time and keeps what it came to. */
-function useProbe(): {
-  busy: boolean;
-  outcome: Outcome | null;
-  run: (call: () => Promise<ProbeResult>) => void;
-} {
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-  const run = (call: () => Promise<ProbeResult>) => {
-    setBusy(true);
-    setOutcome(null);
-    call().then(
-      (result) => {
-        setBusy(false);
-        setOutcome({ result });
-      },
-      (err: unknown) => {
-        setBusy(false);
-        if (!(err instanceof SessionExpiredError))
-          setOutcome({ refused: errorText(err, "the server did not answer") });
-      },
-    );
+/**
+ * The site's cameras with a "Test connection" button each; admins add cameras (a DVR channel
+ * or an RTSP URL), and edit, turn off and delete the ones added here. Cameras from site.yaml
+ * are shown read-only.
+ */
+export function CamerasPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: boolean }) {
+  const queryClient = useQueryClient();
+  const [adding, setAdding] = useState(false);
+  const [editingId, setEditingId] = useState<string | null>(null);
+  // The row whose form just closed: its Edit button takes the focus back.
+  const [closedId, setClosedId] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const change = useListChange(CAMERAS_KEY);
+  const addButton = useRef<HTMLButtonElement>(null);
+
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: CAMERAS_KEY });
+  const closeAdd = (message: string | null) => {
+    setAdding(false);
+    if (message !== null) {
+      setDone(message);
+      refresh();
+    }
+    addButton.current?.focus();
   };
-  return { busy, outcome, run };
-}
+  const closeEdit = (message: string | null) => {
+    setClosedId(editingId);
+    setEditingId(null);
+    if (message !== null) {
+      setDone(message);
+      refresh();
+    }
+  };
 
-/** A test's result in words: resolution, codec and frame rate, or why it failed. */
-export function ProbeOutcome({ outcome, testId }: { outcome: Outcome | null; testId: string }) {
-  if (outcome === null) return null;
-  if ("refused" in outcome) {
-    return (
-      <p
-        role="alert"
-        data-testid={testId}
-        data-ok="false"
-        className="mt-1 text-base font-semibold text-red-300"
-      >
-        Not tested: {outcome.refused}
-      </p>
-    );
-  }
-  const { result } = outcome;
-  return (
-    <p
-      role="status"
-      data-testid={testId}
-      data-ok={String(result.ok)}
-      title={result.target}
-      className={`mt-1 text-base font-semibold ${result.ok ? "text-emerald-300" : "text-red-300"}`}
-    >
-      {probeSummary(result)}
-    </p>
-  );
-}
-
-/** The site's cameras, each with a "Test connection" button, and a form to test a DVR
- * channel or an RTSP URL before adding it to site.yaml (admins test; others read). */
-export function CamerasPanel({ cameras, canTest }: { cameras: Camera[]; canTest: boolean }) {
   return (
     <Section
       id="cameras"
       title="Cameras"
-      intro="Cameras come from site.yaml (cameras:); edit the file to add or change one."
+      intro={
+        canEdit
+          ? "Cameras added here start recording when saved; cameras from site.yaml change only in the file."
+          : "The site's cameras (only admins add or change them)."
+      }
+      actions={
+        canEdit && (
+          <button
+            ref={addButton}
+            type="button"
+            data-testid="camera-add"
+            aria-expanded={adding}
+            onClick={() => {
+              setDone(null);
+              if (adding) closeAdd(null);
+              else setAdding(true);
+            }}
+            className={adding ? BUTTON_SECONDARY : BUTTON_PRIMARY}
+          >
+            {adding ? "Close the form" : "Add camera"}
+          </button>
+        )
+      }
     >
+      {adding && (
+        <div className="mb-4">
+          <CameraForm
+            editing={null}
+            onDone={closeAdd}
+            onCancel={() => {
+              closeAdd(null);
+            }}
+          />
+        </div>
+      )}
+      <DoneLine text={done} className="mb-2" />
+      <ErrorLine error={change.error} className="mb-2" />
       {cameras.length === 0 ? (
         <p className="text-base text-slate-300">No cameras you may see.</p>
       ) : (
         <ul className="space-y-2">
-          {cameras.map((camera) => (
-            <CameraRow key={camera.id} camera={camera} canTest={canTest} />
-          ))}
+          {cameras.map((camera) =>
+            camera.id === editingId ? (
+              <li
+                key={camera.id}
+                data-testid="camera-row"
+                data-camera-id={camera.id}
+                data-source={camera.source ?? "config"}
+                data-enabled={String(isEnabled(camera))}
+              >
+                <CameraForm
+                  editing={camera}
+                  onDone={closeEdit}
+                  onCancel={() => {
+                    closeEdit(null);
+                  }}
+                />
+              </li>
+            ) : (
+              <CameraRow
+                key={camera.id}
+                camera={camera}
+                canEdit={canEdit}
+                focusEdit={camera.id === closedId}
+                onEdit={() => {
+                  setDone(null);
+                  setEditingId(camera.id);
+                }}
+                onChange={change.run}
+              />
+            ),
+          )}
         </ul>
       )}
-      {canTest && <ProbeForm />}
     </Section>
   );
 }
 
-function CameraRow({ camera, canTest }: { camera: Camera; canTest: boolean }) {
+function isEnabled(camera: Camera): boolean {
+  return camera.enabled ?? camera.status !== "disabled";
+}
+
+/** Where a camera is defined: "from site.yaml (cameras[0])" or "added here". */
+export function originText(camera: Camera): string {
+  if (camera.source === "api") return "added here";
+  return camera.defined_in == null ? "from site.yaml" : `from site.yaml (${camera.defined_in})`;
+}
+
+function CameraRow({
+  camera,
+  canEdit,
+  focusEdit,
+  onEdit,
+  onChange,
+}: {
+  camera: Camera;
+  canEdit: boolean;
+  /** Its form just closed: the Edit button takes the focus. */
+  focusEdit: boolean;
+  onEdit: () => void;
+  /** Runs a change (turn on/off, delete) and refreshes the list. */
+  onChange: (change: Promise<unknown>, fallback: string) => void;
+}) {
   const api = useApi();
   const { busy, outcome, run } = useProbe();
+  const enabled = isEnabled(camera);
+  const editable = canEdit && camera.source === "api";
   return (
     <li
       data-testid="camera-row"
       data-camera-id={camera.id}
       data-source={camera.source ?? "config"}
-      className="rounded-lg border border-slate-700 bg-slate-900 px-3 py-2"
+      data-enabled={String(enabled)}
+      className={LIST_ROW}
     >
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <div>
+        <div className="min-w-0">
           <p className="text-base font-semibold text-white">
             {camera.name} <span className="font-normal text-slate-400">({camera.id})</span>
           </p>
-          <p className="text-sm text-slate-300">
+          <p className="text-sm break-all text-slate-300">
             {cameraSourceText(camera)} ·{" "}
             <span data-testid="camera-row-status" data-status={camera.status}>
               {camera.status.replace("_", " ")}
             </span>{" "}
-            · {camera.source === "api" ? "added here" : "site.yaml"}
+            · {originText(camera)}
           </p>
         </div>
-        {canTest && (
-          <button
-            type="button"
-            data-testid="camera-test"
-            disabled={busy}
-            onClick={() => {
-              run(() => testCamera(api, camera.id));
-            }}
-            className={BUTTON_SECONDARY}
-          >
-            {busy ? "Testing…" : "Test connection"}
-          </button>
+        {canEdit && (
+          <div className="flex flex-wrap gap-2">
+            <button
+              type="button"
+              data-testid="camera-test"
+              disabled={busy}
+              onClick={() => {
+                run(() => testCamera(api, camera.id));
+              }}
+              className={BUTTON_SECONDARY}
+            >
+              {busy ? "Testing…" : "Test connection"}
+            </button>
+            {editable && (
+              <>
+                <button
+                  type="button"
+                  data-testid="camera-edit"
+                  autoFocus={focusEdit}
+                  onClick={onEdit}
+                  className={BUTTON_SECONDARY}
+                >
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  data-testid="camera-enable-toggle"
+                  aria-label={`${enabled ? "Turn off" : "Turn on"} ${camera.name}`}
+                  onClick={() => {
+                    onChange(
+                      updateCamera(api, camera.id, { enabled: !enabled }),
+                      `Could not turn ${camera.name} ${enabled ? "off" : "on"}`,
+                    );
+                  }}
+                  className={BUTTON_SECONDARY}
+                >
+                  {enabled ? "Turn off" : "Turn on"}
+                </button>
+                <ConfirmButton
+                  testId="camera-delete"
+                  question={`Delete the camera ${camera.name}? Its recordings and events are kept; recording and detection stop now.`}
+                  onConfirm={() => {
+                    onChange(deleteCamera(api, camera.id), `Could not delete ${camera.name}`);
+                  }}
+                >
+                  Delete
+                </ConfirmButton>
+              </>
+            )}
+          </div>
         )}
       </div>
       <ProbeOutcome outcome={outcome} testId="camera-test-result" />
     </li>
-  );
-}
-
-function ProbeForm() {
-  const api = useApi();
-  const { busy, outcome, run } = useProbe();
-  const [kind, setKind] = useState<"channel" | "url">("channel");
-  const [channel, setChannel] = useState("1");
-  const [stream, setStream] = useState<0 | 1>(0);
-  const [url, setUrl] = useState("");
-  const submit = (e: SubmitEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const request: ProbeRequest =
-      kind === "channel" ? { channel: Number(channel), stream } : { url: url.trim() };
-    run(() => testConnection(api, request));
-  };
-  return (
-    <form
-      data-testid="camera-probe-form"
-      onSubmit={submit}
-      className="mt-4 rounded-lg border border-slate-700 bg-slate-900 p-3"
-    >
-      <fieldset>
-        <legend className="text-lg font-semibold text-white">Test a connection</legend>
-        <div className="mt-2 flex flex-wrap gap-4" role="radiogroup" aria-label="What to test">
-          {(
-            [
-              ["channel", "A DVR channel"],
-              ["url", "An RTSP URL"],
-            ] as const
-          ).map(([value, text]) => (
-            <label key={value} className="flex items-center gap-2 text-base text-slate-200">
-              <input
-                type="radio"
-                name="camera-probe-kind"
-                data-testid={`camera-probe-kind-${value}`}
-                checked={kind === value}
-                onChange={() => {
-                  setKind(value);
-                }}
-              />
-              {text}
-            </label>
-          ))}
-        </div>
-        {kind === "channel" ? (
-          <div className="mt-2 grid gap-3 sm:grid-cols-2">
-            <div>
-              <label htmlFor="camera-probe-channel" className={LABEL}>
-                Channel (uses the DVR's address and password from site.yaml)
-              </label>
-              <input
-                id="camera-probe-channel"
-                data-testid="camera-probe-channel"
-                type="number"
-                min={1}
-                required
-                value={channel}
-                onChange={(e) => {
-                  setChannel(e.target.value);
-                }}
-                className={INPUT}
-              />
-            </div>
-            <div>
-              <label htmlFor="camera-probe-stream" className={LABEL}>
-                Stream
-              </label>
-              <select
-                id="camera-probe-stream"
-                data-testid="camera-probe-stream"
-                value={String(stream)}
-                onChange={(e) => {
-                  setStream(e.target.value === "1" ? 1 : 0);
-                }}
-                className={INPUT}
-              >
-                <option value="0">Main stream</option>
-                <option value="1">Sub stream</option>
-              </select>
-            </div>
-          </div>
-        ) : (
-          <div className="mt-2">
-            <label htmlFor="camera-probe-url" className={LABEL}>
-              RTSP URL (rtsp://user:password@host:554/path; the password is not shown back)
-            </label>
-            <input
-              id="camera-probe-url"
-              data-testid="camera-probe-url"
-              type="text"
-              autoComplete="off"
-              spellCheck={false}
-              required
-              placeholder="rtsp://192.168.29.31:554/stream1"
-              value={url}
-              onChange={(e) => {
-                setUrl(e.target.value);
-              }}
-              className={INPUT}
-            />
-          </div>
-        )}
-        <button
-          type="submit"
-          data-testid="camera-probe-submit"
-          disabled={busy}
-          className={`mt-3 ${BUTTON_PRIMARY}`}
-        >
-          {busy ? "Testing…" : "Test connection"}
-        </button>
-      </fieldset>
-      <ProbeOutcome outcome={outcome} testId="camera-probe-result" />
-    </form>
   );
 }

@@ -26,7 +26,7 @@ export function SettingsView({ cameras, role }: { cameras: Camera[] | undefined;
         </p>
       ) : (
         <>
-          <CamerasPanel cameras={cameras} canTest={isAdmin} />
+          <CamerasPanel cameras={cameras} canEdit={isAdmin} />
           <ZonesPanel cameras={cameras} canEdit={isAdmin} />
           <RulesPanel cameras={cameras} canEdit={isAdmin} />
         </>

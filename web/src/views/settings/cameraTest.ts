@@ -39,9 +39,11 @@ export function probeSummary(result: ProbeResult): string {
   return `Connected: ${parts.length > 0 ? parts.join(", ") : result.detail}`;
 }
 
-/** Where a camera's video comes from, in words: "Channel 3, main stream" or "Own RTSP URL". */
+/** Where a camera's video comes from, in words: "Channel 3, main stream", or its RTSP URL
+ * with the password masked by the server ("Own RTSP URL" when the server did not send it). */
 export function cameraSourceText(camera: Camera): string {
-  if (camera.own_url === true) return "Own RTSP URL";
+  if (camera.own_url === true)
+    return camera.url_masked == null ? "Own RTSP URL" : `RTSP ${camera.url_masked}`;
   const stream = camera.stream === 1 ? "sub stream" : "main stream";
   return `Channel ${String(camera.channel)}, ${stream}`;
 }

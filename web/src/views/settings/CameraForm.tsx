@@ -90,6 +90,11 @@ export function CameraForm({
   };
   const errors: FieldErrors = { ...request.errors, ...problems };
   const at = (path: string) => errorAt(errors, path);
+  /** A field's invalid state, and the error that describes it, for assistive technology. */
+  const invalid = (name: keyof typeof ids) => ({
+    "aria-invalid": at(name) !== null,
+    "aria-describedby": at(name) !== null ? `${ids[name]}-error` : undefined,
+  });
   const shown = fields.kind === "channel" ? CHANNEL_FIELDS : URL_FIELDS;
   const storedPassword = hasStoredPassword(editing);
 
@@ -167,8 +172,7 @@ export function CameraForm({
             autoComplete="off"
             spellCheck={false}
             pattern="[a-z0-9][a-z0-9_\-]{0,62}"
-            aria-invalid={at("id") !== null}
-            aria-describedby={at("id") !== null ? `${ids.id}-error` : undefined}
+            {...invalid("id")}
             value={fields.id}
             onChange={(id) => {
               set({ id });
@@ -182,8 +186,7 @@ export function CameraForm({
             required
             autoFocus={editing !== null}
             autoComplete="off"
-            aria-invalid={at("name") !== null}
-            aria-describedby={at("name") !== null ? `${ids.name}-error` : undefined}
+            {...invalid("name")}
             value={fields.name}
             onChange={(name) => {
               set({ name });
@@ -224,8 +227,7 @@ export function CameraForm({
               data-testid="camera-form-channel"
               inputMode="numeric"
               required
-              aria-invalid={at("channel") !== null}
-              aria-describedby={at("channel") !== null ? `${ids.channel}-error` : undefined}
+              {...invalid("channel")}
               value={fields.channel}
               onChange={(channel) => {
                 set({ channel });
@@ -260,8 +262,7 @@ export function CameraForm({
               autoComplete="off"
               spellCheck={false}
               placeholder="rtsp://192.168.29.31:554/stream1"
-              aria-invalid={at("url") !== null}
-              aria-describedby={at("url") !== null ? `${ids.url}-error` : undefined}
+              {...invalid("url")}
               value={fields.url}
               onChange={(url) => {
                 set({ url });
@@ -277,8 +278,7 @@ export function CameraForm({
               data-testid="camera-form-username"
               autoComplete="off"
               spellCheck={false}
-              aria-invalid={at("username") !== null}
-              aria-describedby={at("username") !== null ? `${ids.username}-error` : undefined}
+              {...invalid("username")}
               value={fields.username}
               onChange={(username) => {
                 set({ username });

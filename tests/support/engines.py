@@ -158,7 +158,8 @@ def seaweedfs() -> Iterator[str]:
         f"-volume.port={ports['volume']}",
         f"-filer.port={ports['filer']}",
         "-master.volumeSizeLimitMB=64",
-        "-volume.max=30",
+        # Each bucket is a collection that grows several volumes at once: room for many.
+        "-volume.max=500",
         "-s3",
         f"-s3.port={s3_port}",
         # Off: their fixed ports (8181, 9101) collide when two test runs share the box.

@@ -137,6 +137,17 @@ class RecordingQueries:
     ) -> list[RecordingRow]:
         return await asyncio.to_thread(self._segments, camera_id, start, end, limit)
 
+    async def has_recordings(self, camera_id: str) -> bool:
+        """Whether any segment of `camera_id` is indexed (a deleted camera's may still be)."""
+        return await asyncio.to_thread(self._has_recordings, camera_id)
+
+    def _has_recordings(self, camera_id: str) -> bool:
+        with self._db.session() as session:
+            found = session.scalar(
+                select(Segment.id).where(Segment.camera_id == camera_id).limit(1)
+            )
+        return found is not None
+
     def _integrity(self, cameras: list[str], window: timedelta) -> list[Coverage]:
         end = self._clock.now()
         start = end - window

@@ -70,15 +70,15 @@ async def list_recordings(
 ) -> list[RecordingOut]:
     """Segments of one camera that overlap [start, end), oldest first (at most 5000). A
     deleted camera's recordings stay listed (by its id) until retention removes them."""
-    if not user.can_see(camera_id):
+    queries = _queries(services)
+    known = camera_id in {c.id for c in services.config.cameras}
+    if not user.can_see(camera_id) or not (known or await queries.has_recordings(camera_id)):
         raise NotFoundError(f"no camera {camera_id!r}")
     if start.tzinfo is None or end.tzinfo is None:
         raise BadRangeError("start and end need a UTC offset, e.g. 2026-11-29T10:00:00Z")
     if end <= start:
         raise BadRangeError("end must be after start")
-    rows = await _queries(services).segments(camera_id, start, end, _MAX_SEGMENTS)
-    if not rows and camera_id not in {c.id for c in services.config.cameras}:
-        raise NotFoundError(f"no camera {camera_id!r}")  # nor a deleted one recorded then
+    rows = await queries.segments(camera_id, start, end, _MAX_SEGMENTS)
     return [RecordingOut(**{f: getattr(r, f) for f in RecordingOut.model_fields}) for r in rows]
 
 

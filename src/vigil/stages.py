@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from vigil.vision.worker import DetectionWorker
 
 log = logging.getLogger(__name__)
+_SLOW_STOP_S = 5.0  # a stage slower than this to stop is named in the log
 
 
 @dataclass(slots=True)
@@ -47,10 +49,14 @@ class Started:
     async def stop_all(self) -> None:
         while self.stoppers:
             name, stop = self.stoppers.pop()
+            began = time.monotonic()
             try:
                 await stop()
             except Exception:
                 log.exception("stopping %s failed", name)
+            took_s = time.monotonic() - began
+            if took_s > _SLOW_STOP_S:
+                log.warning("stopping %s took %.1f s", name, took_s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,6 +238,7 @@ class FaceEmbedding(Base):
             postgresql_with={"m": 16, "ef_construction": 64},
             postgresql_ops={"embedding": "vector_cosine_ops"},
         ),
+        Index("ix_face_embeddings_created_at_id", "created_at", "id"),  # the uplink's cursor
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -1,6 +1,7 @@
 """The edge's store-and-forward uplink to the hub.
 
-What the hub needs (events, alerts, heartbeats, finished segments) is taken from the bus, put in
+What the hub needs (events, alerts, heartbeats, finished segments) is taken from the bus, and
+new faces from the `face_embeddings` table (after a durable cursor, every few seconds), put in
 a durable local queue (uplink_queue.py) and sent to the hub in order over HTTPS with this edge's
 API key: batches of records to `POST /api/v1/ingest/batch`, segment files streamed to
 `PUT /api/v1/ingest/segments/{key}`. Items leave the queue only after the hub's 2xx; ids are
@@ -19,7 +20,7 @@ import logging
 import ssl
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import takewhile
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ from vigil.edge.uplink_config import (
     uplink_refused_total,
     uplink_sent_total,
 )
-from vigil.edge.uplink_queue import FILE_KINDS, Kind, Put, QueueItem, UplinkQueue
+from vigil.edge.uplink_faces import FACE_BATCH, new_faces
+from vigil.edge.uplink_queue import FACE_CURSOR, FILE_KINDS, Kind, Put, QueueItem, UplinkQueue
 from vigil.ops.health import ComponentHealth, HealthRegistry
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import ObjectStore
@@ -99,7 +101,12 @@ class Uplink:
         clock: Clock,
         health: HealthRegistry | None = None,
         uniform: Callable[[], float] | None = None,
+        faces_every_s: float = 5.0,
+        faces_settle_s: float = 2.0,
     ) -> None:
+        """`faces_every_s`: how often new faces are looked for. `faces_settle_s`: only faces
+        stored at least this long ago are taken, so that one whose transaction began before
+        a later one's but committed after it is not passed by the cursor."""
         self.config = config
         self.edge_id = edge_id
         self._bus = bus
@@ -119,6 +126,8 @@ class Uplink:
         self._batch_limit = config.batch_items
         self.last_error: str | None = None
         self.refused = 0  # events and alerts refused since the last one that fitted
+        self._faces_every_s = faces_every_s
+        self._faces_settle = timedelta(seconds=faces_settle_s)
         if health is not None:
             health.register("uplink", self.health)
 
@@ -149,6 +158,7 @@ class Uplink:
             for sub, (sub_topic, handle) in zip(self._subs, consumers, strict=True)
         ]
         self._tasks.append(asyncio.create_task(self._send_loop(), name="uplink-sender"))
+        self._tasks.append(asyncio.create_task(self._face_loop(), name="uplink-faces"))
         log.info("uplink to %s started (%d items queued)", self.config.hub_url, self.depth)
 
     async def stop(self) -> None:
@@ -192,8 +202,8 @@ class Uplink:
         )
         for victim, n in result.evicted.items():
             uplink_dropped_total.labels(kind=victim).inc(n)
-            if victim == "segment":
-                log.warning("uplink queue full: %d oldest segment upload(s) dropped", n)
+            if victim in ("segment", "face"):
+                log.warning("uplink queue full: %d oldest %s upload(s) dropped", n, victim)
         if result.outcome is Put.DROPPED:
             uplink_dropped_total.labels(kind=kind).inc()
             log.warning("uplink queue full: %s %s dropped", kind, item_id)
@@ -264,6 +274,32 @@ class Uplink:
             "keyframe_count": seg.keyframe_count,
         }
         await self.enqueue("segment", seg.key, body, object_key=seg.key)
+
+    async def _face_loop(self) -> None:
+        while True:
+            try:
+                taken = await self.queue_faces()
+            except Exception:  # the local database or disk failed: the next round retries
+                log.exception("uplink could not queue new faces")
+                taken = 0
+            if taken < FACE_BATCH:  # caught up (or the queue has no room): wait a round
+                await asyncio.sleep(self._faces_every_s)
+
+    async def queue_faces(self) -> int:
+        """Queue the faces stored after the cursor (at most FACE_BATCH, while there is room);
+        returns how many were taken."""
+        assert self.queue is not None, "Uplink.open() first"
+        cursor = await asyncio.to_thread(self.queue.meta, FACE_CURSOR)
+        faces = await asyncio.to_thread(
+            new_faces, self._db, cursor, settle=self._faces_settle, limit=FACE_BATCH
+        )
+        if not faces:
+            return 0
+        taken = await asyncio.to_thread(self.queue.put_faces, faces, self._clock.now())
+        self._update_gauges()
+        if taken:
+            self._wake.set()
+        return taken
 
     async def _consume(self, sub: Subscription, handle: Callable[[Any], Awaitable[None]]) -> None:
         async for message in sub:

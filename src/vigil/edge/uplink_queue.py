@@ -9,8 +9,12 @@ a flaky WAN cannot count on. Items leave the queue only when the hub answered 2x
 Bounded by `max_items` and `max_bytes` (bytes of the stored JSON bodies; segment and snapshot
 files stay in the local store). When full: heartbeats go first (only the newest matters; a new
 heartbeat always replaces the queued one), then the oldest segment uploads (the local ring
-buffer still holds the video), then the oldest alert snapshots; events and alerts are never
-dropped: a new one is refused.
+buffer still holds the video), then the oldest alert snapshots, then the oldest faces (they
+stay in the edge's database); events and alerts are never dropped: a new one is refused.
+
+Faces are taken from the edge's `face_embeddings` table after a cursor kept here (`meta`),
+queued and moved on in one transaction, so a restart neither skips nor repeats one; they only
+fill up to half the bounds (`put_faces`): the rest waits in the database, not in the queue.
 """
 
 from __future__ import annotations
@@ -24,16 +28,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, Literal
 
-Kind = Literal["event", "alert", "heartbeat", "segment", "snapshot"]
-KINDS: Final[tuple[Kind, ...]] = ("event", "alert", "heartbeat", "segment", "snapshot")
-# Files (segments, alert snapshots) stay in the local store; only their upload is lost.
-_DROPPABLE: Final[tuple[Kind, ...]] = ("heartbeat", "segment", "snapshot")  # in this order
+Kind = Literal["event", "alert", "heartbeat", "segment", "snapshot", "face"]
+KINDS: Final[tuple[Kind, ...]] = ("event", "alert", "heartbeat", "segment", "snapshot", "face")
+# Files (segments, alert snapshots) stay in the local store, faces in the local database; only
+# their upload is lost.
+_DROPPABLE: Final[tuple[Kind, ...]] = ("heartbeat", "segment", "snapshot", "face")  # this order
 FILE_KINDS: Final[tuple[Kind, ...]] = ("segment", "snapshot")  # uploaded as files
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL CHECK (kind IN ('event', 'alert', 'heartbeat', 'segment', 'snapshot')),
+    kind TEXT NOT NULL CHECK (kind IN ('event', 'alert', 'heartbeat', 'segment', 'snapshot',
+                                       'face')),
     item_id TEXT NOT NULL,
     body TEXT NOT NULL,
     object_key TEXT,
@@ -42,7 +48,24 @@ CREATE TABLE IF NOT EXISTS items (
     UNIQUE (kind, item_id)
 );
 CREATE INDEX IF NOT EXISTS ix_items_kind_seq ON items (kind, seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Queue files written before faces were sent refuse kind 'face' (their CHECK): rebuilt on open.
+_WIDEN = (
+    """
+ALTER TABLE items RENAME TO items_old;
+DROP INDEX IF EXISTS ix_items_kind_seq;
+"""
+    + _SCHEMA
+    + """
+INSERT INTO items SELECT * FROM items_old;
+DELETE FROM sqlite_sequence WHERE name = 'items';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'items', seq FROM sqlite_sequence
+    WHERE name = 'items_old';
+DROP TABLE items_old;
+"""
+)
+FACE_CURSOR = "face_cursor"
 
 
 class Put(StrEnum):
@@ -83,6 +106,16 @@ class UplinkQueue:
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
+        old = self._conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'items'"
+        ).fetchone()
+        if old is not None and "'face'" not in old[0]:
+            try:
+                self._conn.executescript(f"BEGIN IMMEDIATE;{_WIDEN}COMMIT;")
+            except sqlite3.Error:
+                if self._conn.in_transaction:  # all or nothing: the old file stays as it was
+                    self._conn.execute("ROLLBACK")
+                raise
         self._conn.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -134,6 +167,40 @@ class UplinkQueue:
                 (kind, item_id, text, object_key, size, enqueued_at.isoformat()),
             )
             return PutResult(Put.QUEUED, evicted)
+
+    def put_faces(self, faces: list[tuple[str, dict[str, Any], str]], enqueued_at: datetime) -> int:
+        """Queue faces (id, body, cursor after it) in order and move the face cursor past the
+        last one queued, in one transaction. Faces never make room for themselves: they stop at
+        half the bounds, and the rest stays in the database until there is room. Returns how
+        many were taken (queued, or already waiting)."""
+        taken = 0
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            count, used = self._usage()
+            for item_id, body, _ in faces:
+                text = json.dumps(body, separators=(",", ":"))
+                size = len(text.encode())
+                if count + 1 > self.max_items // 2 or used + size > self.max_bytes // 2:
+                    break
+                added = self._conn.execute(
+                    "INSERT OR IGNORE INTO items (kind, item_id, body, object_key, size_bytes,"
+                    " enqueued_at) VALUES ('face', ?, ?, NULL, ?, ?)",
+                    (item_id, text, size, enqueued_at.isoformat()),
+                ).rowcount
+                count, used = count + added, used + size * added
+                taken += 1
+            if taken:
+                self._conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (FACE_CURSOR, faces[taken - 1][2]),
+                )
+        return taken
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     def peek(self, limit: int) -> list[QueueItem]:
         """The oldest `limit` items, in order; they stay queued until `remove`."""

@@ -121,7 +121,10 @@ class Edge:
     store: FsObjectStore
     dir: Path
 
-    def uplink(self, config: UplinkConfig, bus: MemoryBus | None = None) -> Uplink:
+    def uplink(
+        self, config: UplinkConfig, bus: MemoryBus | None = None, **options: float
+    ) -> Uplink:
+        """The edge's uplink; `options`: Uplink's keyword settings (faces_every_s, ...)."""
         return Uplink(
             config,
             edge_id="site-1",
@@ -129,6 +132,7 @@ class Edge:
             db=self.db,
             store=self.store,
             clock=SystemClock(),
+            **options,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import time
 import uuid
@@ -22,7 +23,7 @@ from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
 from vigil.bus.messages import AlertCleared, AlertRequest, SegmentInfo
 from vigil.clock import SystemClock
-from vigil.db.models import Alert, Event, Segment
+from vigil.db.models import FACE_EMBEDDING_DIM, Alert, Event, FaceEmbedding, Segment
 from vigil.edge.heartbeat import HEARTBEATS, Heartbeat
 from vigil.edge.recorder import segment_key
 from vigil.edge.uplink import (
@@ -30,7 +31,10 @@ from vigil.edge.uplink import (
     UplinkSendError,
     uplink_dropped_total,
     uplink_refused_total,
+    uplink_sent_total,
 )
+from vigil.vision.face_search import FaceSearch
+from vigil.vision.face_tracks import FaceRecord, store_faces
 
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -385,3 +389,130 @@ async def test_items_that_cannot_be_delivered_do_not_jam_the_queue(hub: Hub, edg
     assert hub_count(hub, Event) == 1 and hub_count(hub, Alert) == 1
     assert invalid._value.get() == invalid_before + 1  # the hub's 422 names it; dropped
     assert gone._value.get() == gone_before + 1
+
+
+FACE_OPTIONS = {"faces_every_s": 0.1, "faces_settle_s": 0.2}
+
+
+def store_edge_faces(edge: Edge, cameras: list[str], seed: int) -> tuple[list[str], np.ndarray]:
+    """Faces seen at the edge (random unit vectors, one per camera given); (ids, vectors)."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(len(cameras), FACE_EMBEDDING_DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    records = [
+        FaceRecord(camera, n, T0 + timedelta(seconds=n), vector, 0.9)
+        for n, (camera, vector) in enumerate(zip(cameras, vectors, strict=True))
+    ]
+    return store_faces(edge.db, records), vectors
+
+
+def hub_faces(hub: Hub) -> dict[str, tuple[str, np.ndarray]]:
+    """id -> (camera, embedding) of every face at the hub."""
+    with hub.api.db.session() as session:
+        return {
+            str(f.id): (f.camera_id, np.asarray(f.embedding, np.float32))
+            for f in session.scalars(select(FaceEmbedding))
+        }
+
+
+async def test_faces_reach_the_hub_once_across_an_outage_and_a_restart(
+    hub: Hub, edge: Edge
+) -> None:
+    sent = uplink_sent_total.labels(kind="face")
+    sent_before = sent._value.get()
+    hub.server.stop()  # the WAN is down
+    config = hub.config(edge.dir / "q.sqlite3", batch_items=2)
+    ids, vectors = store_edge_faces(edge, ["gate", "gate", "perimeter-north"], seed=1)
+    uplink = edge.uplink(config, **FACE_OPTIONS)
+    await uplink.start()
+    try:
+        await until(lambda: uplink.depth == 3, "the faces queued")
+        assert hub_faces(hub) == {}
+        hub.server.start()  # link restored
+        await until(lambda: uplink.depth == 0, "the replay")
+    finally:
+        await uplink.stop()
+    # The restarted edge sends only the faces stored since: its cursor is in the queue file.
+    more, more_vectors = store_edge_faces(edge, ["gate", "perimeter-north"], seed=2)
+    again = edge.uplink(config, **FACE_OPTIONS)
+    await again.start()
+    try:
+        await until(lambda: len(hub_faces(hub)) == 5 and again.depth == 0, "the new faces")
+        await asyncio.sleep(0.5)  # a few more polling rounds: nothing is sent twice
+    finally:
+        await again.stop()
+    assert sent._value.get() == sent_before + 5
+
+    at_hub = hub_faces(hub)
+    assert sorted(at_hub) == sorted(ids + more)
+    for face_id, vector in zip(ids + more, np.vstack([vectors, more_vectors]), strict=True):
+        assert np.array_equal(at_hub[face_id][1], vector)  # not a digit lost on the way
+    # The hub's face search now covers the site: a new sighting of the second face finds it.
+    noise = np.random.default_rng(3).normal(scale=0.01, size=FACE_EMBEDDING_DIM)
+    probe = (vectors[1] + noise).astype(np.float32)
+    search = FaceSearch(hub.api.db)
+    best = search.by_vector(probe / np.linalg.norm(probe), limit=3, cameras=None)[0]
+    assert (best.id, best.camera_id) == (ids[1], "gate") and best.similarity > 0.9
+    scoped = search.by_vector(more_vectors[1], limit=1, cameras=frozenset({"perimeter-north"}))
+    assert [m.id for m in scoped] == [more[1]]
+
+
+async def test_faces_sent_again_after_a_crash_are_duplicates(hub: Hub, edge: Edge) -> None:
+    config = hub.config(edge.dir / "q.sqlite3")
+    ids, _ = store_edge_faces(edge, ["gate", "perimeter-north"], seed=4)
+    first = edge.uplink(config, **FACE_OPTIONS)
+    await first.open()
+    await until(first.queue_faces, "the faces to settle")
+    assert first.queue is not None
+    head = first.queue.peek(10)
+    assert sorted(i.id for i in head) == sorted(ids)
+    await first._post(head)  # the hub stores them; the edge dies before it deletes them
+    del first
+    replay = {
+        "edge_id": "site-1",
+        "items": [
+            {"seq": i.seq, "kind": i.kind, "id": i.id, "enqueued_at": T0.isoformat(),
+             "body": i.body}
+            for i in head
+        ],
+    }  # fmt: skip
+    r = hub.api.client.post("/api/v1/ingest/batch", json=replay, headers={"X-API-Key": hub.key})
+    assert r.status_code == 200, r.text
+    assert (r.json()["created"], r.json()["duplicates"]) == (0, 2)
+
+    second = edge.uplink(config, **FACE_OPTIONS)  # the restarted edge resends the queue
+    await second.start()
+    try:
+        assert second.depth == 2
+        await until(lambda: second.depth == 0, "the resend")
+    finally:
+        await second.stop()
+    assert sorted(hub_faces(hub)) == sorted(ids)
+
+
+def test_a_bad_face_is_refused_naming_the_item(hub: Hub) -> None:
+    good = {
+        "id": str(uuid.uuid4()), "camera_id": "gate", "track_id": 1,
+        "captured_at": T0.isoformat(), "embedding": [0.1] * FACE_EMBEDDING_DIM, "quality": 0.8,
+    }  # fmt: skip
+    for bad, expected in (
+        ({"embedding": [0.1] * (FACE_EMBEDDING_DIM - 1)}, "at least 512"),
+        ({"embedding": [0.1] * 10 + [float("nan")] * 502}, "embedding[10] is not a finite"),
+        ({"embedding": [0.1] * 511 + [1e39]}, "embedding[511] is not a finite"),
+        ({"embedding": [0.0] * FACE_EMBEDDING_DIM}, "all zeros"),
+        ({"camera_id": "../gate"}, "camera_id"),
+    ):
+        items = [
+            {"seq": n, "kind": "face", "id": body["id"], "enqueued_at": T0.isoformat(),
+             "body": body}
+            for n, body in enumerate([good, {**good, "id": str(uuid.uuid4()), **bad}])
+        ]  # fmt: skip
+        r = hub.api.client.post(
+            "/api/v1/ingest/batch",
+            content=json.dumps({"edge_id": "site-1", "items": items}),  # NaN as Python writes it
+            headers={"X-API-Key": hub.key, "Content-Type": "application/json"},
+        )
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"]
+        assert "items[1].face.body." in detail and expected in detail, detail
+    assert hub_faces(hub) == {}  # nothing of a refused batch is stored

@@ -68,7 +68,8 @@ def test_events_is_partitioned_and_hnsw_index_is_cosine() -> None:
     dialect = postgresql.dialect()
     events = Base.metadata.tables["events"]
     assert "PARTITION BY RANGE (occurred_at)" in str(CreateTable(events).compile(dialect=dialect))
-    (hnsw,) = Base.metadata.tables["face_embeddings"].indexes
+    indexes = {i.name: i for i in Base.metadata.tables["face_embeddings"].indexes}
+    hnsw = indexes["ix_face_embeddings_embedding_hnsw"]
     sql = str(CreateIndex(hnsw).compile(dialect=dialect))
     assert "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)" in sql
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from vigil.edge.uplink_queue import Put, UplinkQueue
+from vigil.edge.uplink_queue import FACE_CURSOR, Put, UplinkQueue
 
 T0 = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
 
@@ -128,3 +129,65 @@ def test_the_drop_order_is_heartbeat_then_segment_then_snapshot(tmp_path: Path) 
     q.put("heartbeat", "h1", {}, T0)
     evicted = [q.put("event", f"e{n}", {}, T0).evicted for n in range(3)]
     assert evicted == [{"heartbeat": 1}, {"segment": 1}, {"snapshot": 1}]
+
+
+def _faces(*names: str) -> list[tuple[str, dict[str, object], str]]:
+    return [(n, {"id": n, "embedding": [0.5] * 8}, f"cursor-{n}") for n in names]
+
+
+def test_faces_move_the_cursor_with_them_and_stop_at_half_the_queue(tmp_path: Path) -> None:
+    q = UplinkQueue(tmp_path / "q.sqlite3", max_items=10)
+    assert q.meta(FACE_CURSOR) is None
+    assert q.put_faces(_faces("f1", "f2"), T0) == 2
+    assert q.meta(FACE_CURSOR) == "cursor-f2"
+    assert q.put_faces(_faces("f2", "f3", "f4", "f5", "f6", "f7"), T0) == 4  # f2 already waits
+    assert _kinds(q) == [("face", f"f{n}") for n in range(1, 6)]  # 5 of 10: half full
+    assert q.meta(FACE_CURSOR) == "cursor-f5"  # f6, f7 stay in the database for later
+    q.close()
+    assert UplinkQueue(tmp_path / "q.sqlite3").meta(FACE_CURSOR) == "cursor-f5"  # durable
+
+
+def test_faces_go_after_snapshots_and_before_events_when_full(tmp_path: Path) -> None:
+    q = UplinkQueue(tmp_path / "q.sqlite3", max_items=4)
+    q.put_faces(_faces("f1"), T0)
+    q.put("snapshot", "p1", {}, T0)
+    q.put("event", "e0", {}, T0)
+    q.put("event", "e1", {}, T0)
+    evicted = [q.put("event", f"e{n}", {}, T0).evicted for n in (2, 3)]
+    assert evicted == [{"snapshot": 1}, {"face": 1}]
+    assert q.put("event", "e4", {}, T0).outcome is Put.REFUSED
+
+
+def test_a_queue_file_from_before_faces_is_widened_keeping_its_items(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE items (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('event', 'alert', 'heartbeat', 'segment',
+                                               'snapshot')),
+            item_id TEXT NOT NULL, body TEXT NOT NULL, object_key TEXT,
+            size_bytes INTEGER NOT NULL, enqueued_at TEXT NOT NULL, UNIQUE (kind, item_id));
+        CREATE INDEX ix_items_kind_seq ON items (kind, seq);
+        """
+    )
+    conn.execute(
+        "INSERT INTO items (kind, item_id, body, size_bytes, enqueued_at)"
+        " VALUES ('event', 'e1', '{}', 2, ?)",
+        (T0.isoformat(),),
+    )
+    conn.execute("DELETE FROM items")  # sent: its seq must not be reused
+    conn.execute(
+        "INSERT INTO items (kind, item_id, body, size_bytes, enqueued_at)"
+        " VALUES ('event', 'e2', '{}', 2, ?)",
+        (T0.isoformat(),),
+    )
+    conn.commit()
+    conn.close()
+    q = UplinkQueue(path)
+    assert q.put_faces(_faces("f1"), T0) == 1
+    q.put("event", "e3", {}, T0)
+    items = q.peek(10)
+    assert [(i.kind, i.id) for i in items] == [("event", "e2"), ("face", "f1"), ("event", "e3")]
+    assert [i.seq for i in items] == [2, 3, 4]

@@ -22,6 +22,7 @@ from vigil.api.services.ingest import (
     SNAPSHOTS_BUCKET,
     AlertIn,
     EventIn,
+    FaceIn,
     HeartbeatIn,
     IngestService,
     Outcome,
@@ -93,7 +94,12 @@ class HeartbeatItem(_Item):
     body: HeartbeatIn
 
 
-Item = Annotated[EventItem | AlertItem | HeartbeatItem, Field(discriminator="kind")]
+class FaceItem(_Item):
+    kind: Literal["face"]
+    body: FaceIn
+
+
+Item = Annotated[EventItem | AlertItem | HeartbeatItem | FaceItem, Field(discriminator="kind")]
 
 
 class IngestBatch(Input):
@@ -124,7 +130,7 @@ class StoredFile(BaseModel):
 
 @router.post("/batch", responses=_UNAVAILABLE)
 async def ingest_batch(body: IngestBatch, services: Services, edge: EdgeId) -> BatchResult:
-    """Events, alerts and heartbeats from one edge, in its queue order, stored in one
+    """Events, alerts, heartbeats and faces from one edge, in its queue order, stored in one
     transaction. Replays are harmless; alerts at the hub are never moved backwards."""
     if body.edge_id != edge:
         raise PermissionDeniedError(f"this API key belongs to edge {edge!r}, not {body.edge_id!r}")

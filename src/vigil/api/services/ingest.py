@@ -5,6 +5,7 @@ alert already at the hub only moves forward (new -> acknowledged -> resolved) an
 fields the hub has not set: what people did at the hub (an acknowledgement, an assignment) is
 never overwritten by a replay. Heartbeats feed the same HeartbeatMonitor that
 GET /api/v1/system/edges reads; segments land in the hub's object store and recording index.
+Faces keep the edge's ids too (inserted once, so the hub's face search covers every site).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 import os
 import tempfile
 import uuid
@@ -30,7 +32,7 @@ from vigil.analytics.incidents import alert_view
 from vigil.bus import Bus, topics
 from vigil.bus.messages import AlertView, SegmentInfo
 from vigil.clock import Clock
-from vigil.db.models import Alert, Camera, Event
+from vigil.db.models import FACE_EMBEDDING_DIM, Alert, Camera, Event, FaceEmbedding
 from vigil.db.session import Database
 from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
 from vigil.edge.index import EdgeIndexer
@@ -126,6 +128,34 @@ class HeartbeatIn(_Record):
     queue_depth: int | None = Field(None, ge=0, description="Items in the edge's uplink queue.")
 
 
+class FaceIn(_Record):
+    id: uuid.UUID
+    camera_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")  # a camera id (config Slug)
+    track_id: int | None = Field(None, ge=-(2**31), lt=2**31)
+    event_id: uuid.UUID | None = None
+    captured_at: AwareDatetime
+    embedding: list[float] = Field(
+        min_length=FACE_EMBEDDING_DIM,
+        max_length=FACE_EMBEDDING_DIM,
+        description=f"The face's {FACE_EMBEDDING_DIM}-d embedding (finite numbers within ±1e6).",
+    )
+    quality: float | None = Field(None, ge=0, le=1e6)
+
+    @field_validator("embedding")
+    @classmethod
+    def _finite(cls, value: list[float]) -> list[float]:
+        # Bounded as well: pgvector stores float32, which holds no more than ~3.4e38.
+        bad = next((n for n, v in enumerate(value) if not math.isfinite(v) or abs(v) > 1e6), None)
+        if bad is not None:
+            raise ValueError(f"embedding[{bad}] is not a finite number within ±1e6")
+        if not any(value):
+            raise ValueError("embedding is all zeros (no direction to compare by cosine)")
+        return value
+
+
+Record = EventIn | AlertIn | HeartbeatIn | FaceIn
+
+
 @dataclass(frozen=True, slots=True)
 class SegmentUpload:
     camera_id: str
@@ -153,7 +183,7 @@ class IngestService:
         self._edges = edges
         self._indexer = EdgeIndexer(bus, db)
 
-    async def records(self, records: list[EventIn | AlertIn | HeartbeatIn]) -> list[Outcome]:
+    async def records(self, records: list[Record]) -> list[Outcome]:
         """Store a batch in one transaction, in order; then publish the alerts that are new or
         moved on, and record the heartbeats."""
         outcomes, changed = await asyncio.to_thread(self._write, records)
@@ -177,9 +207,7 @@ class IngestService:
             )
         return outcomes
 
-    def _write(
-        self, records: list[EventIn | AlertIn | HeartbeatIn]
-    ) -> tuple[list[Outcome], list[tuple[str, AlertView]]]:
+    def _write(self, records: list[Record]) -> tuple[list[Outcome], list[tuple[str, AlertView]]]:
         outcomes: list[Outcome] = []
         changed: list[tuple[Outcome, Alert]] = []
         with self._db.session() as session:
@@ -191,6 +219,8 @@ class IngestService:
                     outcomes.append(outcome)
                     if alert is not None:
                         changed.append((outcome, alert))
+                elif isinstance(record, FaceIn):
+                    outcomes.append(self._face(session, record))
                 else:
                     outcomes.append("recorded")
             session.commit()
@@ -206,6 +236,15 @@ class IngestService:
         values["created_at"] = values["created_at"] or self._clock.now()
         inserted = session.execute(
             pg_insert(Event).values(**values).on_conflict_do_nothing().returning(Event.id)
+        ).first()
+        return "created" if inserted is not None else "duplicate"
+
+    def _face(self, session: Session, f: FaceIn) -> Outcome:
+        inserted = session.execute(
+            pg_insert(FaceEmbedding)
+            .values(**f.model_dump())
+            .on_conflict_do_nothing()
+            .returning(FaceEmbedding.id)
         ).first()
         return "created" if inserted is not None else "duplicate"
 

@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, str] = {
     "alerts": "vigil.bench.alerts:main",
     "api": "vigil.bench.api:main",
     "live": "vigil.bench.live:main",
+    "scale": "vigil.bench.scale:main",
 }
 
 

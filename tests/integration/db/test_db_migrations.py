@@ -101,7 +101,7 @@ def test_tables_indexes_functions_and_triggers_exist(db: Database) -> None:
     model_indexes = {ix.name for table in Base.metadata.tables.values() for ix in table.indexes}
     assert model_indexes <= set(indexes)
     assert indexes["ix_face_embeddings_embedding_hnsw"].endswith(
-        "USING hnsw (embedding vector_cosine_ops) WITH (m='16', ef_construction='64')"
+        "USING hnsw (embedding vector_cosine_ops) WITH (m='32', ef_construction='128')"
     )
     assert indexes["ix_events_camera_id_occurred_at"].endswith("(camera_id, occurred_at DESC)")
     assert indexes["ix_events_type_occurred_at"].endswith("(type, occurred_at DESC)")

@@ -71,7 +71,7 @@ def test_events_is_partitioned_and_hnsw_index_is_cosine() -> None:
     indexes = {i.name: i for i in Base.metadata.tables["face_embeddings"].indexes}
     hnsw = indexes["ix_face_embeddings_embedding_hnsw"]
     sql = str(CreateIndex(hnsw).compile(dialect=dialect))
-    assert "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)" in sql
+    assert "USING hnsw (embedding vector_cosine_ops) WITH (m = 32, ef_construction = 128)" in sql
 
 
 def test_one_of() -> None:

@@ -32,7 +32,6 @@ from vigil.bench.scale_engines import (
     BenchEngineError,
     Children,
     counter_sum,
-    self_signed,
     start_tansu,
     vigil_command,
     wait_started,
@@ -46,6 +45,7 @@ from vigil.db.migrate import upgrade
 from vigil.db.session import Database
 from vigil.demo import free_port
 from vigil.edge.uplink import ssl_context
+from vigil.ops.tls import self_signed
 from vigil.vision.detections import Detections
 
 SITES = 8

@@ -36,6 +36,43 @@ def validate_key(bucket: str, key: str) -> None:
         raise StorageError(f"invalid object key {key!r} in bucket {bucket!r}")
 
 
+class RangeNotSatisfiableError(StorageError):
+    status_code = 416
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    """One HTTP byte range: `first`-`last` inclusive (`last` None: to the end), or, with
+    `first` None, the last `last` bytes (a suffix range, `bytes=-N`)."""
+
+    first: int | None
+    last: int | None
+
+    def __post_init__(self) -> None:
+        if self.first is None and self.last is None:
+            raise ValueError("a byte range needs a first byte or a suffix length")
+
+    def resolve(self, size: int) -> tuple[int, int]:
+        """(first, last) inclusive within an object of `size` bytes."""
+        if self.first is None:
+            assert self.last is not None
+            first, last = max(0, size - self.last), size - 1
+        else:
+            first = self.first
+            last = size - 1 if self.last is None else min(self.last, size - 1)
+        if first >= size or last < first:
+            raise RangeNotSatisfiableError(
+                f"bytes {self.header()} lie outside the object's {size} bytes"
+            )
+        return first, last
+
+    def header(self) -> str:
+        """As in an HTTP Range header: `a-b`, `a-` or `-n`."""
+        first = "" if self.first is None else str(self.first)
+        last = "" if self.last is None else str(self.last)
+        return f"{first}-{last}"
+
+
 class ObjectStore(Protocol):
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None: ...
 
@@ -44,6 +81,11 @@ class ObjectStore(Protocol):
         ...
 
     def get_bytes(self, bucket: str, key: str) -> bytes: ...
+
+    def get_range(self, bucket: str, key: str, byte_range: ByteRange) -> tuple[bytes, int, int]:
+        """The bytes of `byte_range` as (data, first byte's offset, whole object's size),
+        read without fetching the rest; `RangeNotSatisfiableError` when it lies outside."""
+        ...
 
     def exists(self, bucket: str, key: str) -> bool: ...
 

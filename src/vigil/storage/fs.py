@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vigil.errors import NotFoundError, StorageError
-from vigil.storage.base import BUCKETS, ObjectInfo, validate_key
+from vigil.storage.base import BUCKETS, ByteRange, ObjectInfo, validate_key
 
 
 class FsObjectStore:
@@ -66,6 +66,17 @@ class FsObjectStore:
         path = self._path(bucket, key)
         try:
             return path.read_bytes()
+        except FileNotFoundError as err:
+            raise NotFoundError(f"no object {bucket}/{key}") from err
+
+    def get_range(self, bucket: str, key: str, byte_range: ByteRange) -> tuple[bytes, int, int]:
+        path = self._path(bucket, key)
+        try:
+            with path.open("rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                first, last = byte_range.resolve(size)
+                f.seek(first)
+                return f.read(last - first + 1), first, size
         except FileNotFoundError as err:
             raise NotFoundError(f"no object {bucket}/{key}") from err
 

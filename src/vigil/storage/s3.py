@@ -9,6 +9,7 @@ bucket by `ensure_buckets`; the service moves objects between tiers, Vigil never
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from io import BytesIO
@@ -21,7 +22,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vigil.errors import NotFoundError, StorageError
-from vigil.storage.base import BUCKETS, ObjectInfo, validate_key
+from vigil.storage.base import (
+    BUCKETS,
+    ByteRange,
+    ObjectInfo,
+    RangeNotSatisfiableError,
+    validate_key,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 _MiB = 1024 * 1024
 
 
@@ -179,6 +187,31 @@ class S3ObjectStore:
             raise _storage_error(f"cannot read {bucket}/{key}", err) from err
         except BotoCoreError as err:
             raise _storage_error(f"cannot read {bucket}/{key}", err) from err
+
+    def get_range(self, bucket: str, key: str, byte_range: ByteRange) -> tuple[bytes, int, int]:
+        validate_key(bucket, key)
+        try:
+            response = self._client.get_object(
+                Bucket=self.s3_bucket(bucket), Key=key, Range=f"bytes={byte_range.header()}"
+            )
+            data = response["Body"].read()
+        except ClientError as err:
+            if _code(err) in _MISSING:
+                raise NotFoundError(f"no object {bucket}/{key}") from err
+            if _code(err) == "InvalidRange":
+                raise RangeNotSatisfiableError(
+                    f"bytes {byte_range.header()} lie outside {bucket}/{key}"
+                ) from err
+            raise _storage_error(f"cannot read {bucket}/{key}", err) from err
+        except BotoCoreError as err:
+            raise _storage_error(f"cannot read {bucket}/{key}", err) from err
+        # "bytes 0-99/1234"; a service may answer 200 with the whole object instead.
+        content_range = response.get("ContentRange") or ""
+        match = _CONTENT_RANGE.match(content_range)
+        if match is None:
+            first, last = byte_range.resolve(len(data))
+            return data[first : last + 1], first, len(data)
+        return data, int(match.group(1)), int(match.group(3))
 
     def exists(self, bucket: str, key: str) -> bool:
         validate_key(bucket, key)

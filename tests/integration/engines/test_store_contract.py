@@ -12,7 +12,7 @@ import pytest
 
 from vigil.errors import NotFoundError, StorageError
 from vigil.storage import FsObjectStore
-from vigil.storage.base import ObjectStore
+from vigil.storage.base import ByteRange, ObjectStore, RangeNotSatisfiableError
 from vigil.storage.s3 import LifecycleTiers, S3ObjectStore
 
 _MiB = 1024 * 1024
@@ -136,3 +136,22 @@ def test_s3_buckets_get_their_lifecycle_tiers(s3_endpoint: str) -> None:
     # SeaweedFS has no storage classes: a service that refuses a tier says so, by bucket.
     with pytest.raises(StorageError, match=r"cannot set lifecycle tiers of t\w+-clips: NotImpl"):
         store.ensure_buckets({"clips": LifecycleTiers(infrequent_after_days=7)})
+
+
+def test_byte_ranges_read_only_what_is_asked(store: ObjectStore) -> None:
+    data = bytes(range(256)) * 40  # 10 240 bytes
+    store.put_bytes("video-segments", "cam1/seg.mp4", data)
+
+    def read(first: int | None, last: int | None) -> tuple[bytes, int, int]:
+        return store.get_range("video-segments", "cam1/seg.mp4", ByteRange(first, last))
+
+    assert read(0, 99) == (data[:100], 0, 10_240)
+    assert read(10_000, None) == (data[10_000:], 10_000, 10_240)
+    assert read(None, 16) == (data[-16:], 10_224, 10_240)  # the last 16 bytes
+    assert read(10_200, 99_999) == (data[10_200:], 10_200, 10_240)  # clipped to the end
+    with pytest.raises(RangeNotSatisfiableError, match="10240"):
+        ByteRange(10_240, None).resolve(10_240)
+    with pytest.raises(RangeNotSatisfiableError):
+        read(10_240, None)
+    with pytest.raises(NotFoundError, match=r"video-segments/cam1/none\.mp4"):
+        store.get_range("video-segments", "cam1/none.mp4", ByteRange(0, 1))

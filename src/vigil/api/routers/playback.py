@@ -18,6 +18,7 @@ from vigil.api.routers.live import media_of
 from vigil.api.schemas import ErrorBody
 from vigil.edge.recorder import BUCKET
 from vigil.errors import NotFoundError, VigilError
+from vigil.storage.base import ByteRange, RangeNotSatisfiableError
 
 router = APIRouter(prefix="/recordings", tags=["playback"])
 
@@ -99,26 +100,29 @@ async def segment(
     local = recordings.store.local_path(BUCKET, key)
     if local is not None:
         return FileResponse(local, media_type="video/mp4", headers=headers)
-    data = await asyncio.to_thread(recordings.store.get_bytes, BUCKET, key)  # S3: off the loop
-    return _ranged(data, request.headers.get("range"), headers)
-
-
-def _ranged(data: bytes, header: str | None, headers: dict[str, str]) -> Response:
-    """`data` whole, or the one byte range `header` asks for (206)."""
-    match = _RANGE_RE.match(header.strip()) if header else None
-    if match is None or not (match.group(1) or match.group(2)):
+    # S3: only the bytes asked for (hls.js asks fragment by fragment), off the event loop.
+    byte_range = _byte_range(request.headers.get("range"))
+    store = recordings.store
+    if byte_range is None:
+        data = await asyncio.to_thread(store.get_bytes, BUCKET, key)
         return Response(data, media_type="video/mp4", headers=headers)
-    size = len(data)
-    if match.group(1):
-        first = int(match.group(1))
-        last = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
-    else:
-        first, last = max(0, size - int(match.group(2))), size - 1
-    if first >= size or last < first:
-        raise UnsatisfiableRangeError(f"range {header} is outside the {size} bytes of the file")
+    try:
+        data, first, size = await asyncio.to_thread(store.get_range, BUCKET, key, byte_range)
+    except RangeNotSatisfiableError as err:
+        raise UnsatisfiableRangeError(str(err)) from err
     return Response(
-        data[first : last + 1],
+        data,
         206,
         media_type="video/mp4",
-        headers={**headers, "Content-Range": f"bytes {first}-{last}/{size}"},
+        headers={**headers, "Content-Range": f"bytes {first}-{first + len(data) - 1}/{size}"},
     )
+
+
+def _byte_range(header: str | None) -> ByteRange | None:
+    """The one byte range of a `Range: bytes=a-b` header; None for none (or one ignored)."""
+    match = _RANGE_RE.match(header.strip()) if header else None
+    if match is None or not (match.group(1) or match.group(2)):
+        return None
+    first = int(match.group(1)) if match.group(1) else None
+    last = int(match.group(2)) if match.group(2) else None
+    return ByteRange(first, last)

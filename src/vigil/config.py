@@ -522,6 +522,12 @@ class SecurityConfig(Base):
         100, ge=1, description="Per client address, for calls without credentials."
     )
     api_key_requests_per_minute: int = Field(1000, ge=1, description="Per API key.")
+    uplink_requests_per_minute: int = Field(
+        6000,
+        ge=1,
+        description="Per edge API key on /api/v1/ingest: an edge catching up after an outage "
+        "sends one request per recorded segment (about 3 400 for an hour of 8 cameras).",
+    )
     session_requests_per_minute: int = Field(
         3000, ge=1, description="Per signed-in session (the dashboard polls live tiles)."
     )

@@ -29,12 +29,14 @@ from starlette.responses import JSONResponse, Response
 class RateLimitConfig:
     anonymous_per_minute: int = 100
     api_key_per_minute: int = 1000
+    ingest_per_minute: int = 6000  # edge keys on /api/v1/ingest (store-and-forward catch-up)
     user_per_minute: int = 3000
     ip_ceiling_per_minute: int = 6000
     storage_uri: str | None = None  # e.g. "redis://host:6379/0" to share across replicas
 
 
 log = logging.getLogger(__name__)
+_INGEST_PATH = "/api/v1/ingest/"
 _WARN_EVERY_S = 60.0
 
 
@@ -53,6 +55,7 @@ class RateLimiter:
         self._warned_at = -_WARN_EVERY_S
         self._anon = RateLimitItemPerMinute(config.anonymous_per_minute)
         self._key = RateLimitItemPerMinute(config.api_key_per_minute)
+        self._ingest = RateLimitItemPerMinute(config.ingest_per_minute)
         self._user = RateLimitItemPerMinute(config.user_per_minute)
         self._ceiling = RateLimitItemPerMinute(config.ip_ceiling_per_minute)
 
@@ -65,7 +68,11 @@ class RateLimiter:
         scheme, _, credential = auth.partition(" ")
         if api_key or scheme.lower() == "apikey":
             key = api_key or credential
-            checks.append((self._key, "key", key.split("_")[1] if key.count("_") >= 2 else key))
+            key_id = key.split("_")[1] if key.count("_") >= 2 else key
+            if request.url.path.startswith(_INGEST_PATH):  # only edge keys get past its auth
+                checks.append((self._ingest, "ingest", key_id))
+            else:
+                checks.append((self._key, "key", key_id))
         elif scheme.lower() == "bearer" and credential:
             digest = hashlib.sha256(credential.encode()).hexdigest()[:24]
             checks.append((self._user, "token", digest))
@@ -113,6 +120,7 @@ def _who(kind: str) -> str:
     return {
         "ip-all": "per address",
         "key": "per API key",
+        "ingest": "per edge API key sending to /ingest",
         "token": "per session",
         "anon": "per address without sign-in",
     }[kind]

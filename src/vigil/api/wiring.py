@@ -39,6 +39,7 @@ def rate_limits_of(security: SecurityConfig) -> RateLimitConfig:
     return RateLimitConfig(
         anonymous_per_minute=security.anonymous_requests_per_minute,
         api_key_per_minute=security.api_key_requests_per_minute,
+        ingest_per_minute=security.uplink_requests_per_minute,
         user_per_minute=security.session_requests_per_minute,
         storage_uri=redis_url(security),  # VIGIL_REDIS_URL or security.redis_url: shared
     )

@@ -266,6 +266,25 @@ def test_rate_limits_answer_429_with_retry_after(db: Database, tmp_path: Path) -
         assert "5 per minute" in r.json()["detail"]
 
 
+def test_an_edge_key_catching_up_on_ingest_has_its_own_larger_budget(
+    db: Database, tmp_path: Path
+) -> None:
+    """An edge replaying an outage sends a request per segment: /ingest counts apart from the
+    key's general budget (counted before the key is checked, so any key string counts)."""
+    limits = RateLimitConfig(api_key_per_minute=3, ingest_per_minute=6, ip_ceiling_per_minute=1000)
+    key = {"X-API-Key": "vk_edge0001_notarealsecret"}
+    with api_for_tests(db, tmp_path, rate_limits=limits) as api:
+        ingest = [
+            api.client.post("/api/v1/ingest/batch", headers=key, json={}).status_code
+            for _ in range(7)
+        ]
+        assert 429 not in ingest[:6] and ingest[6] == 429
+        r = api.client.post("/api/v1/ingest/batch", headers=key, json={})
+        assert "6 per minute (per edge API key sending to /ingest)" in r.json()["detail"]
+        general = [api.client.get("/api/v1/cameras", headers=key).status_code for _ in range(4)]
+        assert 429 not in general[:3] and general[3] == 429
+
+
 def test_admins_must_enrol_two_factor_first(db: Database, tmp_path: Path) -> None:
     with api_for_tests(db, tmp_path, require_admin_mfa=True) as api:
         r = api.client.post(

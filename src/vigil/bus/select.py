@@ -27,6 +27,7 @@ REFERENCE_TOPICS: Final = (
     topics.ALERT_REQUESTS,
     topics.SEGMENTS,
     topics.CAMERA_STATUS,
+    topics.METRICS,
     topics.CONFIG_CHANGES,
 )
 

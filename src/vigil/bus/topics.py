@@ -7,6 +7,8 @@ DETECTIONS: Final = "ai.detections"
 ALERTS: Final = "alerts.critical"
 SEGMENTS: Final = "recordings.segments"
 CAMERA_STATUS: Final = "system.camera_status"
+# Edge heartbeats (streams online, disk, memory, uplink queue depth), the reference's name.
+METRICS: Final = "system.metrics"
 
 
 def dead_letter(topic: str) -> str:

@@ -34,7 +34,7 @@ __all__ = [
     "memory_gauge",
 ]
 
-HEARTBEATS = "system.heartbeats"  # topic
+HEARTBEATS = topics.METRICS  # topic
 DEFAULT_PERIOD_S = 30.0
 MISSED_BEATS = 3
 

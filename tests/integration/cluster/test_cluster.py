@@ -450,13 +450,21 @@ def test_two_sites_on_a_cluster_survive_a_link_cut_and_a_worker_kill(
             30,
         )
         for site in SITES:  # the OFFLINE alert, raised once, resolved now that it is back
-            wait_for(
-                f"{site}'s OFFLINE alert resolved at the hub",
-                lambda s=site: [
-                    a["status"] for a in hub_api.alerts(s) if a["type"] == "edge_offline"
-                ] == ["resolved"],
-                60,
-            )  # fmt: skip
+            try:
+                wait_for(
+                    f"{site}'s OFFLINE alert resolved at the hub",
+                    lambda s=site: [
+                        a["status"] for a in hub_api.alerts(s) if a["type"] == "edge_offline"
+                    ] == ["resolved"],
+                    60,
+                )  # fmt: skip
+            except AssertionError as err:  # say what the hub holds and did
+                held = [(a["type"], a["status"], a["created_at"]) for a in hub_api.alerts(site)]
+                edge_rows = hub_api.get("/api/v1/system/edges")
+                raise AssertionError(
+                    f"{err}\nhub alerts of {site}: {held}\nhub edges: {edge_rows}\n"
+                    f"hub log tail:\n{hub.output[-6000:]}"
+                ) from None
         wait_for(
             "both edges ONLINE again at the hub",
             lambda: {

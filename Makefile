@@ -66,13 +66,16 @@ test-web: web
 # /tmp/pytest-of-<user>) and its log printed after; either failing fails `make test`.
 CLUSTER_TESTS := tests/integration/cluster
 test-py: venv system-deps
-	@mkdir -p test-artifacts; \
-	$(BIN)/pytest $(CLUSTER_TESTS) -p no:cacheprovider --basetemp=/tmp/vigil-pytest-cluster-$$$$ \
+	@rm -rf test-artifacts/cluster; mkdir -p test-artifacts; \
+	VIGIL_CLUSTER_LOGS=test-artifacts/cluster $(BIN)/pytest $(CLUSTER_TESTS) -p no:cacheprovider --tb=short --basetemp=/tmp/vigil-pytest-cluster-$$$$ \
 	  >test-artifacts/pytest-cluster.log 2>&1 & cluster=$$!; \
 	$(BIN)/pytest --ignore=$(CLUSTER_TESTS); rest=$$?; \
 	wait $$cluster; cluster_rc=$$?; \
 	echo "== $(CLUSTER_TESTS) (ran beside the rest; exit $$cluster_rc) =="; \
 	cat test-artifacts/pytest-cluster.log; \
+	if [ $$cluster_rc -ne 0 ]; then echo "== the cluster's errors and edge state changes =="; \
+	  grep -H -E '"level": "(error|critical)"|OFFLINE|ONLINE again' test-artifacts/cluster/*.log \
+	  | cut -c1-400 | tail -n 40; fi; \
 	test $$rest -eq 0 -a $$cluster_rc -eq 0
 
 clean:

@@ -21,6 +21,7 @@ import uvicorn
 from vigil.alerts.clips import ClipMaker
 from vigil.alerts.service import AlertService
 from vigil.analytics.catalog import RuleCatalog
+from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.reload import RuleReloader
 from vigil.analytics.rulebook import Effective
 from vigil.analytics.service import AnalyticsService
@@ -210,8 +211,12 @@ class Vigil:
             self._started.add("camera health", camera_health.stop)
         # One box is its own hub: it publishes its heartbeat and watches it (a hub watches many).
         # A hub keeps its edges in the database, shared by its replicas; one box in memory.
+        # It writes the edges' OFFLINE/ONLINE alerts itself: they must not wait on analytics.
         beats = HeartbeatMonitor(
-            self.bus, self.clock, state=DbEdgeState(db) if self.options.role == "hub" else None
+            self.bus,
+            self.clock,
+            state=DbEdgeState(db) if self.options.role == "hub" else None,
+            writer=IncidentRecorder(db, store, self.bus, self.clock),
         )
         await beats.start()
         self._started.add("heartbeat monitor", beats.stop)

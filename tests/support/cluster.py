@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import socket
 import ssl
@@ -17,6 +18,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -60,7 +62,7 @@ class Role:
             lambda: self.ready_text in self.output or proc.poll() is not None,
             timeout_s,
         )
-        assert proc.poll() is None, f"{self.name} exited:\n{self.output[-3000:]}"
+        assert proc.poll() is None, f"{self.output[-3000:]}\n{self.name} exited while starting"
 
     def start(self) -> None:
         self.spawn()
@@ -68,8 +70,18 @@ class Role:
 
     def _read(self, proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            self.output += line
+        keep = os.environ.get("VIGIL_CLUSTER_LOGS")  # a folder to keep every child's log in
+        log = None
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            name = "-".join(self.args[:3:2] if self.args[1:2] == ["--role"] else self.args[:1])
+            log = (Path(keep) / f"{name}-{proc.pid}.log").open("w", encoding="utf-8")
+        with log or contextlib.nullcontext():
+            for line in proc.stdout:
+                self.output += line
+                if log is not None:
+                    log.write(line)
+                    log.flush()
 
     def terminate(self) -> None:
         """SIGTERM (once), as systemd stops it; `stop` waits for the clean exit."""
@@ -87,7 +99,8 @@ class Role:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
-        assert code == 0, f"{self.name} exited {code}:\n{self.output[-3000:]}"
+        # The verdict after the log's tail: a CI report that keeps only the end still shows it.
+        assert code == 0, f"{self.output[-3000:]}\n{self.name} exited {code} (its log's tail above)"
 
     def kill(self) -> None:
         """SIGKILL: a crash, a lost machine."""

@@ -114,14 +114,22 @@ class IncidentRecorder:
                 render_snapshot, request.image, request.detections, request.zone_polygon
             )
             await asyncio.to_thread(self._store.put_bytes, "snapshots", snapshot, jpeg)
-        created = await asyncio.to_thread(self._write, request, snapshot)
+        return await asyncio.to_thread(self._raise, request, snapshot)
+
+    def raise_now(self, request: AlertRequest) -> bool:
+        """`raise_alert` for a request without an image, blocking (call it off the event
+        loop): for a writer that must not wait on the alert-request consumers."""
+        return self._raise(request, None)
+
+    def _raise(self, request: AlertRequest, snapshot: str | None) -> bool:
+        created = self._write(request, snapshot)
         if created:
             metrics.events_total.labels(camera=request.camera_id, type=request.type).inc()
             metrics.alerts_total.labels(
                 camera=request.camera_id, type=request.type, severity=request.severity
             ).inc()
             log.info("alert %s: %s [%s]", alert_id_of(request.key), request.title, request.severity)
-            view = await asyncio.to_thread(self._view, request)
+            view = self._view(request)
             self._bus.publish(
                 topics.ALERTS, request.camera_id, {"type": "alert.created", "alert": view.to_json()}
             )
@@ -198,7 +206,11 @@ class IncidentRecorder:
 
     async def clear(self, cleared: AlertCleared) -> None:
         """Record that the condition cleared; with `resolve`, resolve the alert as "system"."""
-        view = await asyncio.to_thread(self._clear, cleared)
+        await asyncio.to_thread(self.clear_now, cleared)
+
+    def clear_now(self, cleared: AlertCleared) -> None:
+        """`clear`, blocking (call it off the event loop)."""
+        view = self._clear(cleared)
         if view is not None:
             self._bus.publish(
                 topics.ALERTS, cleared.camera_id, {"type": "alert.updated", "alert": view.to_json()}

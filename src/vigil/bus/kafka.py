@@ -125,7 +125,12 @@ class KafkaSubscription:
             log.error("consumer of %s in group %s: %s", self.topic, self.group, err.detail)
         consumer = Consumer(self._config)
         try:
-            consumer.subscribe([self.topic], on_revoke=self._on_revoke, on_lost=self._on_revoke)
+            consumer.subscribe(
+                [self.topic],
+                on_assign=self._on_assign,
+                on_revoke=self._on_revoke,
+                on_lost=self._on_revoke,
+            )
             while not self._closed.is_set():
                 self._flush_commits(consumer, asynchronous=True)
                 raw = consumer.poll(POLL_INTERVAL_S)
@@ -176,9 +181,19 @@ class KafkaSubscription:
             self._on_drop(dropped)
         self._wake()
 
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        log.info(
+            "consumer of %s in group %s took partitions %s",
+            self.topic, self.group, sorted(tp.partition for tp in partitions),
+        )  # fmt: skip
+
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Partitions move to another consumer: commit what is done, forget the rest (the new
         owner gets it again from the committed offset)."""
+        log.info(
+            "consumer of %s in group %s gave up partitions %s",
+            self.topic, self.group, sorted(tp.partition for tp in partitions),
+        )  # fmt: skip
         self._flush_commits(consumer, asynchronous=False)
         gone = {tp.partition for tp in partitions}
         with self._lock:
@@ -301,6 +316,11 @@ class KafkaBus:
             "auto.offset.reset": auto_offset_reset,
             "session.timeout.ms": session_timeout_ms,
             "heartbeat.interval.ms": max(100, session_timeout_ms // 6),
+            # Also the longest a rebalance waits for a member to rejoin (librdkafka's default
+            # is 5 minutes, during which the whole group consumes nothing). Each consumer's
+            # own thread polls every POLL_INTERVAL_S whatever the handler does, so a member
+            # that has not polled for 30 s is stuck and better left behind.
+            "max.poll.interval.ms": max(30_000, session_timeout_ms),
         }
         self._producer: Producer | None = None
         self._producer_thread: threading.Thread | None = None

@@ -2,6 +2,12 @@
 disk_free, mem_usage}; the receiving side marks an edge OFFLINE after 3 missed beats (90 s)
 and ONLINE again on the next beat, each with an alert (the OFFLINE alert is resolved when
 the edge is back).
+
+Given an `AlertWriter` (the incident recorder), the monitor writes those alerts itself, in the
+same thread that changed the edge's state, rather than asking the analytics consumers through
+`alerts.requests`: a site must learn that an edge went dark even while every analytics worker
+is down or its consumer group is rebalancing, and the resolve can never overtake the alert.
+The bus remains the fallback when the write fails.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import psutil
 from prometheus_client import REGISTRY, CollectorRegistry, Gauge
@@ -104,11 +111,20 @@ class HeartbeatPublisher:
             await asyncio.sleep(self.period_s)
 
 
+class AlertWriter(Protocol):
+    """Writes an alert or its clearing now, blocking (`IncidentRecorder`)."""
+
+    def raise_now(self, request: AlertRequest) -> bool: ...
+
+    def clear_now(self, cleared: AlertCleared) -> None: ...
+
+
 class HeartbeatMonitor:
     """The receiving side: OFFLINE after `missed` beats of silence, ONLINE on the next.
 
     Its state lives in `state`: in memory by default (one process), or in the database
-    (`DbEdgeState`) where several hub replicas receive beats and check for silence."""
+    (`DbEdgeState`) where several hub replicas receive beats and check for silence. Its
+    alerts are written by `writer` when given, else requested on `alerts.requests`."""
 
     def __init__(
         self,
@@ -116,6 +132,7 @@ class HeartbeatMonitor:
         clock: Clock,
         *,
         state: EdgeState | None = None,
+        writer: AlertWriter | None = None,
         period_s: float = DEFAULT_PERIOD_S,
         missed: int = MISSED_BEATS,
         tick_s: float = 5.0,
@@ -123,6 +140,7 @@ class HeartbeatMonitor:
         self._bus = bus
         self._clock = clock
         self.state: EdgeState = state or MemoryEdgeState()
+        self._writer = writer
         self.silence = timedelta(seconds=period_s * missed)
         self._tick_s = tick_s
         self._tasks: list[asyncio.Task[None]] = []
@@ -142,9 +160,7 @@ class HeartbeatMonitor:
         if key is None:
             return
         logger.info("edge %s is ONLINE again", beat.edge_id)
-        self._bus.publish(
-            topics.ALERT_REQUESTS, beat.edge_id, AlertCleared(key, beat.edge_id, now, resolve=True)
-        )
+        self._send(beat.edge_id, AlertCleared(key, beat.edge_id, now, resolve=True))
         self._alert(beat.edge_id, "edge_online", "info", f"Edge {beat.edge_id} ONLINE", now)
 
     def check(self) -> None:
@@ -169,20 +185,31 @@ class HeartbeatMonitor:
         key: str | None = None,
     ) -> str:
         key = key or f"{alert_type}:{edge_id}:{at:%Y%m%dT%H%M%S}"
-        self._bus.publish(
-            topics.ALERT_REQUESTS,
-            edge_id,
-            AlertRequest(
-                key=key,
-                camera_id=edge_id,
-                type=alert_type,
-                severity=severity,
-                title=title,
-                occurred_at=at,
-                data=dict(data or {}),
-            ),
+        request = AlertRequest(
+            key=key,
+            camera_id=edge_id,
+            type=alert_type,
+            severity=severity,
+            title=title,
+            occurred_at=at,
+            data=dict(data or {}),
         )
+        self._send(edge_id, request)
         return key
+
+    def _send(self, edge_id: str, value: AlertRequest | AlertCleared) -> None:
+        """Write it (the writer), or, without one or when that fails, request it on the bus
+        (the analytics consumers retry and dead-letter)."""
+        if self._writer is not None:
+            try:
+                if isinstance(value, AlertCleared):
+                    self._writer.clear_now(value)
+                else:
+                    self._writer.raise_now(value)
+                return
+            except Exception:
+                logger.exception("writing alert %s failed; requesting it on the bus", value.key)
+        self._bus.publish(topics.ALERT_REQUESTS, edge_id, value)
 
     async def start(self) -> None:
         sub = self._bus.subscribe(HEARTBEATS, "heartbeat-monitor")

@@ -1,22 +1,28 @@
 """The hub's edge state: one contract for the in-memory state (one box) and the `edges` table
 (hub replicas), and two heartbeat monitors on one database that raise ONE edge_offline
-alert between them, cleared by the next beat whichever replica receives it."""
+alert between them, cleared by the next beat whichever replica receives it; a hub's monitor
+writes those alerts itself."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
 from vigil.bus.messages import AlertCleared, AlertRequest
 from vigil.clock import FakeClock
+from vigil.db.models import Alert
 from vigil.db.session import Database
 from vigil.edge.edge_state import DbEdgeState, EdgeState, MemoryEdgeState
 from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
+from vigil.storage import FsObjectStore
 
 T0 = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
 SILENCE = timedelta(seconds=90)
@@ -156,3 +162,58 @@ async def test_a_restarted_hub_remembers_its_edges(replicas: Replicas) -> None:
     alerts = bus.subscribe(topics.ALERT_REQUESTS, "test")
     after.check()  # still OFFLINE: not raised again
     assert await _drain(alerts) == []
+
+
+class _BrokenWriter:
+    def raise_now(self, request: AlertRequest) -> bool:
+        raise ConnectionError("database away")
+
+    def clear_now(self, cleared: AlertCleared) -> None:
+        raise ConnectionError("database away")
+
+
+async def test_a_hub_writes_its_edges_alerts_itself_and_falls_back_to_the_bus(
+    db: Database, tmp_path: Path
+) -> None:
+    """No analytics consumer runs here: the OFFLINE alert is stored and then resolved by the
+    monitor's own writes (and announced on alerts.critical); a write that fails is handed to
+    the alert consumers on alerts.requests instead of being lost."""
+    clock = FakeClock(T0)
+    bus = MemoryBus(clock)
+    requests = bus.subscribe(topics.ALERT_REQUESTS, "test")
+    announced = bus.subscribe(topics.ALERTS, "test")
+    writer = IncidentRecorder(db, FsObjectStore(tmp_path), bus, clock)
+    monitor = HeartbeatMonitor(bus, clock, state=DbEdgeState(db), writer=writer)
+
+    def statuses(edge_id: str) -> list[tuple[str, str]]:
+        with db.session() as session:
+            rows = session.execute(
+                select(Alert.type, Alert.status)
+                .where(Alert.camera_id == edge_id)
+                .order_by(Alert.created_at, Alert.type)
+            )
+            return [(kind, status) for kind, status in rows]
+
+    monitor.on_beat(_beat("site-direct", T0))
+    clock.advance(SILENCE.total_seconds() + 1)
+    monitor.check()
+    assert statuses("site-direct") == [("edge_offline", "new")]
+    clock.advance(60)
+    monitor.on_beat(_beat("site-direct", clock.now()))
+    assert statuses("site-direct") == [("edge_offline", "resolved"), ("edge_online", "new")]
+    pushed = [(m["type"], m["alert"]["type"]) for m in await _drain(announced)]  # type: ignore[index]
+    assert pushed == [
+        ("alert.created", "edge_offline"),
+        ("alert.updated", "edge_offline"),
+        ("alert.created", "edge_online"),
+    ]
+    assert await _drain(requests) == []  # nothing asked of the analytics consumers
+
+    broken = HeartbeatMonitor(bus, clock, state=DbEdgeState(db), writer=_BrokenWriter())
+    broken.on_beat(_beat("site-fallback", clock.now()))
+    clock.advance(SILENCE.total_seconds() + 1)
+    broken.on_beat(_beat("site-direct", clock.now()))  # still there: only one goes silent
+    broken.check()
+    (request,) = await _drain(requests)
+    assert isinstance(request, AlertRequest) and request.type == "edge_offline"
+    assert request.camera_id == "site-fallback" and statuses("site-fallback") == []

@@ -317,6 +317,9 @@ class Vigil:
                 lifespan="off",
                 ws_ping_interval=20,
                 ws_ping_timeout=20,
+                # On stop, requests still running after 5 s are cancelled (an edge's upload
+                # whose link died mid-body would otherwise hold the shutdown).
+                timeout_graceful_shutdown=5,
                 ssl_certfile=self.options.tls_cert,
                 ssl_keyfile=self.options.tls_key,
             )

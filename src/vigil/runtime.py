@@ -29,6 +29,7 @@ from vigil.api.app import create_app
 from vigil.api.deps import ApiServices
 from vigil.api.fanout import RedisFanout, masked_redis_url, redis_url
 from vigil.api.live import LiveView
+from vigil.api.media import MediaServices
 from vigil.api.security import KeyManager
 from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
@@ -124,6 +125,7 @@ class Vigil:
         self.analytics: AnalyticsService | None = None
         self.rules: RuleReloader | None = None
         self.indexer: EdgeIndexer | None = None
+        self.media: MediaServices | None = None  # the API's video (WebRTC relay, exports)
         self._started = Started()
         self._server: uvicorn.Server | None = None
         self._bound_port: int | None = None
@@ -248,6 +250,7 @@ class Vigil:
             health=self.health, live=live, edges=beats, alerts=alerts, cameras=cameras,
             secure_cookies=self.options.secure_cookies, live_dir=data / "live",
         )  # fmt: skip
+        self.media = services.media
         if services.media is not None:  # WebRTC peers and exports in progress
             self._started.add("video", services.media.close)
         if services.training is not None:  # running training jobs end as cancelled

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import aioice.ice
 import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
@@ -27,8 +28,13 @@ WRONG = "Wr0ng-Secret-77"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSite]:
     if dashboard_dir() is None:
         pytest.fail("the dashboard is not built: run `make web` (make test does)")
-    with running_site(tmp_path_factory.mktemp("e2e-cameras"), channels=2, rules=[]) as s:
-        yield s
+    mp = pytest.MonkeyPatch()  # ICE on loopback only: the test box may have no other interface
+    mp.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
+    try:
+        with running_site(tmp_path_factory.mktemp("e2e-cameras"), channels=2, rules=[]) as s:
+            yield s
+    finally:
+        mp.undo()
 
 
 def test_admin_tests_cameras_channels_and_urls(
@@ -149,6 +155,34 @@ def test_admin_adds_renames_and_deletes_a_camera(
     expect(porch.get_by_test_id("camera-edit")).to_be_focused()
     stored = site.camera("porch")
     assert (stored["name"], stored["channel"], stored["stream"]) == ("Porch (east)", 2, 1)
+
+    # Its live tile plays by WebRTC. When the camera's source changes, the server closes that
+    # stream and the tile reconnects by WebRTC (rather than falling back to HLS).
+    tile = page.locator("[data-testid=camera-tile][data-camera-id=porch]")
+    for _ in range(3):  # a busy box can miss WebRTC's 5 s to connect: open the grid afresh
+        page.get_by_test_id("nav-dashboard").click()
+        expect(tile).to_have_attribute("data-phase", "playing", timeout=45_000)
+        if tile.get_attribute("data-transport") == "webrtc":
+            break
+        why = tile.get_by_test_id("live-latency").get_attribute("data-fallback-reason")
+        print(f"porch's tile fell back to HLS ({why}); opening the grid again")
+        page.get_by_test_id("nav-settings").click()
+    expect(tile).to_have_attribute("data-transport", "webrtc")
+    first = tile.get_by_test_id("live-video").evaluate("v => v.srcObject.id")
+    assert site.api("PATCH", "/api/v1/cameras/porch", json={"stream": 0}).status_code == 200
+    page.wait_for_function(
+        """first => {
+            const video = document.querySelector(
+                "[data-testid=camera-tile][data-camera-id=porch] [data-testid=live-video]");
+            return video !== null && video.srcObject !== null && video.srcObject.id !== first;
+        }""",
+        arg=first,
+        timeout=30_000,
+    )
+    expect(tile).to_have_attribute("data-phase", "playing", timeout=30_000)
+    expect(tile).to_have_attribute("data-transport", "webrtc")
+    assert site.api("PATCH", "/api/v1/cameras/porch", json={"stream": 1}).status_code == 200
+    page.get_by_test_id("nav-settings").click()
 
     # Switch it to its own RTSP URL, pasted whole: the password moves to the password field,
     # is stored, and is never shown back.

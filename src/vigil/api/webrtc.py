@@ -48,6 +48,7 @@ class CameraStreamError(VigilError):
 @dataclass(slots=True)
 class _Source:
     player: MediaPlayer
+    masked_url: str
     viewers: set[RTCPeerConnection] = field(default_factory=set)
 
 
@@ -90,6 +91,23 @@ class WebRtcRelay:
 
     def viewers(self, camera_id: str) -> int:
         return sum(1 for cam, _ in self._peers.values() if cam == camera_id)
+
+    def source_url(self, camera_id: str, stream: StreamName) -> str | None:
+        """The (masked) URL the camera's `stream` is open on for its viewers, if it is."""
+        source = self._sources.get((camera_id, stream))
+        return source.masked_url if source is not None else None
+
+    async def forget(self, camera_id: str) -> int:
+        """The camera changed source (or is gone): close its viewers and its streams, so the
+        next offer opens what the camera is now; returns how many viewers were closed. Their
+        dashboards see the connection closed and reconnect."""
+        async with self._lock:
+            peers = [pc for pc, (cam, _) in self._peers.items() if cam == camera_id]
+            for pc in peers:
+                await self._close_peer(pc)
+        if peers:
+            log.info("webrtc: camera %s changed; %d viewer(s) closed", camera_id, len(peers))
+        return len(peers)
 
     async def answer(self, camera_id: str, stream: StreamName, offer_sdp: str) -> str:
         """The SDP answer to a browser's offer for `camera_id`'s `stream`."""
@@ -147,7 +165,7 @@ class WebRtcRelay:
             ) from err
         if player.video is None:
             raise CameraStreamError(f"camera {camera_id!r}: its {stream} stream has no video")
-        source = self._sources[(camera_id, stream)] = _Source(player)
+        source = self._sources[(camera_id, stream)] = _Source(player, mask_url(url))
         log.info("webrtc: opened camera %s (%s stream)", camera_id, stream)
         return source
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../test/fixtures.ts";
-import { decide, failureReason, firstTransport, hlsForced, type Attempt } from "./fallback.ts";
+import {
+  decide,
+  failureReason,
+  firstTransport,
+  hlsForced,
+  RECONNECT_AFTER_MS,
+  SERVER_CLOSED,
+  type Attempt,
+} from "./fallback.ts";
 
 const T0 = 1_000_000;
 
@@ -39,6 +47,26 @@ describe("WebRTC to HLS fallback", () => {
       action: "switch",
       to: "hls",
       reason: "WebRTC: 503 no live source",
+    });
+  });
+
+  it("reconnects by WebRTC when the server closes a stream that was playing", () => {
+    const played = attempt({ error: SERVER_CLOSED, lastProgressAtMs: T0 + 2000, connected: true });
+    expect(decide(played, T0 + 3000, false)).toEqual({
+      action: "retry",
+      to: "webrtc",
+      reason: `WebRTC: ${SERVER_CLOSED}`,
+      afterMs: RECONNECT_AFTER_MS,
+      reconnect: true,
+    });
+    // The reconnect gets longer to connect (WebRTC worked here a moment ago)…
+    const again = attempt({ reconnect: true });
+    expect(decide(again, T0 + 14_999, false)).toEqual({ action: "keep" });
+    expect(decide(again, T0 + 15_000, false)).toMatchObject({ action: "switch", to: "hls" });
+    // Closed before any picture: no reconnect loop, HLS as for any other failure.
+    expect(decide(attempt({ error: SERVER_CLOSED }), T0 + 10, false)).toMatchObject({
+      action: "switch",
+      to: "hls",
     });
   });
 

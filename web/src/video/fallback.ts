@@ -16,11 +16,16 @@ export interface Attempt {
   error: string | null;
   /** WebRTC: the peer connection is up (a picture should follow at the next keyframe). */
   connected?: boolean;
+  /** WebRTC again after the server closed a stream that played: it works here, so wait longer. */
+  reconnect?: boolean;
 }
 
 export interface FallbackTimings {
   /** WebRTC must connect within this long… */
   webrtcConnectMs: number;
+  /** …or this long when reconnecting a stream the server closed (a busy server, not a
+   *  network that blocks WebRTC). */
+  webrtcReconnectMs: number;
   /** …and, once connected, show a first frame (it waits for a keyframe) within this long. */
   webrtcFirstFrameMs: number;
   /** HLS needs a playlist, a segment and a buffer: longer. */
@@ -33,17 +38,27 @@ export interface FallbackTimings {
 
 export const DEFAULT_TIMINGS: FallbackTimings = {
   webrtcConnectMs: 5000,
+  webrtcReconnectMs: 15_000,
   webrtcFirstFrameMs: 10_000,
   hlsFirstFrameMs: 15_000,
   stallMs: 10_000,
   retryAfterMs: 5000,
 };
 
+/**
+ * The error of a WebRTC player whose connection the server closed: the camera
+ * moved to another source (or went away), so a new connection is what to try.
+ */
+export const SERVER_CLOSED = "connection closed by the server";
+
+/** Pause before reconnecting a WebRTC stream the server closed while it played. */
+export const RECONNECT_AFTER_MS = 500;
+
 export type Decision =
   | { action: "keep" }
   | { action: "switch"; to: Transport; reason: string }
-  /** Show `reason`, wait `afterMs`, then start over with `to`. */
-  | { action: "retry"; to: Transport; reason: string; afterMs: number };
+  /** Show `reason`, wait `afterMs`, then start over with `to` (`reconnect`: see Attempt). */
+  | { action: "retry"; to: Transport; reason: string; afterMs: number; reconnect?: boolean };
 
 /** The transport to start with: WebRTC unless HLS is forced (browser setting or test switch). */
 export function firstTransport(forceHls: boolean): Transport {
@@ -64,9 +79,9 @@ export function failureReason(
   if (attempt.lastProgressAtMs === null) {
     const elapsedMs = nowMs - attempt.startedAtMs;
     if (attempt.transport === "webrtc" && attempt.connected !== true) {
-      return elapsedMs >= timings.webrtcConnectMs
-        ? `no connection within ${seconds(timings.webrtcConnectMs)}`
-        : null;
+      const limit =
+        attempt.reconnect === true ? timings.webrtcReconnectMs : timings.webrtcConnectMs;
+      return elapsedMs >= limit ? `no connection within ${seconds(limit)}` : null;
     }
     const limit =
       attempt.transport === "webrtc" ? timings.webrtcFirstFrameMs : timings.hlsFirstFrameMs;
@@ -90,6 +105,17 @@ export function decide(
   const reason = failureReason(attempt, nowMs, timings);
   if (reason === null) return { action: "keep" };
   const label = attempt.transport === "webrtc" ? "WebRTC" : "HLS";
+  const played = attempt.lastProgressAtMs !== null;
+  if (attempt.transport === "webrtc" && attempt.error === SERVER_CLOSED && played) {
+    // It played until the server closed it: reconnect, to the camera's new source.
+    return {
+      action: "retry",
+      to: "webrtc",
+      reason: `${label}: ${reason}`,
+      afterMs: RECONNECT_AFTER_MS,
+      reconnect: true,
+    };
+  }
   if (attempt.transport === "webrtc") {
     return { action: "switch", to: "hls", reason: `${label}: ${reason}` };
   }

@@ -9,6 +9,7 @@ import type { ErrorData, HlsConfig } from "hls.js";
 import type { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/client.ts";
 import { liveInfo, webrtcOffer, type StreamName } from "./api.ts";
+import { SERVER_CLOSED } from "./fallback.ts";
 
 /** How far behind live the picture is, and what that figure covers. */
 export interface Latency {
@@ -96,11 +97,17 @@ export function startWebRtc(
   pc.addEventListener("track", (event) => {
     video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
     video.play().catch(() => undefined);
+    // The server ends the stream with a DTLS close_notify (the camera moved to another
+    // source, or went away); browsers differ in what connectionState then says.
+    const dtls = event.receiver.transport;
+    dtls?.addEventListener("statechange", () => {
+      if (dtls.state === "closed") fail(SERVER_CLOSED);
+    });
   });
   pc.addEventListener("connectionstatechange", () => {
     if (pc.connectionState === "connected" && !state.closed) callbacks.onConnected?.();
     if (pc.connectionState === "failed") fail("connection failed");
-    if (pc.connectionState === "closed") fail("connection closed by the server");
+    if (pc.connectionState === "closed") fail(SERVER_CLOSED);
   });
   preferH264(pc.addTransceiver("video", { direction: "recvonly" }));
 

@@ -32,9 +32,10 @@ export function useLivePlayer(
   forceHls: boolean,
 ): LiveState {
   const { api, sessions } = useServices();
-  const [run, setRun] = useState<{ transport: Transport; n: number }>(() => ({
+  const [run, setRun] = useState<{ transport: Transport; n: number; reconnect: boolean }>(() => ({
     transport: firstTransport(forceHls),
     n: 0,
+    reconnect: false,
   }));
   const [state, setState] = useState<LiveState>({
     transport: run.transport,
@@ -54,6 +55,7 @@ export function useLivePlayer(
     const transport = run.transport;
     const attempt: Attempt = {
       transport,
+      reconnect: run.reconnect,
       startedAtMs: Date.now(),
       lastProgressAtMs: null,
       error: null,
@@ -105,12 +107,16 @@ export function useLivePlayer(
       player.close();
       reasonRef.current = decision.reason;
       if (decision.action === "switch") {
-        setRun((r) => ({ transport: decision.to, n: r.n + 1 }));
+        setRun((r) => ({ transport: decision.to, n: r.n + 1, reconnect: false }));
         return;
       }
       setState((s) => ({ ...s, phase: "waiting", reason: decision.reason, latency: null }));
       retryTimer = setTimeout(() => {
-        setRun((r) => ({ transport: decision.to, n: r.n + 1 }));
+        setRun((r) => ({
+          transport: decision.to,
+          n: r.n + 1,
+          reconnect: decision.reconnect === true,
+        }));
       }, decision.afterMs);
     }, CHECK_EVERY_MS);
     return () => {

@@ -203,6 +203,11 @@ def _settings(camera: CameraConfig) -> dict[str, Any]:
     }
 
 
+async def _forget_viewers(services: ApiServices, camera_id: str) -> None:
+    if services.media is not None:
+        await services.media.webrtc.forget(camera_id)
+
+
 @router.post("", status_code=201, responses=_WRITE_ERRORS)
 async def create_camera(
     body: CameraBody, request: Request, services: Services, admin: Admin
@@ -249,6 +254,8 @@ async def update_camera(
         assert body.url is not None  # _not_null
         data["channel"], data["url"] = None, _unmask(body.url, stored_url)
     entry = await run(cameras.update, _validated(services, data))
+    if given & {"channel", "url", "stream", "enabled"}:  # its live viewers watch the old one
+        await _forget_viewers(services, camera_id)
     details = {"changed": sorted(given), **_settings(entry.camera)}
     await changed(services, request, admin, "cameras.update", f"cameras/{camera_id}", details)
     return camera_public(services, entry.camera)
@@ -266,6 +273,7 @@ async def delete_camera(
     visible_camera(services, admin, camera_id)
     cameras = _catalog(services)
     entry = await run(cameras.delete, camera_id)
+    await _forget_viewers(services, camera_id)
     resource = f"cameras/{camera_id}"
     await changed(services, request, admin, "cameras.delete", resource, _settings(entry.camera))
     return Response(status_code=204)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import aioice.ice
 import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
 from tests.support.browser import sign_in
 from tests.support.site import SIM_PASSWORD, RunningSite, running_site
+from tests.support.webrtc import loopback_ice
 from vigil.api.app import dashboard_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -28,13 +28,9 @@ WRONG = "Wr0ng-Secret-77"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSite]:
     if dashboard_dir() is None:
         pytest.fail("the dashboard is not built: run `make web` (make test does)")
-    mp = pytest.MonkeyPatch()  # ICE on loopback only: the test box may have no other interface
-    mp.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
-    try:
-        with running_site(tmp_path_factory.mktemp("e2e-cameras"), channels=2, rules=[]) as s:
-            yield s
-    finally:
-        mp.undo()
+    data = tmp_path_factory.mktemp("e2e-cameras")
+    with loopback_ice(), running_site(data, channels=2, rules=[]) as s:
+        yield s
 
 
 def test_admin_tests_cameras_channels_and_urls(

@@ -19,12 +19,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aioice.ice
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.support.browser import sign_in
 from tests.support.site import RunningSite, running_site, wait_for
+from tests.support.webrtc import loopback_ice
 from vigil.api.app import dashboard_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -41,11 +41,11 @@ def site() -> Iterator[RunningSite]:
         pytest.fail("the dashboard is not built: run `make web` (make test does)")
     # Outside pytest's basetemp: a concurrent run resets it to 0700, locking out PostgreSQL.
     data = Path(tempfile.mkdtemp(prefix="vigil-e2e-video-"))
-    # ICE on loopback only: the test box may have no other interface.
-    mp = pytest.MonkeyPatch()
-    mp.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
     try:
-        with running_site(data, channels=CHANNELS, clock_channels=(CLOCK_CHANNEL,)) as s:
+        with (
+            loopback_ice(),
+            running_site(data, channels=CHANNELS, clock_channels=(CLOCK_CHANNEL,)) as s,
+        ):
             cameras = [c["id"] for c in s.api("GET", "/api/v1/cameras").json()]
             for camera_id in cameras:
                 # HLS is ready a few seconds after the camera: a player started earlier would
@@ -59,7 +59,6 @@ def site() -> Iterator[RunningSite]:
                 )
             yield s
     finally:
-        mp.undo()
         shutil.rmtree(data, ignore_errors=True)
 
 

@@ -12,13 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aioice.ice
 import httpx
 import pytest
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError
 
 from tests.support.site import RunningSite, running_site, wait_for
+from tests.support.webrtc import loopback_ice, open_viewer
 from vigil.api.webrtc import WebRtcRelay
 from vigil.clock import SystemClock
 
@@ -64,21 +64,8 @@ class Viewer:
         return self.run(self._watch(site, camera_id))
 
     async def _watch(self, site: RunningSite, camera_id: str) -> MediaStreamTrack:
-        pc = RTCPeerConnection()
+        pc, _, track = await open_viewer(site, camera_id, "sub")
         self.pcs.append(pc)
-        pc.addTransceiver("video", direction="recvonly")
-        tracks: asyncio.Queue[MediaStreamTrack] = asyncio.Queue()
-        pc.on("track", tracks.put_nowait)
-        await pc.setLocalDescription(await pc.createOffer())
-        async with httpx.AsyncClient(base_url=site.url, timeout=30) as client:
-            r = await client.post(
-                f"/api/v1/cameras/{camera_id}/webrtc",
-                json={"sdp": pc.localDescription.sdp, "type": "offer", "stream": "sub"},
-                headers={"Authorization": f"Bearer {site.token()}"},
-            )
-        assert r.status_code == 200, r.text
-        await pc.setRemoteDescription(RTCSessionDescription(r.json()["sdp"], "answer"))
-        track = await asyncio.wait_for(tracks.get(), 15)
         for _ in range(3):
             await asyncio.wait_for(track.recv(), 15)
         return track
@@ -106,14 +93,12 @@ class Viewer:
 
 @pytest.fixture
 def viewer() -> Iterator[Viewer]:
-    mp = pytest.MonkeyPatch()  # ICE on loopback only: the test box may have no other interface
-    mp.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
     found = Viewer()
     try:
-        yield found
+        with loopback_ice():
+            yield found
     finally:
         found.close()
-        mp.undo()
 
 
 def _relay(site: RunningSite) -> WebRtcRelay:

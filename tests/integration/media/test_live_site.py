@@ -18,16 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aioice.ice
 import av
-import httpx
 import pytest
-from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import SessionDescription
 from playwright.sync_api import Page
 
 from tests.integration.media.browser import media_page
 from tests.support.site import RunningSite, running_site, wait_for
+from tests.support.webrtc import loopback_ice, open_viewer
 
 pytestmark = pytest.mark.slow
 CAM = "gate"
@@ -38,14 +36,10 @@ def site() -> Iterator[RunningSite]:
     # Not under pytest's basetemp: a concurrent pytest run resets it to 0700, which locks
     # out the embedded PostgreSQL's own user.
     data = Path(tempfile.mkdtemp(prefix="vigil-media-site-"))
-    # ICE on loopback only: the test box may have no other interface.
-    mp = pytest.MonkeyPatch()
-    mp.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
     try:
-        with running_site(data, channels=1) as s:
+        with loopback_ice(), running_site(data, channels=1) as s:
             yield s
     finally:
-        mp.undo()
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -113,27 +107,12 @@ def test_live_endpoint_and_hls_playlist_advance_and_segments_decode(site: Runnin
 
 
 async def _webrtc_frames(site: RunningSite, stream: str, count: int) -> tuple[str, list[Any]]:
-    pc = RTCPeerConnection()
-    pc.addTransceiver("video", direction="recvonly")
-    tracks: asyncio.Queue[Any] = asyncio.Queue()
-    pc.on("track", tracks.put_nowait)
-    await pc.setLocalDescription(await pc.createOffer())
-    async with httpx.AsyncClient(base_url=site.url, timeout=30) as client:
-        r = await client.post(
-            f"/api/v1/cameras/{CAM}/webrtc",
-            json={"sdp": pc.localDescription.sdp, "type": "offer", "stream": stream},
-            headers={"Authorization": f"Bearer {site.token()}"},
-        )
-    assert r.status_code == 200, r.text
-    answer = r.json()
-    assert answer["type"] == "answer"
-    await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+    pc, sdp, track = await open_viewer(site, CAM, stream)
     try:
-        track = await asyncio.wait_for(tracks.get(), 15)
         frames = [await asyncio.wait_for(track.recv(), 15) for _ in range(count)]
     finally:
         await pc.close()
-    return answer["sdp"], frames
+    return sdp, frames
 
 
 def test_webrtc_carries_the_cameras_h264_to_an_aiortc_client(site: RunningSite) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import time
 
 import httpx
 import psutil
+
+from vigil.bench.scale_engines import counter_sum
 
 
 def _cpu_s(proc: psutil.Process) -> float:
@@ -80,9 +81,9 @@ def main() -> int:
         proc.wait(60)
     streams = 8
     minutes = elapsed / 60
-    count = _metric(metrics, "ai_inference_duration_seconds_count")
-    total = _metric(metrics, "ai_inference_duration_seconds_sum")
-    dropped = _metric(metrics, "frames_dropped_total")
+    count = counter_sum(metrics, "ai_inference_duration_seconds_count")
+    total = counter_sum(metrics, "ai_inference_duration_seconds_sum")
+    dropped = counter_sum(metrics, "frames_dropped_total")
     result = {
         "bench": "site_cpu",
         "streams": streams,
@@ -97,14 +98,6 @@ def main() -> int:
             print(f"{key:<48} {value!s:>10}")
     print(json.dumps(result))
     return 0
-
-
-def _metric(text: str, name: str) -> float:
-    values = [
-        float(m.group(1))
-        for m in re.finditer(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.MULTILINE)
-    ]
-    return sum(values)
 
 
 if __name__ == "__main__":

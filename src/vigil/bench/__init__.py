@@ -7,6 +7,7 @@ Register one with a line in `BENCHMARKS`: name -> "module:function", where the f
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from typing import cast
 
@@ -20,6 +21,18 @@ BENCHMARKS: dict[str, str] = {
     "live": "vigil.bench.live:main",
     "scale": "vigil.bench.scale:main",
 }
+
+
+def progress(msg: str) -> None:
+    """A benchmark's progress line, on stderr: stdout carries its table and JSON."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+def nearest_rank(values: list[float], q: float, digits: int) -> float:
+    """The `q` quantile of `values` by nearest rank (the sorted values' `int(q * n)`th),
+    rounded to `digits`."""
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], digits)
 
 
 class UnknownBenchmarkError(VigilError):

@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from vigil.bench import progress
 from vigil.bench.scale_backlog import Drain, drain
 from vigil.bench.scale_engines import Children
 from vigil.bench.scale_faces import FaceFigures, IndexParams, run_faces
@@ -59,10 +59,6 @@ def _int_list(low: int, high: int) -> Callable[[str], list[int]]:
         return items
 
     return parse
-
-
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def _tuned_embedded(data_dir: Path) -> EmbeddedPostgres:
@@ -134,15 +130,15 @@ def _run_hub(
     for n in workers:
         children = Children(work)
         try:
-            _log(f"hub + {n} analytics worker(s): starting…")
+            progress(f"hub + {n} analytics worker(s): starting…")
             hub = start_hub(children, server_url, n, work / f"n{n}", f"vigil_bench_hub_n{n}")
             runs.append(asyncio.run(measure_throughput(hub, n, args.steady_s, args.flood_s)))
-            _log(f"  {runs[-1]}")
+            progress(f"  {runs[-1]}")
             if drained is None and args.backlog_min > 0:
                 drained = asyncio.run(
                     drain(hub, work / f"n{n}" / "edge", args.backlog_min, args.segment_kb * 1000)
                 )
-                _log(f"  {drained}")
+                progress(f"  {drained}")
         finally:
             children.stop_all()
     return runs, drained

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from vigil.bench import progress
 from vigil.bench.scale_hub import CAMERAS_PER_SITE, CYCLE_S, HubSide
 from vigil.bus import MemoryBus
 from vigil.clock import SystemClock
@@ -27,10 +27,6 @@ from vigil.storage import FsObjectStore
 SEGMENT_S = 10
 HEARTBEAT_S = 30
 SNAPSHOT_BYTES = 60_000
-
-
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +138,7 @@ async def drain(hub: HubSide, work: Path, minutes: int, segment_bytes: int) -> D
     )  # fmt: skip
     queue = UplinkQueue(config.queue_path, max_items=config.max_items, max_bytes=config.max_bytes)
     start = clock.now() - timedelta(minutes=minutes)
-    _log(f"  queueing {minutes} min of one site's uplink…")
+    progress(f"  queueing {minutes} min of one site's uplink…")
     backlog = build_backlog(queue, store, start, minutes, segment_bytes)
     queue.close()
     db = Database(hub.database_url)
@@ -152,7 +148,7 @@ async def drain(hub: HubSide, work: Path, minutes: int, segment_bytes: int) -> D
     before = [hub.count(t, site0) for t in ("segments", "events", "alerts")]
     retries = 0
     try:
-        _log(f"  draining {uplink.depth} queued items into the hub…")
+        progress(f"  draining {uplink.depth} queued items into the hub…")
         t0 = time.monotonic()
         while True:
             try:
@@ -160,7 +156,7 @@ async def drain(hub: HubSide, work: Path, minutes: int, segment_bytes: int) -> D
                     break
             except UplinkSendError as err:
                 retries += 1
-                _log(f"  uplink: {err}; retrying")
+                progress(f"  uplink: {err}; retrying")
                 if retries > 50:
                     raise
                 await asyncio.sleep(0.2)

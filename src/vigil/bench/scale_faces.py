@@ -11,7 +11,6 @@ database (the same query with index scans off: a sequential scan of every face).
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 import uuid
@@ -25,6 +24,7 @@ import numpy.typing as npt
 from pgvector.psycopg import register_vector
 from sqlalchemy import make_url, text
 
+from vigil.bench import nearest_rank, progress
 from vigil.db.models import FACE_EMBEDDING_DIM
 from vigil.db.session import Database
 from vigil.vision.face_search import FaceSearch
@@ -37,10 +37,6 @@ COS_TO_PERSON = 0.85  # one sighting to its identity's centre
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 Vectors = npt.NDArray[np.float32]
-
-
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def _unit(x: Vectors) -> Vectors:
@@ -197,7 +193,7 @@ def load(db: Database, corpus: FaceCorpus) -> None:
                 pg.commit()
                 done = lo + len(chunk)
                 rate = done / (time.monotonic() - t0)
-                _log(f"  faces stored: {done:,}/{corpus.faces:,} ({rate:,.0f}/s)")
+                progress(f"  faces stored: {done:,}/{corpus.faces:,} ({rate:,.0f}/s)")
     finally:
         raw.close()
     with db.engine.begin() as conn:
@@ -208,7 +204,7 @@ def load(db: Database, corpus: FaceCorpus) -> None:
 def build_index(db: Database, params: IndexParams, *, maintenance_mem: str, workers: int) -> None:
     """(Re)build the HNSW index with `params`, logging progress every 30 s."""
     definition = params.definition()
-    _log(f"  {definition}…")
+    progress(f"  {definition}…")
     t0 = time.monotonic()
     stop = threading.Event()
     watcher = threading.Thread(target=_watch_build, args=(db, stop, t0), daemon=True)
@@ -223,7 +219,7 @@ def build_index(db: Database, params: IndexParams, *, maintenance_mem: str, work
     finally:
         stop.set()
         watcher.join()
-    _log(f"  index built in {time.monotonic() - t0:,.0f} s")
+    progress(f"  index built in {time.monotonic() - t0:,.0f} s")
 
 
 def _watch_build(db: Database, stop: threading.Event, t0: float) -> None:
@@ -235,7 +231,7 @@ def _watch_build(db: Database, stop: threading.Event, t0: float) -> None:
         with db.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is not None:
-            _log(f"  … {time.monotonic() - t0:,.0f} s: {row[0]} {row[1]:,}/{row[2]:,}")
+            progress(f"  … {time.monotonic() - t0:,.0f} s: {row[0]} {row[1]:,}/{row[2]:,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,11 +242,6 @@ class SearchRun:
     p50_ms: float
     p99_ms: float
     recall: float
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
 
 def measure(
@@ -267,7 +258,12 @@ def measure(
         times.append(1000 * (time.perf_counter() - t))
         got = {uuid.UUID(m.id).int - 1 for m in found}
         hits += len(got & set(want.tolist()))
-    return SearchRun(label, _pct(times, 0.5), _pct(times, 0.99), round(hits / truth.size, 4))
+    return SearchRun(
+        label,
+        nearest_rank(times, 0.5, 2),
+        nearest_rank(times, 0.99, 2),
+        round(hits / truth.size, 4),
+    )
 
 
 def exact_database(url: str) -> Database:
@@ -321,23 +317,23 @@ def run_faces(
     build_s: float | None = None
     try:
         if _holds(db, corpus):
-            _log(f"reusing the {faces:,} faces already stored; regenerating them for the truth")
+            progress(f"reusing the {faces:,} faces already stored; regenerating them for the truth")
             for _ in corpus.chunks():
                 pass
         else:
-            _log(f"storing {faces:,} clustered 512-d faces ({corpus_kind})…")
+            progress(f"storing {faces:,} clustered 512-d faces ({corpus_kind})…")
             load(db, corpus)
         if _index_definition(db) != params.definition():
             t0 = time.monotonic()
             build_index(db, params, maintenance_mem=maintenance_mem, workers=workers)
             build_s = round(time.monotonic() - t0, 1)
         probes = corpus.probes(queries)
-        _log(f"exact top-{k} of {queries} probes with numpy…")
+        progress(f"exact top-{k} of {queries} probes with numpy…")
         truth = corpus.exact_top(probes, k)
         runs = []
         for ef in ef_search:
             run = measure(FaceSearch(db, ef_search=ef), f"hnsw ef_search={ef}", probes, truth, k)
-            _log(f"  {run}")
+            progress(f"  {run}")
             runs.append((ef, run))
         exact_db = exact_database(url)
         try:
@@ -345,7 +341,7 @@ def run_faces(
             exact = measure(
                 FaceSearch(exact_db, ef_search=None), "exact (seq scan)", probes[:n], truth[:n], k
             )
-            _log(f"  {exact}")
+            progress(f"  {exact}")
         finally:
             exact_db.dispose()
     finally:

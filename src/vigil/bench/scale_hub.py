@@ -15,7 +15,6 @@ Frames evaluated are read from each process's Prometheus counter `rule_evaluatio
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ import yaml
 from sqlalchemy import make_url, text
 
 from vigil.api.services.api_keys import ApiKeyService
+from vigil.bench import progress
 from vigil.bench.scale_engines import (
     BenchEngineError,
     Children,
@@ -54,10 +54,6 @@ CYCLE_S = 60  # one incident per camera per cycle
 IN_ZONE_S = 10
 EVALUATED = "rule_evaluation_seconds_count"
 EDGE_RATE_LIMIT = 1_000_000  # requests/min per API key at the bench's hub; see the README
-
-
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 def camera_ids() -> list[str]:
@@ -252,7 +248,7 @@ async def measure_throughput(hub: HubSide, workers: int, steady_s: int, flood_s:
         tail_s = await _wait_evaluated(hub, load.published + offset, 600)
         steady_alerts = hub.count("alerts") - alerts0
         steady_pub = load.published - pub0
-        _log(f"  steady: {steady_pub} messages in {steady_wall:.1f} s, lag max {max(lags)}")
+        progress(f"  steady: {steady_pub} messages in {steady_wall:.1f} s, lag max {max(lags)}")
         alerts1, pub1 = hub.count("alerts"), load.published
         t1 = time.monotonic()
         for _ in range(flood_s):
@@ -261,8 +257,8 @@ async def measure_throughput(hub: HubSide, workers: int, steady_s: int, flood_s:
         flood_wall = time.monotonic() - t1
         flood_n = load.published - pub1
         flood_alerts = hub.count("alerts") - alerts1
-        _log(f"  flood: {flood_n} messages in {flood_wall:.1f} s, {flood_alerts} alerts")
-        _log(f"  evaluated by the hub, then each worker: {hub.evaluated_each()}")
+        progress(f"  flood: {flood_n} messages in {flood_wall:.1f} s, {flood_alerts} alerts")
+        progress(f"  evaluated by the hub, then each worker: {hub.evaluated_each()}")
     finally:
         await load.bus.stop()
     lags.sort()

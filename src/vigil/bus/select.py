@@ -14,7 +14,6 @@ from typing import Final
 
 from vigil.bus import topics
 from vigil.bus.base import Bus
-from vigil.bus.kafka import KafkaBus, partitions_of
 from vigil.bus.memory import MemoryBus
 from vigil.clock import Clock
 
@@ -42,6 +41,9 @@ def bus_for(site_id: str, role: str, clock: Clock) -> Bus:
     bootstrap = kafka_bootstrap()
     if bootstrap is None:
         return MemoryBus(clock)
+    # Imported here: confluent-kafka is the `cluster` extra, absent on a one-box or edge install.
+    from vigil.bus.kafka import KafkaBus
+
     return KafkaBus(
         bootstrap, clock=clock, client_id=f"vigil-{site_id}-{role}", group_prefix=f"{site_id}."
     )
@@ -49,6 +51,10 @@ def bus_for(site_id: str, role: str, clock: Clock) -> Bus:
 
 async def prepare(bus: Bus) -> None:
     """Create the reference topics (and their `.dlq`) on a Kafka bus; nothing on the others."""
+    if isinstance(bus, MemoryBus):
+        return
+    from vigil.bus.kafka import KafkaBus, partitions_of
+
     if isinstance(bus, KafkaBus):
         wanted = {t: partitions_of(t) for t in REFERENCE_TOPICS}
         wanted.update({topics.dead_letter(t): 1 for t in REFERENCE_TOPICS})

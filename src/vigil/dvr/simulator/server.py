@@ -19,7 +19,7 @@ from vigil.dvr.cpplus import (
     mask_url,
 )
 from vigil.dvr.simulator.clockface import ClockProgram
-from vigil.dvr.simulator.content import prepare_and_load
+from vigil.dvr.simulator.content import prepare_and_load, prepare_and_load_still
 from vigil.dvr.simulator.live import ChannelGate, LiveClock, Program, SimulatorStats
 from vigil.dvr.simulator.session import RtspConnection, ServerContext, ServerLimits
 from vigil.dvr.simulator.sources import FrameSource
@@ -41,10 +41,14 @@ def _load_programs(
     duration_s: float | None,
     source: FrameSource | None,
     cancel: threading.Event,
+    still: bool = False,
 ) -> dict[int, Program]:
-    main, sub = prepare_and_load(
-        cache_dir=cache_dir, duration_s=duration_s, source=source, cancel=cancel
-    )
+    if still:
+        main, sub = prepare_and_load_still(cache_dir=cache_dir, source=source, cancel=cancel)
+    else:
+        main, sub = prepare_and_load(
+            cache_dir=cache_dir, duration_s=duration_s, source=source, cancel=cancel
+        )
     return {MAIN_STREAM: Program.from_content(main), SUB_STREAM: Program.from_content(sub)}
 
 
@@ -70,6 +74,7 @@ class DvrSimulator:
         limits: ServerLimits | None = None,
         send_buffer_bytes: int | None = None,
         clock_channels: tuple[int, ...] = (),
+        frozen_channels: tuple[int, ...] = (),
     ) -> None:
         if not 1 <= channels <= MAX_CHANNELS:
             raise SimulatorError(f"channels must be 1..{MAX_CHANNELS}, got {channels}")
@@ -93,6 +98,10 @@ class DvrSimulator:
             if not 1 <= channel <= channels:
                 raise SimulatorError(f"clock channel {channel} is not one of 1..{channels}")
         self._clock_channels = clock_channels
+        for channel in frozen_channels:
+            if not 1 <= channel <= channels:
+                raise SimulatorError(f"frozen channel {channel} is not one of 1..{channels}")
+        self._frozen_channels = frozen_channels
         self._server: asyncio.Server | None = None
         self._ctx: ServerContext | None = None
         self._connections: dict[RtspConnection, asyncio.Task[None]] = {}
@@ -108,6 +117,11 @@ class DvrSimulator:
             programs = await asyncio.to_thread(
                 _load_programs, self._cache_dir, self._duration_s, self._source, cancel
             )
+            # One GOP of a still picture, for channels frozen now or later (cached like the
+            # footage; encoding it the first time costs about a CPU-second).
+            stills = await asyncio.to_thread(
+                _load_programs, self._cache_dir, None, self._source, cancel, True
+            )
         except asyncio.CancelledError:
             cancel.set()  # stops the encoder thread at its next frame
             raise
@@ -122,6 +136,8 @@ class DvrSimulator:
             clock_programs={n: ClockProgram(clock) for n in self._clock_channels},
             gates={n: ChannelGate() for n in range(1, self._channels + 1)},
             limits=self._limits,
+            still_programs=stills,
+            frozen=set(self._frozen_channels),
         )
         try:
             self._server = await asyncio.start_server(self._on_client, self._host, self._port)
@@ -222,6 +238,19 @@ class DvrSimulator:
         """Resume a paused channel at the live position (next keyframe)."""
         self._gate(channel).resume()
 
+    def freeze_channel(self, channel: int) -> None:
+        """From its next keyframe, `channel` loops one still picture on every stream (a stuck
+        encoder or replayed still): the connection and the frame rate stay healthy."""
+        self._gate(channel)  # checks the channel
+        assert self._ctx is not None
+        self._ctx.frozen.add(channel)
+
+    def unfreeze_channel(self, channel: int) -> None:
+        """From its next keyframe, `channel` shows its live footage again."""
+        self._gate(channel)
+        assert self._ctx is not None
+        self._ctx.frozen.discard(channel)
+
     def disconnect_all(self) -> int:
         """Drop every client connection, like a DVR reboot; returns how many were dropped."""
         conns = list(self._connections)
@@ -298,6 +327,7 @@ def run_simulator(
     cache_dir: Path | str | None = None,
     duration_s: float | None = None,
     clock_channels: tuple[int, ...] = (),
+    frozen_channels: tuple[int, ...] = (),
 ) -> None:
     """Blocking entry point for `vigil dvr-sim`: serve until SIGINT/SIGTERM."""
     DvrSimulator(
@@ -309,4 +339,5 @@ def run_simulator(
         cache_dir=cache_dir,
         duration_s=duration_s,
         clock_channels=clock_channels,
+        frozen_channels=frozen_channels,
     ).serve_forever()

@@ -195,6 +195,31 @@ class SyntheticSource:
             yield frame
 
 
+@dataclass(frozen=True, slots=True)
+class StillSource:
+    """The first frame of `base`, held for `duration_s`: what a frozen channel loops (a stuck
+    encoder or a replayed still). Encoded, it is an IDR and skipped P-frames."""
+
+    base: FrameSource
+    fps: float = _COMPOSITE_FPS
+    duration_s: float = 1.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.base.name}-still"
+
+    @property
+    def fingerprint(self) -> str:
+        return f"still:{self.base.fingerprint}"
+
+    def frames(self) -> Iterator[RgbFrame]:
+        first = next(iter(self.base.frames()), None)
+        if first is None:
+            raise SourceError(f"{self.base.name}: no frames to make a still of")
+        for _ in range(round(self.duration_s * self.fps)):
+            yield first
+
+
 def default_source(path: Path | None = None) -> FrameSource:
     """The best footage available here: `path` (default vtest.avi), else the fallbacks."""
     video = path if path is not None else VTEST_PATH

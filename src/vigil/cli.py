@@ -335,6 +335,10 @@ def dvr_sim(
         list[int] | None,
         typer.Option(help="Channel that loops one still picture (a stuck encoder)."),
     ] = None,
+    night_channel: Annotated[
+        list[int] | None,
+        typer.Option(help="Channel showing a dark, static yard with sensor noise."),
+    ] = None,
 ) -> None:
     """Serve N channels like a CP PLUS DVR (RTSP over TCP) from looped pre-encoded footage."""
     from vigil.dvr.simulator.server import run_simulator
@@ -354,6 +358,7 @@ def dvr_sim(
             duration_s=duration_s,
             clock_channels=tuple(clock_channel or ()),
             frozen_channels=tuple(frozen_channel or ()),
+            night_channels=tuple(night_channel or ()),
         )
     except VigilError as err:
         console.print(f"[red]error:[/red] {err.detail}")

@@ -2,6 +2,8 @@
 picture (its freezing fault, a stuck encoder) while the stream stays healthy; the camera
 worker (real RTSP, PyAV keyframe decode) feeds the camera health monitor over the bus, which
 raises `camera_frozen` on the alert path and resolves it when the picture moves again.
+Channel 2 is the simulator's night channel (a dark yard where only sensor noise moves),
+watched all along: it raises nothing.
 
 The monitor judges by the frames' capture times; the freeze time is set to its least (5 s),
 so the test waits seconds, not the default minute. About 30 s in all."""
@@ -34,7 +36,14 @@ PASSWORD = "Sim-Pass-42"
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundSimulator]:
     cache = tmp_path_factory.mktemp("dvr-sim-cache")
     running = BackgroundSimulator(
-        DvrSimulator(port=0, channels=2, password=PASSWORD, duration_s=12, cache_dir=cache)
+        DvrSimulator(
+            port=0,
+            channels=2,
+            password=PASSWORD,
+            duration_s=12,
+            cache_dir=cache,
+            night_channels=(2,),
+        )
     )
     running.start()
     yield running
@@ -66,25 +75,29 @@ async def test_a_frozen_channel_raises_camera_frozen_and_resolves_when_it_moves(
     def on_frame(frame: Frame) -> None:
         frames.append(frame)
         bus.publish(topics.FRAMES, frame.camera_id, frame)
-        if len(frames) >= 12:
+        if sum(f.camera_id == "gate" for f in frames) >= 12:
             loop.call_soon_threadsafe(twelve_frames.set)
 
     def on_status(status: CameraStatus) -> None:
         bus.publish(topics.CAMERA_STATUS, status.camera_id, status)
 
     segments: list[SegmentInfo] = []
-    worker = CameraWorker(
-        "gate",
-        sim.url(1),
-        store=FsObjectStore(tmp_path / "store"),
-        staging_dir=tmp_path / "staging",
-        clock=clock,
-        on_frame=on_frame,
-        on_segment=segments.append,
-        on_status=on_status,
-        backoff=Backoff(initial_s=0.5, max_s=2.0),
+    worker, yard = (
+        CameraWorker(
+            camera_id,
+            sim.url(channel),
+            store=FsObjectStore(tmp_path / "store"),
+            staging_dir=tmp_path / f"staging-{channel}",
+            clock=clock,
+            on_frame=on_frame,
+            on_segment=segments.append,
+            on_status=on_status,
+            backoff=Backoff(initial_s=0.5, max_s=2.0),
+        )
+        for camera_id, channel in (("gate", 1), ("yard", 2))
     )
     worker.start()
+    yard.start()
     try:
         # Live footage (pedestrians) for 12 s: more than twice the freeze time, no alert.
         async with asyncio.timeout(60):
@@ -102,6 +115,10 @@ async def test_a_frozen_channel_raises_camera_frozen_and_resolves_when_it_moves(
         cleared = await next_alert(alerts, timeout_s=15)
         assert isinstance(cleared, AlertCleared)
         assert cleared.key == raised.key and cleared.resolve
+        assert await alerts.get(timeout_s=2) is None
+        # The night yard, still but noisy, was watched all along: nothing raised for it.
+        assert sum(f.camera_id == "yard" for f in frames) >= 20
     finally:
         worker.stop()
+        yard.stop()
         await monitor.stop()

@@ -43,7 +43,7 @@ from vigil.dvr.simulator.h264 import (
     split_access_units,
     split_annexb,
 )
-from vigil.dvr.simulator.sources import FrameSource, RgbFrame, StillSource, default_source
+from vigil.dvr.simulator.sources import FrameSource, RgbFrame, default_source
 from vigil.errors import VigilError
 
 logger = logging.getLogger(__name__)
@@ -312,19 +312,5 @@ def prepare_and_load(
         duration_s=duration_s,
         source=source,
         cancel=cancel,
-    )
-    return load_content(main_path, MAIN_SPEC), load_content(sub_path, SUB_SPEC)
-
-
-def prepare_and_load_still(
-    *,
-    cache_dir: Path | None = None,
-    source: FrameSource | None = None,
-    cancel: threading.Event | None = None,
-) -> tuple[H264Content, H264Content]:
-    """One GOP (main, sub) of the footage's first frame held still, for frozen channels."""
-    still = StillSource(source if source is not None else default_source())
-    main_path, sub_path = prepare_content(
-        (MAIN_SPEC, SUB_SPEC), cache_dir=cache_dir, source=still, cancel=cancel
     )
     return load_content(main_path, MAIN_SPEC), load_content(sub_path, SUB_SPEC)

@@ -39,6 +39,7 @@ class FcmServer:
     rejected_grants: int = 0
     sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (token, message)
     refused: list[str] = field(default_factory=list)  # tokens answered 401
+    send_paths: list[str] = field(default_factory=list)
     live: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -106,6 +107,7 @@ class FcmServer:
                 self.refused.append(token)
                 return 401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}}
             self.sent.append((token, json.loads(body)["message"]))
+            self.send_paths.append(path)
         project = path.split("/")[3]
         return 200, {"name": f"projects/{project}/messages/{len(self.sent)}"}
 

@@ -23,6 +23,7 @@ from tests.integration.alerts.fcm_server import (
 from vigil.alerts.channels.base import DeliveryError, Message
 from vigil.alerts.channels.http import PushSender
 from vigil.alerts.config import PushChannel
+from vigil.config import parse_config
 from vigil.errors import ConfigError
 
 ALERT = Message(
@@ -152,3 +153,30 @@ async def test_a_fixed_access_token_still_works_but_is_not_refreshed(fcm: FcmSer
     finally:
         await sender.close()
     assert [token for token, _ in fcm.sent] == ["ya29.fixed"] and fcm.issued() == 0
+
+
+async def test_the_key_inline_from_the_environment_through_site_yaml(
+    fcm: FcmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIGIL_TEST_FCM_KEY", json.dumps(fcm.service_account("from-key")))
+    site = parse_config(
+        {
+            "site": {"id": "s", "name": "S", "timezone": "UTC"},
+            "dvr": {"host": "h", "username": "u", "password": "p", "channels": 1},
+            "cameras": [{"id": "c1", "name": "Gate", "channel": 1}],
+            "alerts": {
+                "channels": {
+                    "push": {"url": fcm.url, "service_account_json": "${VIGIL_TEST_FCM_KEY}"}
+                }
+            },
+        }
+    )
+    push = site.alerts.channels.push
+    assert push is not None and "PRIVATE" not in repr(push)
+    sender = PushSender(push)
+    try:
+        await sender.send(ALERT)
+    finally:
+        await sender.close()
+    assert [token for token, _ in fcm.sent] == ["ya29.test-1"]
+    assert fcm.send_paths == ["/v1/projects/from-key/messages:send"]  # the key's project

@@ -212,6 +212,7 @@ class Vigil:
                 self.bus,
                 self.clock,
                 HealthSettings(frozen_after_s=self.config.camera_health.frozen_after_s),
+                masks={c.id: c.motion_masks for c in self.config.cameras if c.motion_masks},
             )
             await camera_health.start()
             self._started.add("camera health", camera_health.stop)

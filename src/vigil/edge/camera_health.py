@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 _THUMB = (64, 64)  # width, height of the analysis thumbnail
 _STILL_SCALE = 4  # the frozen-picture check compares grey frames at 1/4 width and height
 _STILL_GRID = 16  # ... and each of 16 x 16 blocks of them
+Polygon = Sequence[tuple[float, float]]  # normalised [x, y] points
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,10 @@ class FrameHealth:
     _previous: npt.NDArray[np.float32] | None = None  # last frame, grey at 1/4 size
     _previous_at: datetime | None = None
     _still_since: datetime | None = None  # first frame of the current run of equal pictures
+    # The camera's motion masks (a DVR's live clock overlay on a frozen picture must not
+    # count as the picture moving), and their pixels at the comparison size.
+    masks: Sequence[Polygon] = ()
+    _masked: npt.NDArray[np.bool_] | None = None
 
     def feed(self, image_bgr: npt.NDArray[np.uint8], at: datetime | None = None) -> Verdict:
         """Judge one frame; `at` is its capture time (without it, frozen is never judged)."""
@@ -131,12 +137,16 @@ class FrameHealth:
         if at is None or previous is None or previous_at is None or uniform:
             self._still_since = None
             return False
-        if previous.shape != small.shape or at <= previous_at:  # new resolution, or replayed
+        if previous.shape != small.shape or at <= previous_at:  # new resolution, or out of order
             self._still_since = None
             return False
         diff = np.abs(small - previous)
+        masked = self._masked_pixels(diff.shape[1], diff.shape[0])
+        if masked is not None:
+            diff[masked] = 0.0
+        open_share = 1.0 if masked is None else max(1.0 - float(masked.mean()), 1e-6)
         blocks = cv2.resize(diff, (_STILL_GRID, _STILL_GRID), interpolation=cv2.INTER_AREA)
-        if float(diff.mean()) >= s.frozen_max_diff or float(blocks.max()) >= (
+        if float(diff.mean()) / open_share >= s.frozen_max_diff or float(blocks.max()) >= (
             s.frozen_max_block_diff
         ):
             self._still_since = None
@@ -144,6 +154,17 @@ class FrameHealth:
         if self._still_since is None:
             self._still_since = previous_at
         return (at - self._still_since).total_seconds() >= s.frozen_after_s
+
+    def _masked_pixels(self, width: int, height: int) -> npt.NDArray[np.bool_] | None:
+        if not self.masks:
+            return None
+        if self._masked is None or self._masked.shape != (height, width):
+            raster = np.zeros((height, width), np.uint8)
+            for polygon in self.masks:
+                points = np.array([[x * width, y * height] for x, y in polygon], np.int32)
+                cv2.fillPoly(raster, [points], 1)
+            self._masked = raster.astype(bool)
+        return self._masked
 
     def _hold(self, name: str, now: bool) -> bool:
         self._streak[name] = self._streak[name] + 1 if now else 0
@@ -163,11 +184,19 @@ class CameraHealthMonitor:
     """Raises and clears camera health alerts from frames and camera status."""
 
     def __init__(
-        self, bus: Bus, clock: Clock, settings: HealthSettings | None = None, tick_s: float = 5.0
+        self,
+        bus: Bus,
+        clock: Clock,
+        settings: HealthSettings | None = None,
+        tick_s: float = 5.0,
+        masks: Mapping[str, Sequence[Polygon]] | None = None,
     ) -> None:
+        """`masks`: each camera's motion masks (normalised polygons), ignored by the frozen
+        check (a clock overlay keeps changing on a frozen picture)."""
         self._bus = bus
         self._clock = clock
         self.settings = settings or HealthSettings()
+        self._masks = dict(masks or {})
         self._tick_s = tick_s
         self._frames: dict[str, FrameHealth] = {}
         self._down_since: dict[str, tuple[datetime, str | None]] = {}
@@ -212,7 +241,10 @@ class CameraHealthMonitor:
 
     def judge(self, frame: Frame) -> Verdict:
         """The image work; safe in a worker thread (one camera's frames in order)."""
-        health = self._frames.setdefault(frame.camera_id, FrameHealth(self.settings))
+        health = self._frames.get(frame.camera_id)
+        if health is None:
+            masks = self._masks.get(frame.camera_id, ())
+            health = self._frames[frame.camera_id] = FrameHealth(self.settings, masks=masks)
         return health.feed(frame.image, frame.timestamp)
 
     def apply(self, frame: Frame, verdict: Verdict) -> None:

@@ -176,6 +176,27 @@ async def test_a_frozen_picture_raises_camera_frozen_after_60_s_and_clears_when_
     assert isinstance(cleared, AlertCleared) and cleared.key == raised.key and cleared.resolve
 
 
+def test_a_frozen_picture_under_a_live_clock_overlay_counts_with_a_motion_mask(
+    fake_clock: FakeClock,
+) -> None:
+    """A DVR may burn its live clock into a picture that no longer changes: the overlay's
+    block keeps changing, so only the camera's motion mask over it lets the freeze show."""
+    still = cv2.resize(vtest_at_1fps()[20], (960, 1080))
+    overlay = [(0.0, 0.0), (0.6, 0.0), (0.6, 0.08), (0.0, 0.08)]  # normalised, top left
+    plain = FrameHealth()
+    masked = FrameHealth(masks=[overlay])
+    seen_plain, seen_masked = [], []
+    for _ in range(70):
+        fake_clock.advance(1.0)
+        image = still.copy()
+        text = fake_clock.now().strftime("%d-%m-%Y %H:%M:%S")
+        cv2.putText(image, text, (20, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (255, 255, 255), 3)
+        seen_plain.append(plain.feed(image, fake_clock.now()).frozen)
+        seen_masked.append(masked.feed(image, fake_clock.now()).frozen)
+    assert not any(seen_plain)
+    assert seen_masked.index(True) == 60  # 60 s after the first of the equal pictures
+
+
 async def test_a_blacked_out_picture_is_tamper_not_frozen(
     setup: tuple[CameraHealthMonitor, Subscription, FakeClock],
 ) -> None:

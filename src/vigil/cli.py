@@ -331,6 +331,14 @@ def dvr_sim(
         list[int] | None,
         typer.Option(help="Channel encoded live with the wall clock burnt in (latency tests)."),
     ] = None,
+    frozen_channel: Annotated[
+        list[int] | None,
+        typer.Option(help="Channel that loops one still picture (a stuck encoder)."),
+    ] = None,
+    night_channel: Annotated[
+        list[int] | None,
+        typer.Option(help="Channel showing a dark, static yard with sensor noise."),
+    ] = None,
 ) -> None:
     """Serve N channels like a CP PLUS DVR (RTSP over TCP) from looped pre-encoded footage."""
     from vigil.dvr.simulator.server import run_simulator
@@ -349,6 +357,8 @@ def dvr_sim(
             cache_dir=cache_dir,
             duration_s=duration_s,
             clock_channels=tuple(clock_channel or ()),
+            frozen_channels=tuple(frozen_channel or ()),
+            night_channels=tuple(night_channel or ()),
         )
     except VigilError as err:
         console.print(f"[red]error:[/red] {err.detail}")

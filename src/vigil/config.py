@@ -426,6 +426,19 @@ class RecordingConfig(Base):
         raise ValueError(f"must be 'auto' or a whole number from 0 to 256, got {value!r}")
 
 
+class CameraHealthConfig(Base):
+    """Camera health alerts judged from the pictures themselves (`vigil.edge.camera_health`)."""
+
+    frozen_after_s: float = Field(
+        60.0,
+        ge=5.0,
+        le=86400.0,
+        description="A picture that stays the same (within sensor and coding noise) this "
+        "long, seconds of frame time, raises `camera_frozen` (a stuck encoder or a replayed "
+        "still); it resolves when the picture moves again.",
+    )
+
+
 class UplinkConfig(Base):
     """Where and how an edge sends its records to the hub (`vigil edge`; issue 8)."""
 
@@ -545,6 +558,7 @@ class SiteConfig(Base):
     rules: list[RuleConfig] = Field(default_factory=list)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
+    camera_health: CameraHealthConfig = Field(default_factory=CameraHealthConfig)
     alerts: AlertsConfig = Field(
         default_factory=AlertsConfig, description="Escalation and notifications (issue 5)."
     )

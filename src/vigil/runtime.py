@@ -45,7 +45,7 @@ from vigil.db.session import Database
 from vigil.dvr.cpplus import build_rtsp_url, mask_url
 from vigil.edge.camera import CameraWorker
 from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
-from vigil.edge.camera_health import CameraHealthMonitor
+from vigil.edge.camera_health import CameraHealthMonitor, HealthSettings
 from vigil.edge.camera_workers import CameraWorkers
 from vigil.edge.disk import DiskWatch
 from vigil.edge.edge_state import DbEdgeState
@@ -208,7 +208,12 @@ class Vigil:
         await disk.start()
         self._started.add("disk watch", disk.stop)
         if serves_cameras:
-            camera_health = CameraHealthMonitor(self.bus, self.clock)
+            camera_health = CameraHealthMonitor(
+                self.bus,
+                self.clock,
+                HealthSettings(frozen_after_s=self.config.camera_health.frozen_after_s),
+                masks={c.id: c.motion_masks for c in self.config.cameras if c.motion_masks},
+            )
             await camera_health.start()
             self._started.add("camera health", camera_health.stop)
         # One box is its own hub: it publishes its heartbeat and watches it (a hub watches many).

@@ -57,10 +57,46 @@ class SmsChannel(_Base):
 
 
 class PushChannel(_Base):
-    url: str = Field(description="FCM HTTP v1 base, e.g. https://fcm.googleapis.com")
-    project_id: str
-    access_token: SecretStr = Field(description="OAuth 2 bearer token for the FCM project.")
+    """FCM HTTP v1 with a Firebase service account (its JSON key by path, or inline, e.g.
+    from the environment as `${FCM_SERVICE_ACCOUNT_JSON}`); access tokens are minted and
+    refreshed from it. `access_token` (a fixed token, which FCM stops taking after about an
+    hour) is still read for old configs but is deprecated."""
+
+    url: str = Field(
+        "https://fcm.googleapis.com",
+        description="FCM HTTP v1 base, e.g. https://fcm.googleapis.com",
+    )
+    project_id: str | None = Field(
+        None, description="The Firebase project; default: the service account's project_id."
+    )
+    service_account_file: str | None = Field(
+        None, description="Path of the service account's JSON key (Firebase console)."
+    )
+    service_account_json: SecretStr | None = Field(
+        None,
+        description="The service account's JSON key itself, e.g. `${FCM_SERVICE_ACCOUNT_JSON}`.",
+    )
+    access_token: SecretStr | None = Field(
+        None,
+        description="Deprecated: a fixed OAuth 2 bearer token; it expires after about an hour.",
+    )
     timeout_s: float = Field(5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> PushChannel:
+        given = [
+            name
+            for name in ("service_account_file", "service_account_json", "access_token")
+            if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of service_account_file, service_account_json (or the "
+                f"deprecated access_token); got {', '.join(given) or 'none'}"
+            )
+        if self.access_token is not None and not self.project_id:
+            raise ValueError("project_id is required with access_token")
+        return self
 
 
 class MqttChannel(_Base):

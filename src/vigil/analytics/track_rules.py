@@ -123,7 +123,7 @@ def _segments_cross(
 @dataclass(slots=True)
 class _Crossing:
     foot: tuple[float, float]
-    side: float  # sign of the last confirmed side (never 0)
+    side: float  # sign of the side the track is on, pending crossings aside (never 0)
     last_seen: datetime
     pending: str | None = None  # direction of a crossing awaiting confirmation
     pending_run: int = 0
@@ -137,7 +137,9 @@ class LineCrossingRule(Rule):
     'in' is from the left to the right of the line walked from its first point to its second
     (image coordinates, y down): for a line drawn left to right, 'in' is moving down the
     picture. A crossing counts once the track has stayed on the new side for `min_frames`
-    observations; each track alerts at most once per direction.
+    observations; each track alerts at most once per direction. Only a path through the
+    segment is a crossing: a track that walks round an end changes side without alerting,
+    and its remembered side follows it.
     """
 
     def __init__(self, cfg: RuleConfig, ctx: RuleContext) -> None:
@@ -182,9 +184,14 @@ class LineCrossingRule(Rule):
             return None
         sign = 1.0 if s > 0 else -1.0
         if state.pending is None:
-            if sign != state.side and _segments_cross(self.line, state.foot, foot):
-                state.pending = "in" if sign > 0 else "out"
-                state.pending_run, state.pending_at = 0, ts
+            if sign != state.side:
+                if _segments_cross(self.line, state.foot, foot):
+                    state.pending = "in" if sign > 0 else "out"
+                    state.pending_run, state.pending_at = 0, ts
+                else:
+                    # Went round an end of the line: no crossing, but the remembered side
+                    # follows the track, or its next real crossing would look like no change.
+                    state.side = sign
             state.foot = foot
             if state.pending is None:
                 return None

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from tests.integration.alerts.fcm_server import FcmServer, serve_fcm
 from tests.integration.alerts.servers import (
     HttpProvider,
     Mailbox,
@@ -53,6 +54,11 @@ def provider() -> Iterator[HttpProvider]:
 @pytest.fixture
 def webhook() -> Iterator[HttpProvider]:
     yield from serve_http(HttpProvider())
+
+
+@pytest.fixture
+def fcm() -> Iterator[FcmServer]:
+    yield from serve_fcm(FcmServer())
 
 
 @pytest.fixture
@@ -131,6 +137,7 @@ async def test_every_channel_delivers_in_its_providers_format(
     tmp_path: Path,
     provider: HttpProvider,
     webhook: HttpProvider,
+    fcm: FcmServer,
     mailbox: Mailbox,
     broker: int,
     started: list[Notifier],
@@ -145,7 +152,7 @@ async def test_every_channel_delivers_in_its_providers_format(
                 "auth_token": "tw",
                 "sender": "+1555",
             },
-            "push": {"url": provider.url, "project_id": "vigil-site", "access_token": "ya29"},
+            "push": {"url": fcm.url, "service_account_json": json.dumps(fcm.service_account())},
             "email": {
                 "host": "127.0.0.1",
                 "port": mailbox.port,
@@ -202,9 +209,9 @@ async def test_every_channel_delivers_in_its_providers_format(
     assert form["To"] == ["+15550001"] and form["From"] == ["+1555"]
     assert "Person at gate #1" in form["Body"][0]
     assert sms.headers["Authorization"].startswith("Basic ")
-    push = by_path["/v1/projects/vigil-site/messages:send"]
-    assert push.headers["Authorization"] == "Bearer ya29"
-    body = json.loads(push.body)["message"]
+    assert fcm.send_paths == ["/v1/projects/vigil-site/messages:send"]
+    ((token, body),) = fcm.sent  # with a token minted from the service account
+    assert token == "ya29.test-1" and fcm.issued() == 1
     assert body["token"] == "tok-olga" and body["data"]["id"] == alert["id"]
     assert "Person at gate #1" in body["notification"]["title"]
 

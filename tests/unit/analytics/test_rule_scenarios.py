@@ -87,6 +87,20 @@ def test_line_crossing_ignores_jitter_passing_beside_the_line_and_untracked() ->
     assert incidents(replay(engine, NIGHT + timedelta(minutes=9), 10, lambda t: [plain[t]])) == []
 
 
+def test_line_crossing_after_walking_round_the_end_of_the_line() -> None:
+    engine = RuleEngine(site({"type": "line_crossing", "line": [[0.0, 0.5], [0.4, 0.5]]}))
+    # Above the line at x=0.2, right past its end (x=0.4), down beside it, back left below
+    # it: on the other side without crossing. Then straight up through it: a real crossing.
+    path = (
+        [person(0.2 + 0.1 * i, 0.3, 4) for i in range(6)]  # x 0.2 -> 0.7 above
+        + [person(0.7, 0.3 + 0.1 * i, 4) for i in range(1, 5)]  # y 0.4 -> 0.7 beside the end
+        + [person(0.7 - 0.1 * i, 0.7, 4) for i in range(1, 6)]  # x 0.6 -> 0.2 below
+        + [person(0.2, 0.7 - 0.1 * i, 4) for i in range(1, 5)]  # y 0.6 -> 0.3: crosses
+    )
+    got = incidents(replay(engine, NIGHT, len(path), lambda t: [path[t]]))
+    assert [i.data["direction"] for _, i in got] == ["out"]
+
+
 def test_one_alert_per_track_and_direction() -> None:
     engine = RuleEngine(site({"type": "line_crossing", "line": LINE}))
     pacing = _walk(0.2, 0.8, 10, 3) + _walk(0.8, 0.2, 10, 3)

@@ -1,4 +1,5 @@
-"""Providers reached over HTTP: signed webhooks, Twilio-style SMS, FCM HTTP v1 push."""
+"""Providers reached over HTTP: signed webhooks, Twilio-style SMS, FCM HTTP v1 push (its
+credentials in `fcm`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 
 from vigil.alerts.channels.base import DeliveryError, Message
+from vigil.alerts.channels.fcm import FcmAuth
 from vigil.alerts.config import PushChannel, SmsChannel, WebhookChannel
 from vigil.clock import Clock
 
@@ -35,13 +37,20 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, now_s: floa
     return hmac.compare_digest(sign(secret, ts, body), signature)
 
 
-async def _post(client: httpx.AsyncClient, what: str, url: str, **kwargs: Any) -> None:
+async def _request(client: httpx.AsyncClient, what: str, url: str, **kwargs: Any) -> httpx.Response:
     try:
-        response = await client.post(url, **kwargs)
+        return await client.post(url, **kwargs)
     except httpx.HTTPError as err:
         raise DeliveryError(f"{what}: {type(err).__name__} {err}") from err
+
+
+def _check(what: str, response: httpx.Response) -> None:
     if response.status_code >= 300:
         raise DeliveryError(f"{what}: HTTP {response.status_code} {response.text[:200]}")
+
+
+async def _post(client: httpx.AsyncClient, what: str, url: str, **kwargs: Any) -> None:
+    _check(what, await _request(client, what, url, **kwargs))
 
 
 class WebhookSender:
@@ -92,19 +101,19 @@ class SmsSender:
 
 
 class PushSender:
-    """FCM HTTP v1: POST /v1/projects/{project}/messages:send with a bearer token."""
+    """FCM HTTP v1: POST /v1/projects/{project}/messages:send with a bearer token from the
+    service account (`FcmAuth`). A token FCM refuses (401: expired or revoked early) is
+    refreshed and the message sent once more."""
 
     name = "push"
 
     def __init__(self, cfg: PushChannel) -> None:
         self._cfg = cfg
-        self._client = httpx.AsyncClient(
-            timeout=cfg.timeout_s,
-            headers={"Authorization": f"Bearer {cfg.access_token.get_secret_value()}"},
-        )
+        self._auth = FcmAuth(cfg)
+        self._client = httpx.AsyncClient(timeout=cfg.timeout_s)
 
     async def send(self, message: Message) -> None:
-        url = f"{self._cfg.url.rstrip('/')}/v1/projects/{self._cfg.project_id}/messages:send"
+        url = f"{self._cfg.url.rstrip('/')}/v1/projects/{self._auth.project_id}/messages:send"
         alert: dict[str, Any] = message.alert or {}
         data = {k: str(alert[k]) for k in ("id", "camera_id", "severity", "status") if k in alert}
         body: dict[str, Any] = {
@@ -115,7 +124,17 @@ class PushSender:
                 "android": {"priority": "high"},
             }
         }
-        await _post(self._client, "push", url, json=body)
+        token = await self._auth.token()
+        response = await _request(self._client, "push", url, json=body, headers=_bearer(token))
+        if response.status_code == 401 and self._auth.refreshable:
+            token = await self._auth.token(refused=token)
+            response = await _request(self._client, "push", url, json=body, headers=_bearer(token))
+        _check("push", response)
 
     async def close(self) -> None:
         await self._client.aclose()
+        self._auth.close()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -65,7 +65,8 @@ def _target(name: ChannelType, cfg: Any) -> str:
     if name == "sms":
         return f"{_url(cfg.url)} from {_mask(cfg.sender)}"
     if name == "push":
-        return f"FCM project {cfg.project_id} at {_url(cfg.url)}"
+        project = cfg.project_id or "of the service account"
+        return f"FCM project {project} at {_url(cfg.url)}"
     if name == "mqtt":
         return f"mqtt://{cfg.host}:{cfg.port} under {cfg.topic_prefix}/"
     return f"runs {os.path.basename(cfg.command[0])}"

@@ -39,6 +39,20 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="channel encoded live with the wall clock burnt in, for latency tests (repeatable)",
     )
+    p.add_argument(
+        "--frozen-channel",
+        type=int,
+        action="append",
+        default=[],
+        help="channel that loops one still picture, like a stuck encoder (repeatable)",
+    )
+    p.add_argument(
+        "--night-channel",
+        type=int,
+        action="append",
+        default=[],
+        help="channel showing a dark, static yard with sensor noise (repeatable)",
+    )
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING")
     return p
 
@@ -63,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             cache_dir=args.cache_dir,
             duration_s=args.duration_s,
             clock_channels=tuple(args.clock_channel),
+            frozen_channels=tuple(args.frozen_channel),
+            night_channels=tuple(args.night_channel),
         )
     except VigilError as err:
         logging.getLogger(__name__).error("%s", err.detail)

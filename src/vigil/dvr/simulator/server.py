@@ -22,7 +22,7 @@ from vigil.dvr.simulator.clockface import ClockProgram
 from vigil.dvr.simulator.content import prepare_and_load
 from vigil.dvr.simulator.live import ChannelGate, LiveClock, Program, SimulatorStats
 from vigil.dvr.simulator.session import RtspConnection, ServerContext, ServerLimits
-from vigil.dvr.simulator.sources import FrameSource
+from vigil.dvr.simulator.sources import FrameSource, NightSource, StillSource, default_source
 from vigil.errors import VigilError
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class SimulatorError(VigilError):
 def _load_programs(
     cache_dir: Path | None,
     duration_s: float | None,
-    source: FrameSource | None,
+    source: FrameSource,
     cancel: threading.Event,
 ) -> dict[int, Program]:
     main, sub = prepare_and_load(
@@ -70,6 +70,8 @@ class DvrSimulator:
         limits: ServerLimits | None = None,
         send_buffer_bytes: int | None = None,
         clock_channels: tuple[int, ...] = (),
+        frozen_channels: tuple[int, ...] = (),
+        night_channels: tuple[int, ...] = (),
     ) -> None:
         if not 1 <= channels <= MAX_CHANNELS:
             raise SimulatorError(f"channels must be 1..{MAX_CHANNELS}, got {channels}")
@@ -93,6 +95,12 @@ class DvrSimulator:
             if not 1 <= channel <= channels:
                 raise SimulatorError(f"clock channel {channel} is not one of 1..{channels}")
         self._clock_channels = clock_channels
+        for kind, chosen in (("frozen", frozen_channels), ("night", night_channels)):
+            for channel in chosen:
+                if not 1 <= channel <= channels:
+                    raise SimulatorError(f"{kind} channel {channel} is not one of 1..{channels}")
+        self._frozen_channels = frozen_channels
+        self._night_channels = night_channels
         self._server: asyncio.Server | None = None
         self._ctx: ServerContext | None = None
         self._connections: dict[RtspConnection, asyncio.Task[None]] = {}
@@ -104,9 +112,25 @@ class DvrSimulator:
         if self._server is not None:
             raise SimulatorError("the simulator is already running")
         cancel = threading.Event()
+        source: FrameSource = (
+            self._source if self._source is not None else await asyncio.to_thread(default_source)
+        )
         try:
             programs = await asyncio.to_thread(
-                _load_programs, self._cache_dir, self._duration_s, self._source, cancel
+                _load_programs, self._cache_dir, self._duration_s, source, cancel
+            )
+            # One GOP of a still picture, for channels frozen now or later, and a 4 s night
+            # loop when a channel shows one (cached like the footage; encoding them the first
+            # time costs about a CPU-second and a few CPU-seconds).
+            stills = await asyncio.to_thread(
+                _load_programs, self._cache_dir, None, StillSource(source), cancel
+            )
+            nights = (
+                await asyncio.to_thread(
+                    _load_programs, self._cache_dir, None, NightSource(source), cancel
+                )
+                if self._night_channels
+                else {}
             )
         except asyncio.CancelledError:
             cancel.set()  # stops the encoder thread at its next frame
@@ -122,6 +146,10 @@ class DvrSimulator:
             clock_programs={n: ClockProgram(clock) for n in self._clock_channels},
             gates={n: ChannelGate() for n in range(1, self._channels + 1)},
             limits=self._limits,
+            still_programs=stills,
+            frozen=set(self._frozen_channels),
+            night_programs=nights,
+            night=set(self._night_channels),
         )
         try:
             self._server = await asyncio.start_server(self._on_client, self._host, self._port)
@@ -222,6 +250,19 @@ class DvrSimulator:
         """Resume a paused channel at the live position (next keyframe)."""
         self._gate(channel).resume()
 
+    def freeze_channel(self, channel: int) -> None:
+        """From its next keyframe, `channel` loops one still picture on every stream (a stuck
+        encoder or replayed still): the connection and the frame rate stay healthy."""
+        self._gate(channel)  # checks the channel
+        assert self._ctx is not None
+        self._ctx.frozen.add(channel)
+
+    def unfreeze_channel(self, channel: int) -> None:
+        """From its next keyframe, `channel` shows its live footage again."""
+        self._gate(channel)
+        assert self._ctx is not None
+        self._ctx.frozen.discard(channel)
+
     def disconnect_all(self) -> int:
         """Drop every client connection, like a DVR reboot; returns how many were dropped."""
         conns = list(self._connections)
@@ -298,6 +339,8 @@ def run_simulator(
     cache_dir: Path | str | None = None,
     duration_s: float | None = None,
     clock_channels: tuple[int, ...] = (),
+    frozen_channels: tuple[int, ...] = (),
+    night_channels: tuple[int, ...] = (),
 ) -> None:
     """Blocking entry point for `vigil dvr-sim`: serve until SIGINT/SIGTERM."""
     DvrSimulator(
@@ -309,4 +352,6 @@ def run_simulator(
         cache_dir=cache_dir,
         duration_s=duration_s,
         clock_channels=clock_channels,
+        frozen_channels=frozen_channels,
+        night_channels=night_channels,
     ).serve_forever()

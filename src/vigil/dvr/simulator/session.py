@@ -55,6 +55,19 @@ class ServerContext:
     counters: Counters = field(default_factory=Counters)
     # Channels encoded live with the wall clock burnt in (both streams), see clockface.py.
     clock_programs: dict[int, ClockProgram] = field(default_factory=dict)
+    # Fault: channels in `frozen` loop one still GOP (`still_programs`, by stream number)
+    # from their next keyframe on, like a stuck encoder; they move again when removed.
+    still_programs: dict[int, Program] = field(default_factory=dict)
+    frozen: set[int] = field(default_factory=set)
+    # Channels in `night` loop a dark, static, noisy scene (`night_programs`) instead.
+    night_programs: dict[int, Program] = field(default_factory=dict)
+    night: set[int] = field(default_factory=set)
+
+    def footage(self, channel: int, stream: int) -> Program:
+        """The looped footage `channel` shows on `stream` (the night scene on night channels)."""
+        if channel in self.night and stream in self.night_programs:
+            return self.night_programs[stream]
+        return self.programs[stream]
 
 
 class _Reply(Exception):
@@ -173,7 +186,9 @@ class RtspConnection:
         path = self._resolve(request.uri, allow_track=False)
         sockname = self._writer.get_extra_info("sockname")
         server_ip = sockname[0] if isinstance(sockname, tuple) else "0.0.0.0"
-        program = self._ctx.clock_programs.get(path.channel) or self._ctx.programs[path.stream]
+        program = self._ctx.clock_programs.get(path.channel) or self._ctx.footage(
+            path.channel, path.stream
+        )
         sdp = build_sdp(
             program.content,
             server_ip=server_ip,
@@ -252,9 +267,12 @@ class RtspConnection:
         """Send frames from global frame `frame` on, each at its deadline, until cancelled."""
         assert self._target is not None
         ctx, target = self._ctx, self._target
-        program, gate, clock = ctx.programs[target.stream], ctx.gates[target.channel], ctx.clock
-        frames = program.content.frame_count
-        offset = channel_offset(target.channel, ctx.channels, frames, program.content.gop)
+        program = ctx.footage(target.channel, target.stream)
+        gate, clock = ctx.gates[target.channel], ctx.clock
+        frames, gop = program.content.frame_count, program.content.gop
+        offset = channel_offset(target.channel, ctx.channels, frames, gop)
+        still = ctx.still_programs.get(target.stream)
+        frozen = False  # decided at each keyframe, so the decoder never loses its reference
         transport = self._writer.transport
         while not transport.is_closing():
             if gate.paused:
@@ -269,7 +287,11 @@ class RtspConnection:
                 frame = clock.next_keyframe()
                 continue
             live = ctx.clock_programs.get(target.channel)
-            if live is None:
+            if frame % gop == 0:
+                frozen = still is not None and target.channel in ctx.frozen
+            if live is None and frozen and still is not None:
+                payloads = still.payloads[frame % still.content.frame_count]
+            elif live is None:
                 payloads = program.payloads[(frame + offset) % frames]
             elif (encoded := live.payloads(frame)) is not None:
                 payloads = encoded

@@ -195,6 +195,62 @@ class SyntheticSource:
             yield frame
 
 
+@dataclass(frozen=True, slots=True)
+class StillSource:
+    """The first frame of `base`, held for `duration_s`: what a frozen channel loops (a stuck
+    encoder or a replayed still). Encoded, it is an IDR and skipped P-frames."""
+
+    base: FrameSource
+    fps: float = _COMPOSITE_FPS
+    duration_s: float = 1.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.base.name}-still"
+
+    @property
+    def fingerprint(self) -> str:
+        return f"still:{self.base.fingerprint}"
+
+    def frames(self) -> Iterator[RgbFrame]:
+        first = next(iter(self.base.frames()), None)
+        if first is None:
+            raise SourceError(f"{self.base.name}: no frames to make a still of")
+        for _ in range(round(self.duration_s * self.fps)):
+            yield first
+
+
+@dataclass(frozen=True, slots=True)
+class NightSource:
+    """A night yard: the first frame of `base` at `light` of its brightness, nothing moving,
+    with fresh Gaussian sensor noise (`noise_std` grey levels) in every frame, as a camera's
+    gain adds in the dark. Alive, though static: it must not count as a frozen picture."""
+
+    base: FrameSource
+    light: float = 0.3
+    noise_std: float = 3.0
+    fps: float = _COMPOSITE_FPS
+    duration_s: float = 4.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.base.name}-night"
+
+    @property
+    def fingerprint(self) -> str:
+        return f"night:{self.light}:{self.noise_std}:{self.base.fingerprint}"
+
+    def frames(self) -> Iterator[RgbFrame]:
+        first = next(iter(self.base.frames()), None)
+        if first is None:
+            raise SourceError(f"{self.base.name}: no frames to make a night scene of")
+        dark = first.astype(np.float32) * self.light
+        rng = np.random.default_rng(11)
+        for _ in range(round(self.duration_s * self.fps)):
+            noise = rng.normal(0.0, self.noise_std, dark.shape[:2]).astype(np.float32)
+            yield np.clip(dark + noise[..., None], 0, 255).astype(np.uint8)
+
+
 def default_source(path: Path | None = None) -> FrameSource:
     """The best footage available here: `path` (default vtest.avi), else the fallbacks."""
     video = path if path is not None else VTEST_PATH

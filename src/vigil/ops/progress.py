@@ -9,22 +9,25 @@ finished steps as a checklist with their durations.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Protocol
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     Progress,
     SpinnerColumn,
+    Task,
     TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 
 class Step(Protocol):
@@ -65,6 +68,18 @@ class _TerminalStep:
         self._progress.update(self._task, total=self.total, completed=completed)
 
 
+class _StateColumn(SpinnerColumn):
+    """A spinner while a step runs, then ✓ (done), ✗ (failed) or … (interrupted)."""
+
+    def render(self, task: Task) -> RenderableType:
+        ended = task.fields.get("ended")
+        if ended == "failed":
+            return Text("✗", style="red")
+        if ended == "interrupted":
+            return Text("…", style="yellow")
+        return super().render(task)
+
+
 class TerminalSteps:
     """Steps drawn on `console` (a terminal) until `close()`; a context manager too.
 
@@ -74,7 +89,7 @@ class TerminalSteps:
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
-            SpinnerColumn(finished_text="[green]✓[/green]"),
+            _StateColumn(finished_text="[green]✓[/green]"),
             TextColumn("{task.description}"),
             BarColumn(bar_width=30),
             TaskProgressColumn(),
@@ -107,8 +122,16 @@ class TerminalSteps:
         handle = _TerminalStep(self._progress, task, total)
         try:
             yield handle
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            self._progress.update(
+                task, description=f"{description}: interrupted", ended="interrupted"
+            )
+            self._progress.stop_task(task)
+            raise
         except BaseException:
-            self._progress.update(task, description=f"[red]{description}: failed[/red]")
+            self._progress.update(
+                task, description=f"[red]{description}: failed[/red]", ended="failed"
+            )
             self._progress.stop_task(task)
             raise
         done = handle.total or 1.0

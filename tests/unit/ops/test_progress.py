@@ -35,7 +35,7 @@ def test_a_failed_step_says_so_and_the_error_goes_on() -> None:
     steps = TerminalSteps(console)
     with steps, pytest.raises(OSError), steps.step("Starting the database"):
         raise OSError("disk full")
-    assert "Starting the database: failed" in buffer.getvalue()
+    assert "✗ Starting the database: failed" in buffer.getvalue()
 
 
 def test_no_steps_draw_nothing() -> None:
@@ -64,3 +64,12 @@ def test_console_output_on_a_terminal_draws_steps() -> None:
     out.say("[bold]hello[/bold]")
     assert buffer.getvalue() == "hello\n"
     assert Output(Console(file=io.StringIO()), "console").steps is NO_STEPS  # not a terminal
+
+
+def test_an_interrupted_step_says_so() -> None:
+    console, buffer = _terminal()
+    steps = TerminalSteps(console)
+    with steps, pytest.raises(KeyboardInterrupt), steps.step("Encoding the demo footage"):
+        raise KeyboardInterrupt
+    text = buffer.getvalue()
+    assert "… Encoding the demo footage: interrupted" in text and "failed" not in text

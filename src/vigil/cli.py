@@ -263,7 +263,8 @@ async def _serve(
     simulator: SimulatorProcess | None = None,
 ) -> None:
     """Start Vigil in `role`, run until SIGINT/SIGTERM, stop it (and the demo simulator)."""
-    from vigil.runtime import RuntimeOptions, Vigil
+    with out.steps.step("Loading Vigil (detection, video and web modules)"):  # seconds
+        from vigil.runtime import RuntimeOptions, Vigil
 
     if role == "all" and site.uplink is not None:
         out.say("[yellow]warning:[/yellow] `vigil up` does not use the uplink: section; "

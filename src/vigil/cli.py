@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
-from rich.console import Console
 
 from vigil.config import SiteConfig, load_config
 from vigil.errors import ConfigError, VigilError
+from vigil.ops.console import Output, cli_console
+from vigil.ops.logging import LOG_FORMATS, LogFormat
 
 if TYPE_CHECKING:
     from vigil.api.security import Role
@@ -31,7 +32,7 @@ vpn_app = typer.Typer(no_args_is_help=True, help="WireGuard tunnels between edge
 app.add_typer(vpn_app, name="vpn")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys, e.g. one per edge on the hub.")
 app.add_typer(keys_app, name="keys")
-console = Console(stderr=True)
+console = cli_console()
 log = logging.getLogger(__name__)
 
 
@@ -47,19 +48,51 @@ PortOption = Annotated[int, typer.Option(help="Dashboard/API port.")]
 LogLevelOption = Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")]
 
 
-def _run(main: Callable[[], Coroutine[Any, Any, None]], log_level: str) -> None:
-    """Run a long-lived command; configuration and Vigil errors end it with a clear message."""
+def _log_format(value: str) -> str:
+    if value not in LOG_FORMATS:
+        raise typer.BadParameter(f"{value!r}: give {', '.join(LOG_FORMATS)}")
+    return value
+
+
+LogFormatOption = Annotated[
+    str,
+    typer.Option(
+        callback=_log_format,
+        metavar="[auto|json|console]",
+        envvar="VIGIL_LOG_FORMAT",
+        help="Logs as one JSON object per line, or readable console lines (with progress "
+        "steps on a terminal); auto: console on a terminal, JSON otherwise "
+        "[env: VIGIL_LOG_FORMAT]",
+    ),
+]
+
+
+def _run(
+    main: Callable[[Output], Coroutine[Any, Any, None]],
+    log_level: str,
+    log_format: str = "auto",
+) -> None:
+    """Run a long-lived command; configuration and Vigil errors end it with a clear message,
+    any other error with its traceback in the log."""
     from vigil.ops.logging import configure_logging
 
-    configure_logging(log_level)
+    out = Output(console, configure_logging(log_level, cast("LogFormat", log_format)))
     try:
-        asyncio.run(main())
+        asyncio.run(main(out))
     except ConfigError as err:
-        console.print(f"[red]{err.detail}[/red]")
+        out.done_starting()
+        out.say(f"[red]{err.detail}[/red]", logging.ERROR)
         raise typer.Exit(2) from None
     except VigilError as err:
-        console.print(f"[red]error:[/red] {err.detail}")
+        out.done_starting()
+        out.say(f"[red]error:[/red] {err.detail}", logging.ERROR)
         raise typer.Exit(1) from None
+    except Exception:
+        out.done_starting()
+        log.exception("stopped by an unexpected error")
+        raise typer.Exit(1) from None
+    finally:
+        out.done_starting()
 
 
 @app.command()
@@ -72,11 +105,12 @@ def up(
     port: Annotated[int, typer.Option(help="Dashboard/API port.")] = 8080,
     data_dir: DataDirOption = None,
     log_level: LogLevelOption = "INFO",
+    log_format: LogFormatOption = "auto",
 ) -> None:
     """Run everything for one site in one process."""
     if demo == (config is not None):
         raise typer.BadParameter("give either --config FILE or --demo")
-    _run(lambda: _up(config, demo, host, port, _data_dir(data_dir)), log_level)
+    _run(lambda out: _up(out, config, demo, host, port, _data_dir(data_dir)), log_level, log_format)
 
 
 @app.command()
@@ -86,6 +120,7 @@ def edge(
     port: PortOption = 8080,
     data_dir: DataDirOption = None,
     log_level: LogLevelOption = "INFO",
+    log_format: LogFormatOption = "auto",
 ) -> None:
     """Run one site of many: what `vigil up` runs, plus the uplink to the hub.
 
@@ -94,7 +129,11 @@ def edge(
     While the hub is unreachable the edge records and alerts locally, queues for the hub on
     disk and sends it all on recovery.
     """
-    _run(lambda: _serve(load_config(config), _data_dir(data_dir), host, port, "edge"), log_level)
+    _run(
+        lambda out: _serve(out, load_config(config), _data_dir(data_dir), host, port, "edge"),
+        log_level,
+        log_format,
+    )
 
 
 @app.command()
@@ -108,6 +147,7 @@ def hub(
     ] = None,
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
     log_level: LogLevelOption = "INFO",
+    log_format: LogFormatOption = "auto",
 ) -> None:
     """Run the hub of many sites: API, dashboard, alerts, notifications, edges ONLINE/OFFLINE.
 
@@ -120,16 +160,18 @@ def hub(
     for option, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
         if path is not None and not path.is_file():
             raise typer.BadParameter(f"{path}: no such file", param_hint=option)
-    if tls_cert is None:
-        console.print(
-            "[yellow]warning:[/yellow] plain HTTP; edges only send over HTTPS: give "
-            "--tls-cert and --tls-key, or put a TLS proxy in front of the hub"
-        )
     tls = (tls_cert, tls_key) if tls_cert and tls_key else None
-    _run(
-        lambda: _serve(load_config(config), _data_dir(data_dir), host, port, "hub", tls=tls),
-        log_level,
-    )
+
+    async def main(out: Output) -> None:
+        if tls is None:
+            out.say(
+                "[yellow]warning:[/yellow] plain HTTP; edges only send over HTTPS: give "
+                "--tls-cert and --tls-key, or put a TLS proxy in front of the hub",
+                logging.WARNING,
+            )
+        await _serve(out, load_config(config), _data_dir(data_dir), host, port, "hub", tls=tls)
+
+    _run(main, log_level, log_format)
 
 
 @app.command()
@@ -142,6 +184,7 @@ def worker(
     port: Annotated[int, typer.Option(help="Port of /health/* and /metrics.")] = 9400,
     data_dir: DataDirOption = None,
     log_level: LogLevelOption = "INFO",
+    log_format: LogFormatOption = "auto",
 ) -> None:
     """Run one stage of a cluster, scaled out with others of its role over Kafka.
 
@@ -153,10 +196,14 @@ def worker(
 
     if role not in WORKER_ROLES:
         raise typer.BadParameter(f"{role!r}: give {', '.join(WORKER_ROLES)}", param_hint="--role")
-    _run(lambda: _work(load_config(config), role, _data_dir(data_dir), host, port), log_level)
+    _run(
+        lambda out: _work(out, load_config(config), role, _data_dir(data_dir), host, port),
+        log_level,
+        log_format,
+    )
 
 
-async def _work(site: SiteConfig, role: str, data: Path, host: str, port: int) -> None:
+async def _work(out: Output, site: SiteConfig, role: str, data: Path, host: str, port: int) -> None:
     from vigil.workers import Worker, WorkerRole
 
     stop = asyncio.Event()
@@ -173,7 +220,7 @@ async def _work(site: SiteConfig, role: str, data: Path, host: str, port: int) -
     )
     try:
         await runner.start()
-        console.print(
+        out.say(
             f"worker {role} of site {site.site.id!r} is running; health and metrics on "
             f"http://{host}:{runner.bound_port}/health/ready"
         )
@@ -182,27 +229,30 @@ async def _work(site: SiteConfig, role: str, data: Path, host: str, port: int) -
         await runner.stop()
 
 
-async def _up(config_path: Path | None, demo: bool, host: str, port: int, data: Path) -> None:
+async def _up(
+    out: Output, config_path: Path | None, demo: bool, host: str, port: int, data: Path
+) -> None:
     from vigil.demo import SimulatorProcess, demo_config, demo_password, free_port
 
     simulator: SimulatorProcess | None = None
     if demo:
         password = demo_password()
         sim_port = free_port(8554)
-        console.print(
-            "[bold]Starting the DVR simulator[/bold] (first run encodes the demo "
-            "footage once; this can take a minute)…"
+        out.say(
+            "[bold]Vigil demo[/bold]: 8 simulated cameras (the first run encodes the demo "
+            "footage once; this can take a minute)"
         )
         simulator = SimulatorProcess(port=sim_port, channels=8, password=password)
-        await simulator.start()
+        await simulator.start(steps=out.steps)
         site: SiteConfig = demo_config(sim_port, password)
     else:
         assert config_path is not None
         site = load_config(config_path)
-    await _serve(site, data, host, port, "all", simulator=simulator)
+    await _serve(out, site, data, host, port, "all", simulator=simulator)
 
 
 async def _serve(
+    out: Output,
     site: SiteConfig,
     data: Path,
     host: str,
@@ -213,11 +263,12 @@ async def _serve(
     simulator: SimulatorProcess | None = None,
 ) -> None:
     """Start Vigil in `role`, run until SIGINT/SIGTERM, stop it (and the demo simulator)."""
-    from vigil.runtime import RuntimeOptions, Vigil
+    with out.steps.step("Loading Vigil (detection, video and web modules)"):  # seconds
+        from vigil.runtime import RuntimeOptions, Vigil
 
     if role == "all" and site.uplink is not None:
-        console.print("[yellow]warning:[/yellow] `vigil up` does not use the uplink: section; "
-                      "run `vigil edge` to send to the hub")  # fmt: skip
+        out.say("[yellow]warning:[/yellow] `vigil up` does not use the uplink: section; "
+                "run `vigil edge` to send to the hub", logging.WARNING)  # fmt: skip
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -236,6 +287,7 @@ async def _serve(
                 role=role,
                 tls_cert=tls[0] if tls else None,
                 tls_key=tls[1] if tls else None,
+                steps=out.steps,
             ),
         )
     except BaseException:
@@ -244,32 +296,33 @@ async def _serve(
         raise
     try:
         await vigil.start()
-        _announce(vigil)
+        out.done_starting()
+        _announce(out, vigil)
         await stop.wait()
-        console.print("Stopping…")
+        out.say("Stopping…")
     finally:
         await vigil.stop()
         if simulator is not None:
             await simulator.stop()
 
 
-def _announce(vigil: object) -> None:
+def _announce(out: Output, vigil: object) -> None:
     from vigil.runtime import Vigil
 
     assert isinstance(vigil, Vigil)
-    console.print(f"\n[bold green]Vigil is running[/bold green]: open {vigil.url}")
+    out.say(f"\n[bold green]Vigil is running[/bold green]: open {vigil.url}")
     if vigil.generated_admin_password:
-        console.print(
+        out.secret(
             f"  first admin: user [bold]admin[/bold], password "
             f"[bold]{vigil.generated_admin_password}[/bold]  (shown only this once; "
             "set VIGIL_ADMIN_PASSWORD to choose it)"
         )
     else:
-        console.print(
+        out.say(
             "  sign in as an existing user (the admin password was shown on the "
             "first run, or comes from VIGIL_ADMIN_PASSWORD)"
         )
-    console.print("  press Ctrl-C to stop\n")
+    out.say("  press Ctrl-C to stop\n")
 
 
 @config_app.command("check")
@@ -339,12 +392,13 @@ def dvr_sim(
         list[int] | None,
         typer.Option(help="Channel showing a dark, static yard with sensor noise."),
     ] = None,
+    log_format: LogFormatOption = "auto",
 ) -> None:
     """Serve N channels like a CP PLUS DVR (RTSP over TCP) from looped pre-encoded footage."""
     from vigil.dvr.simulator.server import run_simulator
     from vigil.ops.logging import configure_logging
 
-    configure_logging("INFO")
+    out = Output(console, configure_logging("INFO", cast("LogFormat", log_format)))
     if not password:
         raise typer.BadParameter("set --password or VIGIL_DVR_SIM_PASSWORD", param_hint="password")
     try:
@@ -361,7 +415,7 @@ def dvr_sim(
             night_channels=tuple(night_channel or ()),
         )
     except VigilError as err:
-        console.print(f"[red]error:[/red] {err.detail}")
+        out.say(f"[red]error:[/red] {err.detail}", logging.ERROR)
         raise typer.Exit(1) from None
 
 
@@ -402,7 +456,7 @@ def keys_create(
     if not 0 < len(name.strip()) <= 100:
         raise typer.BadParameter("give 1 to 100 characters", param_hint="--name")
     data = _data_dir(data_dir).resolve()
-    _run(lambda: _create_key(name.strip(), roles[role], data), "WARNING")
+    _run(lambda _out: _create_key(name.strip(), roles[role], data), "WARNING")
 
 
 async def _create_key(name: str, role: Role, data: Path) -> None:

@@ -56,6 +56,7 @@ from vigil.edge.retention import RetentionSweeper
 from vigil.edge.uplink import Uplink
 from vigil.errors import ConfigError
 from vigil.ops.health import ComponentHealth, HealthRegistry, Status, database_health
+from vigil.ops.progress import NO_STEPS, Steps
 from vigil.ops.serve import QuietServer
 from vigil.ops.tasks import cancel_and_wait
 from vigil.stages import (
@@ -88,6 +89,7 @@ class RuntimeOptions:
     role: Literal["all", "edge", "hub"] = "all"
     tls_cert: Path | None = None  # PEM; with tls_key the API is served over HTTPS
     tls_key: Path | None = None
+    steps: Steps = NO_STEPS  # one-off start-up work shown on a terminal (database, models)
 
 
 def camera_url(config: SiteConfig, cam: CameraConfig) -> str:
@@ -147,7 +149,8 @@ class Vigil:
         data = self.options.data_dir.resolve()
         data.mkdir(parents=True, exist_ok=True)
         url = await self._start_database(data)
-        await asyncio.to_thread(upgrade, url)
+        with self.options.steps.step("Applying database migrations"):
+            await asyncio.to_thread(upgrade, url)
         db = self.db = Database(url)
         self._started.add("database pool", lambda: asyncio.to_thread(db.dispose))
         await asyncio.to_thread(self._prepare_database, db)
@@ -173,7 +176,10 @@ class Vigil:
 
         # A hub has no cameras, detection or heartbeat of its own: its edges send those.
         serves_cameras = self.options.role != "hub"
-        detector = await load_site_detector(self.config) if serves_cameras else None
+        detector = None
+        if serves_cameras:
+            with self.options.steps.step("Loading the detection model"):
+                detector = await load_site_detector(self.config)
         # Stages start consumers-first, so no message is published before its reader exists.
         live = LiveView(self.bus)
         hub = AlertHub(self.bus, self._fanout())
@@ -247,7 +253,8 @@ class Vigil:
         self._started.add("event clips", clips.stop)
         if serves_cameras:
             assert detector is not None
-            self.detection = await start_inference(ctx, detector)
+            with self.options.steps.step("Starting detection (face models, tracker)"):
+                self.detection = await start_inference(ctx, detector)
 
         alerts = AlertService(db, self.bus, self.clock)
         services = build_api_services(
@@ -303,7 +310,10 @@ class Vigil:
             log.info("using the database at VIGIL_DATABASE_URL")
             return self.options.database_url
         pg = EmbeddedPostgres(data / "pg")
-        url = await asyncio.to_thread(pg.start)
+        first = not (data / "pg" / "PG_VERSION").exists()
+        doing = "Creating the database (first run)" if first else "Starting the database"
+        with self.options.steps.step(f"{doing}: embedded PostgreSQL"):
+            url = await asyncio.to_thread(pg.start)
         self._started.add("embedded PostgreSQL", lambda: asyncio.to_thread(pg.stop))
         return url
 

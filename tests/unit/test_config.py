@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -218,3 +221,39 @@ def test_cli_check_ok(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(app, ["config", "check", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output and "8 camera(s)" in result.output
+
+
+def _check_in_40_columns(path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "40", "VIGIL_DVR_PASSWORD": "x"}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    return subprocess.run(
+        [sys.executable, "-m", "vigil.cli", "config", "check", str(path)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_cli_check_verdicts_are_one_line_whatever_the_path_and_width(tmp_path: Path) -> None:
+    """A clone in a long path, a 40-column terminal: each verdict stays on its line."""
+    deep = tmp_path / ("a-rather-long-folder-name-" * 4) / "site"
+    deep.mkdir(parents=True)
+    good = deep / "site.yaml"
+    good.write_text(EXAMPLE.read_text())
+    done = _check_in_40_columns(good)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{good}: OK") and "8 camera(s), 2 rule(s)" in lines[0]
+
+    bad = deep / "bad.yaml"
+    bad.write_text(
+        "site: {id: s, name: S}\n"
+        "dvr: {host: 1.2.3.4, username: admin, password: p, channels: 2}\n"
+        "cameras:\n  - {id: a, name: A, channel: 7}\n"
+    )
+    done = _check_in_40_columns(bad)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines == [
+        f"{bad}: 1 error(s)",
+        "  cameras[0].channel: channel 7 does not exist: the DVR has 2 channels",
+    ], lines

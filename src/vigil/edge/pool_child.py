@@ -7,7 +7,9 @@ Messages, child -> parent, each a pickled tuple `(kind, payload)`:
 * `("segment", SegmentInfo)`, `("status", CameraStatus)`;
 * `("sample", {camera: CameraSample})`: every `metrics_period_s`, the cameras' current
   status (frame rate) and their metric values as this process counts them;
-* `("log", dict)`: a log record at the parent's level, re-emitted by the parent.
+* `("log", dict)`: a log record at the parent's level, re-emitted by the parent, with its
+  traceback as text (`exc_text`) and as data (`exc_dicts`) when it has one; an exception
+  that ends the child or one of its threads is logged so, never printed raw to stderr.
 
 Frames wait in a bounded queue: when the parent does not keep up it is full and further
 frames are dropped and counted (never encoded). Everything else is never dropped.
@@ -32,6 +34,7 @@ from prometheus_client import REGISTRY
 from vigil.bus.messages import CameraStatus, Frame
 from vigil.clock import Clock
 from vigil.edge.camera import CameraWorker
+from vigil.ops.logging import exception_dicts, log_thread_exceptions
 from vigil.storage.base import ObjectStore
 
 _PR_SET_PDEATHSIG = 1
@@ -158,13 +161,17 @@ class _ChannelLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            exc = logging.Formatter().formatException(record.exc_info) if record.exc_info else None
+            exc, dicts = record.exc_text, None
+            if record.exc_info and record.exc_info[1] is not None:
+                exc = logging.Formatter().formatException(record.exc_info)
+                dicts = exception_dicts(record.exc_info)  # the JSON format's frames
             body = {
                 "name": record.name,
                 "levelno": record.levelno,
                 "levelname": record.levelname,
                 "msg": record.getMessage(),
-                "exc_text": exc or record.exc_text,
+                "exc_text": exc,
+                "exc_dicts": dicts,
                 "created": record.created,
                 "threadName": record.threadName,
                 "processName": record.processName,
@@ -184,8 +191,21 @@ def child_main(spec: ChildSpec, conn: Connection) -> None:
     root = logging.getLogger()
     root.handlers[:] = [_ChannelLogHandler(channel)]
     root.setLevel(spec.log_level)
+    log_thread_exceptions()  # through the channel, with the traceback
     if os.getppid() != spec.parent_pid:  # the parent died before we could ask to follow it
         return
+    try:
+        _ingest(spec, channel, stop)
+    except Exception:
+        # Logged through the channel (traceback included, masked by the parent), not printed
+        # raw on the stderr we share with the parent; the parent restarts us.
+        logging.getLogger(__name__).exception("ingest process %d failed", spec.index)
+        channel.close()
+        raise SystemExit(1) from None
+    channel.close()
+
+
+def _ingest(spec: ChildSpec, channel: Channel, stop: threading.Event) -> None:
     workers = [
         CameraWorker(
             cam.camera_id,
@@ -211,7 +231,6 @@ def child_main(spec: ChildSpec, conn: Connection) -> None:
     for t in stoppers:
         t.join()
     channel.control("sample", sample(workers, channel))
-    channel.close()
 
 
 def sample(workers: list[CameraWorker], channel: Channel) -> dict[str, CameraSample]:

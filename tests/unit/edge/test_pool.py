@@ -4,12 +4,16 @@ view across child restarts, and the metrics mirrored from children's running tot
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import multiprocessing
 import threading
+import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -17,8 +21,10 @@ from prometheus_client import REGISTRY
 
 from vigil.bus.messages import CameraState, CameraStatus, Frame
 from vigil.clock import FakeClock, SystemClock
+from vigil.edge.backoff import Backoff
 from vigil.edge.pool import IngestPool, PoolCamera, PooledCamera, ingest_processes
 from vigil.edge.pool_child import CameraSample, Channel
+from vigil.ops.logging import configure_logging
 from vigil.storage import FsObjectStore
 
 
@@ -135,3 +141,48 @@ def test_arguments_a_child_cannot_receive_are_refused_up_front(tmp_path: Path) -
             on_status=lambda s: None,
             worker_kwargs={"backoff": threading.Lock()},
         )
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_an_exception_in_a_child_reaches_our_log_with_its_traceback(
+    tmp_path: Path, log_format: Literal["json", "console"]
+) -> None:
+    """The child fails building its workers (an option CameraWorker lacks): its traceback
+    arrives through the pipe and is logged here, in our format, not lost or printed raw."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, threading.excepthook
+    out = io.StringIO()
+    configure_logging("INFO", log_format, stream=out)
+    pool = IngestPool(
+        [PoolCamera("cam", "rtsp://admin:pool-secret-9@127.0.0.1:1/x")],
+        processes=1,
+        store=FsObjectStore(tmp_path),
+        staging_dir=tmp_path / "staging",
+        clock=SystemClock(),
+        on_frame=lambda f: None,
+        on_segment=lambda s: None,
+        on_status=lambda s: None,
+        worker_kwargs={"no_such_option": 1},
+        restart_backoff=lambda: Backoff(initial_s=60.0, max_s=60.0),
+    )
+    try:
+        pool.start()
+        deadline = time.monotonic() + 60
+        while "restarting in" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        pool.stop()
+        root.handlers[:], threading.excepthook = saved[0], saved[2]
+        root.setLevel(saved[1])
+    text = out.getvalue()
+    assert "pool-secret-9" not in text
+    if log_format == "json":
+        records = [json.loads(line) for line in text.splitlines()]
+        failed = next(r for r in records if r["event"] == "ingest process 0 failed")
+        (exc,) = failed["exception"]
+        assert exc["exc_type"] == "TypeError" and "no_such_option" in exc["exc_value"]
+        assert "_ingest" in [f["name"] for f in exc["frames"]]
+    else:
+        assert "ingest process 0 failed" in text
+        assert "Traceback (most recent call last)" in text and "in _ingest" in text
+        assert "TypeError" in text and "no_such_option" in text

@@ -249,8 +249,10 @@ def _encode(
             for vf, enc, out in zip(converted, encoders, files, strict=True):
                 vf.pts = j
                 out.writelines(bytes(p) for p in enc.encode(vf))
-            if (j + 1) % max(total // 10, 1) == 0:
-                logger.info("dvr-sim: encoded %d/%d frames", j + 1, total)
+            if (j + 1) % max(total // 100, 1) == 0:  # each percent (DEBUG), each tenth (INFO)
+                tenth = (j + 1) % max(total // 10, 1) == 0
+                level = logging.INFO if tenth else logging.DEBUG
+                logger.log(level, "dvr-sim: encoded %d/%d frames", j + 1, total)
         for enc, out in zip(encoders, files, strict=True):
             out.writelines(bytes(p) for p in enc.encode(None))
     except BaseException:

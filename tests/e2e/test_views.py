@@ -23,7 +23,7 @@ from tests.support.browser import sign_in
 from tests.support.site import RunningSite, running_site
 from vigil.api.app import dashboard_dir
 from vigil.vision.face_tracks import FaceRecord, store_faces
-from vigil.vision.faces import FaceDetector, FaceNetEmbedder
+from vigil.vision.faces import FaceDetector, SFaceEmbedder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -145,7 +145,7 @@ def test_face_search_by_upload_lists_the_matching_face(
     # close enough to embed).
     assert site.vigil is not None and site.vigil.db is not None
     image = np.asarray(cv2.imread(str(ASTRONAUT)), np.uint8)
-    detector, embedder = FaceDetector(), FaceNetEmbedder()
+    detector, embedder = FaceDetector(), SFaceEmbedder()
     face = detector.detect(image)[0]
     when = datetime.now(UTC)
     store_faces(site.vigil.db, [FaceRecord("gate", 7, when, embedder.embed(face.aligned), 0.9)])

@@ -28,6 +28,7 @@ from vigil.bench import nearest_rank, progress
 from vigil.db.models import FACE_EMBEDDING_DIM
 from vigil.db.session import Database
 from vigil.vision.face_search import FaceSearch
+from vigil.vision.faces import EMBEDDING_MODEL
 
 INDEX = "ix_face_embeddings_embedding_hnsw"
 PER_PERSON = 10  # mean sightings per identity
@@ -142,7 +143,12 @@ def row_id(row: int) -> uuid.UUID:
 
 
 def _signature(corpus: FaceCorpus) -> str:
-    return f"vigil bench scale: {corpus.kind} corpus of {corpus.faces} faces, seed {corpus.seed}"
+    # The model is part of it: a corpus stored before migration 0013 is tagged facenet-casia,
+    # which the searches (current model only) would not see.
+    return (
+        f"vigil bench scale: {corpus.kind} corpus of {corpus.faces} faces, seed {corpus.seed}, "
+        f"model {EMBEDDING_MODEL}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,14 +188,15 @@ def load(db: Database, corpus: FaceCorpus) -> None:
         pg = raw.driver_connection
         assert pg is not None
         register_vector(pg)
-        columns = "id, camera_id, captured_at, embedding, quality"
+        columns = "id, camera_id, captured_at, embedding, embedding_model, quality"
         with pg.cursor() as cur:
             for lo, chunk in corpus.chunks():
                 with cur.copy(f"COPY face_embeddings ({columns}) FROM STDIN (FORMAT BINARY)") as cp:
-                    cp.set_types(["uuid", "text", "timestamptz", "vector", "float8"])
+                    cp.set_types(["uuid", "text", "timestamptz", "vector", "text", "float8"])
                     for i, vec in enumerate(chunk, lo):
                         when = EPOCH + timedelta(seconds=30 * i)
-                        cp.write_row((row_id(i), f"site{i % 8}-cam{i % 64 // 8}", when, vec, 0.9))
+                        camera = f"site{i % 8}-cam{i % 64 // 8}"
+                        cp.write_row((row_id(i), camera, when, vec, EMBEDDING_MODEL, 0.9))
                 pg.commit()
                 done = lo + len(chunk)
                 rate = done / (time.monotonic() - t0)

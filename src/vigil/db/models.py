@@ -39,7 +39,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from vigil.bus.messages import CameraState
 from vigil.clock import utc
 
-#: Dimension of the face embeddings (FaceNet / ArcFace: 512).
+#: Dimension of the stored face vectors: FaceNet's 512, or SFace's 128 followed by 384 zeros
+#: (cosine unchanged); `embedding_model` says which (migration 0013).
 FACE_EMBEDDING_DIM = 512
 
 NAMING_CONVENTION = {
@@ -227,7 +228,8 @@ Index("ix_alerts_camera_id_created_at", Alert.camera_id, Alert.created_at.desc()
 
 
 class FaceEmbedding(Base):
-    """A face seen on a camera, as a 512-d embedding searched by cosine distance (HNSW)."""
+    """A face seen on a camera, as a 512-d embedding searched by cosine distance (HNSW) among
+    the vectors of the same `embedding_model`."""
 
     __tablename__ = "face_embeddings"
     __table_args__ = (
@@ -248,6 +250,7 @@ class FaceEmbedding(Base):
     event_id: Mapped[uuid.UUID | None]
     captured_at: Mapped[datetime]
     embedding: Mapped[list[float]] = mapped_column(Vector(FACE_EMBEDDING_DIM))
+    embedding_model: Mapped[str]  # the model that made `embedding` (migration 0013)
     quality: Mapped[float | None]
     snapshot_key: Mapped[str | None]
     person_id: Mapped[uuid.UUID | None]

@@ -73,6 +73,7 @@ class PersonFace(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     n: Mapped[int]
     embedding: Mapped[list[float]] = mapped_column(Vector(FACE_EMBEDDING_DIM))
+    embedding_model: Mapped[str]  # the model that made `embedding` (migration 0013)
     quality: Mapped[float]
     photo_key: Mapped[str]
     filename: Mapped[str | None]

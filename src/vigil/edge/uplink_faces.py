@@ -28,6 +28,7 @@ def face_json(face: FaceEmbedding) -> dict[str, Any]:
         "event_id": str(face.event_id) if face.event_id is not None else None,
         "captured_at": face.captured_at.isoformat(),
         "embedding": [float(f"{v:.9g}") for v in face.embedding],
+        "embedding_model": face.embedding_model,
         "quality": face.quality,
     }
 

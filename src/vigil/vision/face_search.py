@@ -1,5 +1,6 @@
 """Face search: the stored faces nearest to a photo's face, or to a stored face, by cosine
-similarity through pgvector's HNSW index."""
+similarity through pgvector's HNSW index, among the vectors of one embedding model (faces
+stored by an older model are not comparable: they stay listed but are not found)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
 from vigil.db.tables_persons import Person
 from vigil.errors import NotFoundError, VigilError
-from vigil.vision.faces import FaceDetector, FaceEmbedder
+from vigil.vision.faces import EMBEDDING_MODEL, FaceDetector, FaceEmbedder
 
 DEFAULT_EF_SEARCH = 100
 
@@ -48,7 +49,12 @@ class FaceSearch:
     index keeps while searching: higher finds more of the true nearest faces, slower); None
     leaves the server's setting (pgvector's default is 40). The default, 100, is from
     `vigil bench scale` over a million faces on Vigil's index (m=32, ef_construction=128):
-    recall@10 0.957 against 0.903 at 40, p99 17.5 ms (README, Benchmarks).
+    recall@10 0.957 against 0.903 at 40, p99 17.5 ms (README, Benchmarks). Searches filter
+    by embedding model; pgvector's iterative index scan (`hnsw.iterative_scan`, strict order)
+    keeps looking when rows of another model fill the first candidates.
+
+    `model`: the embedding model whose vectors a photo or vector search compares (the
+    embedder's `name`; the current model when no embedder is given).
     """
 
     def __init__(
@@ -65,6 +71,7 @@ class FaceSearch:
         self.ef_search = ef_search
         self._detector = detector
         self._embedder = embedder
+        self.model = embedder.name if embedder is not None else EMBEDDING_MODEL
         self._lock = threading.Lock()
 
     def models(self) -> tuple[FaceDetector, FaceEmbedder]:
@@ -76,9 +83,9 @@ class FaceSearch:
             if self._detector is None:
                 self._detector = FaceDetector()
             if self._embedder is None:
-                from vigil.vision.faces import FaceNetEmbedder
+                from vigil.vision.faces import SFaceEmbedder
 
-                self._embedder = FaceNetEmbedder()
+                self._embedder = SFaceEmbedder()
             return self._detector, self._embedder
 
     def by_image(
@@ -91,28 +98,32 @@ class FaceSearch:
             raise NoFaceError("no face found in the image")
         if faces[0].rejected is not None:
             raise NoFaceError(f"the face in the image is not usable: {faces[0].rejected}")
-        return self._nearest(embedder.embed(faces[0].aligned), limit, cameras, exclude=None)
+        probe = embedder.embed(faces[0].aligned)
+        return self._nearest(probe, embedder.name, limit, cameras, exclude=None)
 
     def by_embedding(
         self, embedding_id: uuid.UUID, *, limit: int, cameras: frozenset[str] | None
     ) -> list[FaceMatch]:
-        """Matches for a stored face (itself left out); `NotFoundError` if it is not visible."""
+        """Matches for a stored face (itself left out) among the faces of its own embedding
+        model; `NotFoundError` if it is not visible."""
         with self.db.session() as session:
             row = session.get(FaceEmbedding, embedding_id)
             if row is None or (cameras is not None and row.camera_id not in cameras):
                 raise NotFoundError(f"no face embedding {embedding_id}")
-            probe = np.asarray(row.embedding, np.float32)
-        return self._nearest(probe, limit, cameras, exclude=embedding_id)
+            probe, model = np.asarray(row.embedding, np.float32), row.embedding_model
+        return self._nearest(probe, model, limit, cameras, exclude=embedding_id)
 
     def by_vector(
         self, probe: npt.NDArray[np.float32], *, limit: int, cameras: frozenset[str] | None
     ) -> list[FaceMatch]:
-        """Matches for a 512-d embedding computed elsewhere (say, another site's camera)."""
-        return self._nearest(probe, limit, cameras, exclude=None)
+        """Matches for a 512-d embedding of `self.model` computed elsewhere (say, another site's
+        camera)."""
+        return self._nearest(probe, self.model, limit, cameras, exclude=None)
 
     def _nearest(
         self,
         probe: npt.NDArray[np.float32],
+        model: str,
         limit: int,
         cameras: frozenset[str] | None,
         exclude: uuid.UUID | None,
@@ -121,6 +132,7 @@ class FaceSearch:
         query = (
             select(FaceEmbedding, distance.label("distance"), Person.name)
             .outerjoin(Person, Person.id == FaceEmbedding.person_id)
+            .where(FaceEmbedding.embedding_model == model)
             .order_by(distance)
             .limit(limit)
         )
@@ -129,7 +141,10 @@ class FaceSearch:
         if exclude is not None:
             query = query.where(FaceEmbedding.id != exclude)
         with self.db.session() as session:
-            if self.ef_search is not None:  # for this transaction only
+            # For this transaction only. Without the iterative scan, an index scan stops after
+            # ef_search candidates, which rows of another model could fill entirely.
+            session.execute(select(func.set_config("hnsw.iterative_scan", "strict_order", True)))
+            if self.ef_search is not None:
                 session.execute(
                     select(func.set_config("hnsw.ef_search", str(self.ef_search), True))
                 )

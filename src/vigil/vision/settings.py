@@ -63,9 +63,9 @@ def face_stage(
     each track's first usable face is handed over at once as well (not stored)."""
     if not cfg.faces.enabled:
         return None, None
-    from vigil.vision.faces import FaceDetector, FaceNetEmbedder
+    from vigil.vision.faces import FaceDetector, SFaceEmbedder
 
-    detector, embedder = FaceDetector(), FaceNetEmbedder()  # shared: both are thread-safe
+    detector, embedder = FaceDetector(), SFaceEmbedder()  # shared: both are thread-safe
     every_s, tries = cfg.faces.every_s, cfg.faces.max_tries
 
     def collector(camera_id: str) -> FaceCollector:
@@ -80,7 +80,15 @@ def face_stage(
         if on_stored is not None:
             on_stored(
                 [
-                    SeenFace(i, r.camera_id, r.track_id, r.captured_at, r.embedding, r.face_bgr)
+                    SeenFace(
+                        i,
+                        r.camera_id,
+                        r.track_id,
+                        r.captured_at,
+                        r.embedding,
+                        r.face_bgr,
+                        r.embedding_model,
+                    )
                     for i, r in zip(ids, records, strict=True)
                 ]
             )

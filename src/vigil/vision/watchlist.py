@@ -35,7 +35,7 @@ from vigil.db.tables_persons import Person, PersonFace, Watchlist, WatchlistPers
 from vigil.ops.tasks import cancel_and_wait
 from vigil.vision.detections import Detections
 from vigil.vision.face_tracks import FaceCollector
-from vigil.vision.faces import Face, FaceDetector, FaceEmbedder
+from vigil.vision.faces import EMBEDDING_MODEL, Face, FaceDetector, FaceEmbedder
 
 log = logging.getLogger(__name__)
 ALERT_TYPE = "watchlist_match"
@@ -55,6 +55,7 @@ class SeenFace:
     captured_at: datetime
     embedding: npt.NDArray[np.float32] = field(repr=False)
     face_bgr: npt.NDArray[np.uint8] | None = field(default=None, repr=False)
+    embedding_model: str = EMBEDDING_MODEL  # compared only with enrolled faces of this model
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +74,13 @@ class _Visit:
     last_seen: datetime
 
 
-def watchlist_hits(db: Database, camera_id: str, embedding: list[float]) -> list[WatchlistHit]:
-    """Persons on enabled watchlists covering `camera_id` whose closest enrolled face is at
-    least the watchlist's threshold similar. Exact (no index): watchlists are small."""
+def watchlist_hits(
+    db: Database, camera_id: str, embedding: list[float], model: str = EMBEDDING_MODEL
+) -> list[WatchlistHit]:
+    """Persons on enabled watchlists covering `camera_id` whose closest enrolled face of the
+    same embedding `model` is at least the watchlist's threshold similar (faces enrolled with
+    another model are not compared: they need re-enrolment). Exact (no index): watchlists are
+    small."""
     distance = func.min(PersonFace.embedding.cosine_distance(embedding)).label("distance")
     query = (
         select(Watchlist.id, Watchlist.name, Watchlist.severity, Person.id, Person.name, distance)
@@ -84,6 +89,7 @@ def watchlist_hits(db: Database, camera_id: str, embedding: list[float]) -> list
         .join(PersonFace, PersonFace.person_id == Person.id)
         .where(
             Watchlist.enabled.is_(True),
+            PersonFace.embedding_model == model,
             or_(Watchlist.cameras.is_(None), Watchlist.cameras.contains([camera_id])),
         )
         .group_by(Watchlist.id, Person.id)
@@ -97,13 +103,22 @@ def watchlist_hits(db: Database, camera_id: str, embedding: list[float]) -> list
         ]
 
 
-def label_face(db: Database, face_id: str, embedding: list[float], threshold: float) -> str | None:
-    """Mark a stored face as the nearest enrolled person's when at least `threshold` similar
-    (HNSW nearest neighbour); returns the person's id."""
+def label_face(
+    db: Database,
+    face_id: str,
+    embedding: list[float],
+    threshold: float,
+    model: str = EMBEDDING_MODEL,
+) -> str | None:
+    """Mark a stored face as the nearest enrolled person's (among faces enrolled with the
+    same embedding `model`) when at least `threshold` similar; returns the person's id."""
     distance = PersonFace.embedding.cosine_distance(embedding)
     with db.session() as session:
         row = session.execute(
-            select(PersonFace.person_id, distance.label("d")).order_by(distance).limit(1)
+            select(PersonFace.person_id, distance.label("d"))
+            .where(PersonFace.embedding_model == model)
+            .order_by(distance)
+            .limit(1)
         ).first()
         if row is None or float(row.d) > 1.0 - threshold:
             return None
@@ -128,7 +143,7 @@ class WatchlistMatcher:
         bus: Bus,
         clock: Clock,
         *,
-        match_threshold: float = 0.6,
+        match_threshold: float = 0.4,
         clear_after_s: float = 120.0,
     ) -> None:
         self._db = db
@@ -189,8 +204,17 @@ class WatchlistMatcher:
         """Label the face, and raise (or extend) a visit alert for each watchlist hit."""
         probe = [float(v) for v in face.embedding]
         if face.face_id is not None:
-            await asyncio.to_thread(label_face, self._db, face.face_id, probe, self.match_threshold)
-        hits = await asyncio.to_thread(watchlist_hits, self._db, face.camera_id, probe)
+            await asyncio.to_thread(
+                label_face,
+                self._db,
+                face.face_id,
+                probe,
+                self.match_threshold,
+                face.embedding_model,
+            )
+        hits = await asyncio.to_thread(
+            watchlist_hits, self._db, face.camera_id, probe, face.embedding_model
+        )
         now = self._clock.now()
         for hit in hits:
             visit_id = (hit.watchlist_id, hit.person_id, face.camera_id)
@@ -260,6 +284,7 @@ class EarlyFaceCollector(FaceCollector):
                         timestamp,
                         self.embedder.embed(face.aligned),
                         face.aligned,
+                        self.embedder.name,
                     )
                     for track_id, face in firsts
                 ]

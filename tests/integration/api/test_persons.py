@@ -12,7 +12,7 @@ import cv2
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.support.api import CSRF, PASSWORDS, api_for_tests
 from tests.support.faces import astronaut, jpeg, messi, png, two_people, wall
@@ -22,12 +22,12 @@ from vigil.db.models import AuditLog
 from vigil.db.session import Database
 from vigil.db.tables_persons import PersonFace
 from vigil.vision.face_search import FaceSearch
-from vigil.vision.faces import FaceDetector, FaceNetEmbedder
+from vigil.vision.faces import FaceDetector, SFaceEmbedder
 
 
 @pytest.fixture(scope="module")
-def models() -> tuple[FaceDetector, FaceNetEmbedder]:
-    return FaceDetector(), FaceNetEmbedder()
+def models() -> tuple[FaceDetector, SFaceEmbedder]:
+    return FaceDetector(), SFaceEmbedder()
 
 
 class Http:
@@ -37,7 +37,7 @@ class Http:
 
 @pytest.fixture
 def http(
-    db: Database, tmp_path: Path, models: tuple[FaceDetector, FaceNetEmbedder]
+    db: Database, tmp_path: Path, models: tuple[FaceDetector, SFaceEmbedder]
 ) -> Iterator[Http]:
     detector, embedder = models
     with api_for_tests(db, tmp_path) as api:
@@ -110,7 +110,16 @@ def test_enrol_read_rename_add_photos_and_delete(db: Database, http: Http) -> No
         headers=http.admin,
     )
     assert r.status_code == 200, r.text
-    assert r.json()["photos"] == 3 and _faces(db) == 3
+    assert r.json()["photos"] == 3 and _faces(db) == 3 and r.json()["photos_to_reenrol"] == 0
+
+    # A photo enrolled by the old model (before migration 0013) is kept and shown as stale.
+    with db.session() as session:
+        session.execute(
+            update(PersonFace).where(PersonFace.n == 0).values(embedding_model="facenet-casia")
+        )
+        session.commit()
+    stale = http.client.get(f"/api/v1/persons/{pid}", headers=http.olga).json()
+    assert (stale["photos"], stale["photos_to_reenrol"]) == (3, 1)
 
     assert http.client.delete(f"/api/v1/persons/{pid}", headers=http.admin).status_code == 204
     assert http.client.get(f"/api/v1/persons/{pid}", headers=http.olga).status_code == 404

@@ -45,7 +45,7 @@ def test_create_read_replace_delete(api: Api, db: Database) -> None:
     made = r.json()
     assert made["person_ids"] == [eileen] and made["cameras"] == ["gate"]
     assert made["severity"] == "high" and made["enabled"] is True
-    assert made["threshold"] == 0.6  # detection.faces.match_threshold
+    assert made["threshold"] == 0.4  # detection.faces.match_threshold
     wid = made["id"]
     assert api.client.get(f"/api/v1/watchlists/{wid}", headers=olga).json() == made
     person = api.client.get(f"/api/v1/persons/{eileen}", headers=olga).json()

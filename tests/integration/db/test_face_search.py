@@ -20,7 +20,10 @@ def test_nearest_neighbour_by_cosine_uses_the_hnsw_index(db: Database) -> None:
     vectors = [_vector(rng) for _ in range(200)]
     when = datetime(2031, 1, 1, tzinfo=UTC)
     with db.session() as session:
-        rows = [FaceEmbedding(camera_id="cam1", captured_at=when, embedding=v) for v in vectors]
+        rows = [
+            FaceEmbedding(camera_id="cam1", captured_at=when, embedding=v, embedding_model="test")
+            for v in vectors
+        ]
         session.add_all(rows)
         session.commit()
         target = rows[123]

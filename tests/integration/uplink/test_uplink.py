@@ -35,6 +35,7 @@ from vigil.edge.uplink import (
 )
 from vigil.vision.face_search import FaceSearch
 from vigil.vision.face_tracks import FaceRecord, store_faces
+from vigil.vision.faces import EMBEDDING_MODEL
 
 T0 = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -447,6 +448,9 @@ async def test_faces_reach_the_hub_once_across_an_outage_and_a_restart(
     assert sorted(at_hub) == sorted(ids + more)
     for face_id, vector in zip(ids + more, np.vstack([vectors, more_vectors]), strict=True):
         assert np.array_equal(at_hub[face_id][1], vector)  # not a digit lost on the way
+    with hub.api.db.session() as session:  # and the model that made them, so search compares
+        models = set(session.scalars(select(FaceEmbedding.embedding_model)))
+    assert models == {EMBEDDING_MODEL}
     # The hub's face search now covers the site: a new sighting of the second face finds it.
     noise = np.random.default_rng(3).normal(scale=0.01, size=FACE_EMBEDDING_DIM)
     probe = (vectors[1] + noise).astype(np.float32)
@@ -501,6 +505,7 @@ def test_a_bad_face_is_refused_naming_the_item(hub: Hub) -> None:
         ({"embedding": [0.1] * 511 + [1e39]}, "embedding[511] is not a finite"),
         ({"embedding": [0.0] * FACE_EMBEDDING_DIM}, "all zeros"),
         ({"camera_id": "../gate"}, "camera_id"),
+        ({"embedding_model": "Face Net!"}, "embedding_model"),
     ):
         items = [
             {"seq": n, "kind": "face", "id": body["id"], "enqueued_at": T0.isoformat(),

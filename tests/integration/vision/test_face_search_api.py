@@ -20,7 +20,7 @@ from vigil.api.ws import AlertHub
 from vigil.db.session import Database
 from vigil.vision.face_search import FaceSearch
 from vigil.vision.face_tracks import FaceRecord, store_faces
-from vigil.vision.faces import FaceDetector, FaceNetEmbedder
+from vigil.vision.faces import FaceDetector, SFaceEmbedder
 
 SKIMAGE_DATA = Path(skimage.data.__file__).parent
 OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
@@ -28,8 +28,8 @@ WHEN = datetime(2026, 3, 1, 21, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def models() -> tuple[FaceDetector, FaceNetEmbedder]:
-    return FaceDetector(), FaceNetEmbedder()
+def models() -> tuple[FaceDetector, SFaceEmbedder]:
+    return FaceDetector(), SFaceEmbedder()
 
 
 def _png(image: np.ndarray) -> bytes:
@@ -49,7 +49,7 @@ def _messi() -> np.ndarray:
 
 @pytest.fixture
 def client(
-    db: Database, tmp_path: Path, models: tuple[FaceDetector, FaceNetEmbedder]
+    db: Database, tmp_path: Path, models: tuple[FaceDetector, SFaceEmbedder]
 ) -> Iterator[tuple[TestClient, list[str]]]:
     detector, embedder = models
     records = [

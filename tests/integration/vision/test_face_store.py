@@ -14,7 +14,7 @@ from sqlalchemy import select
 from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
 from vigil.vision.face_tracks import FaceRecord, store_faces
-from vigil.vision.faces import FaceDetector, FaceNetEmbedder
+from vigil.vision.faces import FaceDetector, SFaceEmbedder
 
 SKIMAGE_DATA = Path(skimage.data.__file__).parent
 OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
@@ -22,7 +22,7 @@ WHEN = datetime(2026, 3, 1, 21, 0, tzinfo=UTC)
 
 
 def test_store_and_find_a_track_face(db: Database) -> None:
-    detector, embedder = FaceDetector(), FaceNetEmbedder()
+    detector, embedder = FaceDetector(), SFaceEmbedder()
     astronaut = cv2.imread(str(SKIMAGE_DATA / "astronaut.png"))
     messi = cv2.imread(str(OPENCV_DATA / "messi5.jpg"))[40:240, 150:350]
     messi = cv2.resize(messi, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC)

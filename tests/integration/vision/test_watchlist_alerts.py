@@ -1,5 +1,5 @@
 """Watchlists end to end on real parts: persons enrolled through the API from real photos; the
-real detection stage (SSDLite, tracker, MTCNN, FaceNet) on frames showing them; the face
+real detection stage (SSDLite, tracker, YuNet, SFace) on frames showing them; the face
 sink storing faces and handing them to the matcher; alerts recorded by the normal alert path
 (bus -> AnalyticsService -> IncidentRecorder -> PostgreSQL)."""
 
@@ -37,7 +37,7 @@ from vigil.demo import demo_config
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.face_search import FaceSearch
-from vigil.vision.faces import FaceDetector, FaceNetEmbedder
+from vigil.vision.faces import FaceDetector, SFaceEmbedder
 from vigil.vision.pipeline import GateSettings
 from vigil.vision.settings import face_stage
 from vigil.vision.watchlist import SeenFace, WatchlistMatcher
@@ -48,8 +48,8 @@ EMPTY = np.full((512, 512, 3), 90, np.uint8)
 
 
 @pytest.fixture(scope="module")
-def models() -> tuple[FaceDetector, FaceNetEmbedder]:
-    return FaceDetector(), FaceNetEmbedder()
+def models() -> tuple[FaceDetector, SFaceEmbedder]:
+    return FaceDetector(), SFaceEmbedder()
 
 
 @dataclass
@@ -63,7 +63,7 @@ class Site:
 
 @pytest.fixture
 def site(
-    db: Database, tmp_path: Path, models: tuple[FaceDetector, FaceNetEmbedder]
+    db: Database, tmp_path: Path, models: tuple[FaceDetector, SFaceEmbedder]
 ) -> Iterator[Site]:
     """Eileen Collins on the enabled watchlist "Banned" (gate only, critical); Leo Messi on
     the disabled watchlist "VIP" (every camera)."""
@@ -218,7 +218,7 @@ def test_a_watchlisted_face_raises_one_alert_and_others_do_not(db: Database, sit
 
 
 async def test_one_visit_is_one_alert_until_the_person_is_gone(
-    db: Database, site: Site, models: tuple[FaceDetector, FaceNetEmbedder]
+    db: Database, site: Site, models: tuple[FaceDetector, SFaceEmbedder]
 ) -> None:
     detector, embedder = models
     embedding = embedder.embed(detector.detect(astronaut())[0].aligned)

@@ -15,7 +15,7 @@ from vigil.bus.messages import Frame, FrameDetections
 from vigil.vision.detections import Detections
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.face_tracks import FaceCollector, FaceRecord
-from vigil.vision.faces import FaceDetector, FaceNetEmbedder
+from vigil.vision.faces import FaceDetector, SFaceEmbedder
 from vigil.vision.tracker import ClassFilter, TrackerSettings
 from vigil.vision.worker import DetectionWorker
 
@@ -85,7 +85,7 @@ async def test_the_best_face_of_an_ended_track_is_stored() -> None:
     empty = np.zeros_like(scene)
     images = [scene] * 3 + [empty] * 4  # seen for 3 s, then gone past lost_track_s (2 s)
     frames = [Frame("cam-1", T0 + timedelta(seconds=i), i, img) for i, img in enumerate(images)]
-    detector, embedder = FaceDetector(), FaceNetEmbedder()
+    detector, embedder = FaceDetector(), SFaceEmbedder()
     stored: list[FaceRecord] = []
     worker = DetectionWorker(
         bus,

@@ -108,6 +108,8 @@ export interface Person {
   notes: string | null;
   /** How many photos are enrolled. */
   photos: number;
+  /** Photos embedded by an older face model: they match nothing until uploaded again. */
+  photos_to_reenrol?: number;
   watchlists: { id: string; name: string }[];
   created_at: string;
   created_by: string;

@@ -37,7 +37,9 @@ class FaceMatchOut(BaseModel):
     camera_id: str
     track_id: int | None
     captured_at: datetime
-    similarity: float = Field(description="Cosine similarity, 1 = identical; same person >= 0.6.")
+    similarity: float = Field(
+        description="Cosine similarity, 1 = identical; same person >= 0.4 (SFace)."
+    )
     quality: float | None
     person: PersonRef | None = Field(
         None, description="The enrolled person this face was matched to when it was stored."

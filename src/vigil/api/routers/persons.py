@@ -67,6 +67,7 @@ class PersonOut(BaseModel):
                     "name": "Eileen Collins",
                     "notes": "Banned from the premises since March",
                     "photos": 2,
+                    "photos_to_reenrol": 0,
                     "watchlists": [
                         {"id": "0d1c3a34-6c7b-4f0f-a3c5-1f3f0d8f2a11", "name": "Banned"}
                     ],
@@ -81,6 +82,11 @@ class PersonOut(BaseModel):
     name: str
     notes: str | None
     photos: int = Field(description="Enrolled photos; fetch one at photos/{n}, n = 0..photos-1.")
+    photos_to_reenrol: int = Field(
+        0,
+        description="Photos embedded by an older face model, which match nothing now (they are "
+        "kept); upload them again to make this person matchable.",
+    )
     watchlists: list[WatchlistRefOut]
     created_at: datetime
     created_by: str
@@ -97,6 +103,7 @@ def _out(record: PersonRecord) -> PersonOut:
         name=record.name,
         notes=record.notes,
         photos=record.photos,
+        photos_to_reenrol=record.photos_to_reenrol,
         watchlists=[WatchlistRefOut(id=w.id, name=w.name) for w in record.watchlists],
         created_at=record.created_at,
         created_by=record.created_by,

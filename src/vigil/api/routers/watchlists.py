@@ -36,7 +36,7 @@ _EXAMPLE: dict[str, JsonValue] = {
     "person_ids": ["5b0f6f4e-8a53-4c55-9d43-2f8a3c1b7e10"],
     "cameras": ["gate"],
     "severity": "high",
-    "threshold": 0.6,
+    "threshold": 0.4,
     "enabled": True,
 }
 
@@ -85,7 +85,7 @@ class WatchlistIn(Input):
         gt=0.0,
         le=1.0,
         description="Cosine similarity from which a face matches; default: the site's "
-        "detection.faces.match_threshold (0.6).",
+        "detection.faces.match_threshold (0.4).",
     )
     enabled: bool = True
 

@@ -140,6 +140,12 @@ class FaceIn(_Record):
         description=f"The face's {FACE_EMBEDDING_DIM}-d embedding (finite numbers within ±1e6).",
     )
     quality: float | None = Field(None, ge=0, le=1e6)
+    embedding_model: str = Field(
+        "facenet-casia",
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$",
+        description="The model that made the embedding; faces are only compared with faces of "
+        "the same model. Edges from before SFace (issue 13) do not send it: theirs is FaceNet.",
+    )
 
     @field_validator("embedding")
     @classmethod

@@ -2,7 +2,10 @@
 
 Every photo must show exactly one usable face; a batch is checked whole before anything is
 stored, so a bad photo never leaves a half-enrolled person. Photos go to the object store
-(bucket `persons`, `<person id>/<n>.<ext>`), embeddings to `person_faces` (pgvector).
+(bucket `persons`, `<person id>/<n>.<ext>`), embeddings to `person_faces` (pgvector), each with
+the model that made it. Photos embedded by an older model (FaceNet, before migration 0013) are
+kept but match nothing: a person's `photos_to_reenrol` counts them, and enrolling the photos
+again (`add_photos`) makes the person matchable.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from vigil.db.tables_persons import Person, PersonFace, Watchlist, WatchlistPers
 from vigil.errors import NotFoundError, VigilError
 from vigil.storage import ObjectStore
 from vigil.vision.face_search import FaceSearch
+from vigil.vision.faces import EMBEDDING_MODEL
 
 BUCKET = "persons"
 MAX_PHOTOS_PER_PERSON = 30
@@ -67,6 +71,7 @@ class PersonRecord:
     notes: str | None
     photos: int
     watchlists: list[WatchlistRef]
+    photos_to_reenrol: int  # photos embedded by another model than the current one
     created_at: datetime
     created_by: str
 
@@ -76,6 +81,7 @@ class _Enrolled:
     photo: Photo
     embedding: npt.NDArray[np.float32]
     quality: float
+    model: str  # the embedder's name
 
 
 def _bounded(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -104,7 +110,7 @@ class PersonService:
         out = []
         for photo in photos:
             found = detector.detect(_bounded(photo.image.decode()))
-            # Faces MTCNN itself is unsure of are noise (a pattern, a poster), not people.
+            # Faces YuNet itself is unsure of are noise (a pattern, a poster), not people.
             sure = [f for f in found if f.confidence >= detector.settings.min_confidence]
             if not sure:
                 raise EnrolmentError(f"{photo.label}: no face found; each photo must show one")
@@ -116,7 +122,7 @@ class PersonService:
             face = sure[0]
             if face.rejected is not None:
                 raise EnrolmentError(f"{photo.label}: the face is not usable: {face.rejected}")
-            out.append(_Enrolled(photo, embedder.embed(face.aligned), face.quality))
+            out.append(_Enrolled(photo, embedder.embed(face.aligned), face.quality, embedder.name))
         return out
 
     def enroll(
@@ -161,6 +167,7 @@ class PersonService:
                     person_id=person_id,
                     n=n,
                     embedding=[float(v) for v in item.embedding],
+                    embedding_model=item.model,
                     quality=float(item.quality),
                     photo_key=key,
                     filename=item.photo.filename,
@@ -235,6 +242,13 @@ class PersonService:
                 .group_by(PersonFace.person_id)
             ).all()
         )
+        stale = dict(
+            session.execute(
+                select(PersonFace.person_id, func.count())
+                .where(PersonFace.person_id.in_(ids), PersonFace.embedding_model != EMBEDDING_MODEL)
+                .group_by(PersonFace.person_id)
+            ).all()
+        )
         lists: dict[uuid.UUID, list[WatchlistRef]] = {}
         for pid, wid, wname in session.execute(
             select(WatchlistPerson.person_id, Watchlist.id, Watchlist.name)
@@ -250,6 +264,7 @@ class PersonService:
                 notes=p.notes,
                 photos=int(counts.get(p.id, 0)),
                 watchlists=lists.get(p.id, []),
+                photos_to_reenrol=int(stale.get(p.id, 0)),
                 created_at=p.created_at,
                 created_by=p.created_by,
             )

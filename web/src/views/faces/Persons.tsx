@@ -49,6 +49,9 @@ export function Persons({ canEdit }: { canEdit: boolean }) {
                   <p className="text-lg font-semibold text-white">{person.name}</p>
                   <p className="text-sm text-slate-400">
                     {person.photos} photos
+                    {person.photos_to_reenrol
+                      ? ` · ${person.photos_to_reenrol} from an older face model: upload them again`
+                      : ""}
                     {person.notes ? ` · ${person.notes}` : ""}
                   </p>
                 </div>

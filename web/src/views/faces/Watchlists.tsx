@@ -138,7 +138,7 @@ function WatchlistForm({
   const [people, setPeople] = useState<string[]>([]);
   const [scope, setScope] = useState<string[] | null>(null);
   const [severity, setSeverity] = useState<Severity>("high");
-  const [threshold, setThreshold] = useState("0.6");
+  const [threshold, setThreshold] = useState("0.4");
   const { busy, errors, error, send } = useFormRequest();
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();

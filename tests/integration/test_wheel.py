@@ -35,7 +35,7 @@ _PROBE = textwrap.dedent(
 
     import vigil
     from vigil.vision.detectors import load_detector
-    from vigil.vision.faces import FaceDetector, default_embedder, similarity
+    from vigil.vision.faces import FaceDetector, SFaceEmbedder, similarity
     from vigil.vision.tracker import ObjectTracker
 
     frames_dir, face_path = sys.argv[1], sys.argv[2]
@@ -51,7 +51,7 @@ _PROBE = textwrap.dedent(
         ids.update(t for t in tracked.track_ids if t is not None)
 
     faces = FaceDetector()
-    embedder = default_embedder()
+    embedder = SFaceEmbedder()
     image = cv2.imread(face_path)
     (face, *_) = faces.detect(image)
     vector = embedder.embed(face.aligned)

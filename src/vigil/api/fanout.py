@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from vigil.config import SecurityConfig
 from vigil.errors import VigilError
+from vigil.ops.health import ComponentHealth
 from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 DEFAULT_CHANNEL: Final = "vigil:alerts"
 REDIS_ENV: Final = "VIGIL_REDIS_URL"
 _RETRY_MAX_S: Final = 10.0
+_SOCKET_TIMEOUT_S: Final = 2.0
+_PUBLISH_TIMEOUT_S: Final = 3.0
 Deliver = Callable[[dict[str, Any]], None]
 
 
@@ -106,13 +109,33 @@ class RedisFanout:
                     pubsub = await self._subscribe()
 
     async def publish(self, payload: dict[str, Any]) -> None:
-        """Send `payload` to every replica's clients (this one's included)."""
+        """Send `payload` to every replica's clients (this one's included). FanoutError when
+        Redis does not take it within `_PUBLISH_TIMEOUT_S` (retries included)."""
         if self._client is None:
             raise FanoutError("the alert fan-out is not started")
         try:
-            await self._client.publish(self._channel, json.dumps(payload))
+            await asyncio.wait_for(
+                self._client.publish(self._channel, json.dumps(payload)), _PUBLISH_TIMEOUT_S
+            )
+        except TimeoutError as err:
+            raise FanoutError(
+                f"cannot publish to Redis channel {self._channel}: "
+                f"no answer within {_PUBLISH_TIMEOUT_S:.0f} s"
+            ) from err
         except RedisError as err:
             raise FanoutError(f"cannot publish to Redis channel {self._channel}: {err}") from err
+
+    async def health(self) -> ComponentHealth:
+        """Down unless Redis answers a PING within `_SOCKET_TIMEOUT_S`."""
+        if self._client is None:
+            return ComponentHealth("down", "the alert fan-out is not started")
+        try:
+            await asyncio.wait_for(self._client.ping(), _SOCKET_TIMEOUT_S)
+        except TimeoutError:
+            return ComponentHealth("down", f"Redis did not answer within {_SOCKET_TIMEOUT_S:g} s")
+        except RedisError as err:
+            return ComponentHealth("down", f"Redis unreachable: {type(err).__name__}")
+        return ComponentHealth("ok")
 
     async def stop(self) -> None:
         await cancel_and_wait([self._task])

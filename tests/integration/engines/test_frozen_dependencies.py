@@ -1,6 +1,6 @@
 """Dependencies frozen for real under a running cluster API: PostgreSQL, Redis and the Kafka broker
 (tansu) each stopped with SIGSTOP, so they hold their connections and answer nothing, then
-resumed (always, in a finally).
+resumed (always, in a finally). Redis is also killed and restarted under open WebSockets.
 
 What a user of the hub sees meanwhile: /health/live answers within a second; /health/ready
 names the frozen dependency within its check timeout; requests that need it fail with 503
@@ -10,6 +10,7 @@ in bounded time, and the others are served as usual; everything works again once
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 import uuid
@@ -24,6 +25,7 @@ from tests.support import engines
 from tests.support.cluster_api import ClusterApi
 from tests.support.db import template_copy
 from tests.support.freeze import frozen, postgres_pids
+from vigil.bus import topics
 from vigil.bus.kafka import QUEUE_FULL_WAIT_S, BusError, KafkaBus
 from vigil.db.admin import drop_database
 from vigil.demo import demo_config
@@ -210,3 +212,50 @@ def test_a_frozen_database_fails_its_requests_in_bounded_time(site: Site) -> Non
     _until_ready(site, "database")
     response, _ = _get(site, "/api/v1/events", 30, auth=True)
     assert response.status_code == 200, response.text
+
+
+def test_alert_fanout_survives_redis_killed_and_restarted_under_open_websockets(
+    site: Site,
+) -> None:
+    producer = KafkaBus(site.bootstrap, client_id="frozen-alerts")
+    asyncio.run(producer.start())
+    sockets = [site.hub.websocket() for _ in range(2)]
+    try:
+        site.redis.kill()
+        until = time.monotonic() + 3.0
+        while time.monotonic() < until:  # Redis is gone: the API keeps answering
+            _assert_live(site)
+            response, took_s = _get(site, "/api/v1/cameras", 10, auth=True)
+            assert response.status_code == 200 and took_s < API_S, took_s
+            time.sleep(0.2)
+        assert _ready(site, "redis")[0]["status"] == "down"
+        site.redis.start()
+        _until_ready(site, "redis")
+        # Pub/sub is fire and forget: publish a new alert each second until one arrives
+        # through Redis on every open socket (the fan-out subscribed again by itself).
+        for ws in sockets:
+            _alert_arrives(producer, ws)
+    finally:
+        for ws in sockets:
+            ws.close()
+        asyncio.run(producer.stop())
+
+
+def _alert_arrives(producer: KafkaBus, ws: Any) -> None:
+    deadline = time.monotonic() + RECOVER_S
+    sent: set[str] = set()
+    while time.monotonic() < deadline:
+        alert_id = f"after-restart-{uuid.uuid4().hex[:8]}"
+        sent.add(alert_id)
+        alert = {"id": alert_id, "camera_id": "gate"}
+        producer.publish(topics.ALERTS, "gate", {"type": "alert.created", "alert": alert})
+        producer.flush(5)
+        until = time.monotonic() + 1.0
+        while (left := until - time.monotonic()) > 0:
+            try:
+                message = json.loads(ws.recv(timeout=left))
+            except TimeoutError:
+                break
+            if message.get("alert", {}).get("id") in sent:
+                return
+    pytest.fail("no alert reached the WebSocket after Redis restarted")

@@ -64,7 +64,8 @@ class HealthRegistry:
 
     async def _result(self, name: str) -> ComponentHealth:
         running = self._in_flight.get(name)
-        if running is None or running.done():
+        # A future of another event loop (a registry reused by a new loop) cannot be awaited.
+        if running is None or running.done() or running.get_loop() is not _loop():
             running = self._in_flight[name] = self._launch(name)
         try:
             # shield: a check that times out goes on (its thread cannot be stopped) and the
@@ -80,6 +81,10 @@ class HealthRegistry:
         if check is not None:
             return asyncio.ensure_future(check())
         return _in_thread(self._checks[name], f"health-{name}")
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    return asyncio.get_running_loop()
 
 
 def _in_thread(check: SyncCheck, thread_name: str) -> asyncio.Future[ComponentHealth]:

@@ -31,7 +31,7 @@ from vigil.api.fanout import RedisFanout, masked_redis_url, redis_url
 from vigil.api.live import LiveView
 from vigil.api.media import MediaServices
 from vigil.api.security import KeyManager
-from vigil.api.wiring import build_api_services
+from vigil.api.wiring import build_api_services, register_cluster_health
 from vigil.api.ws import AlertHub
 from vigil.bus import Bus, topics
 from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
@@ -182,7 +182,8 @@ class Vigil:
                 detector = await load_site_detector(self.config)
         # Stages start consumers-first, so no message is published before its reader exists.
         live = LiveView(self.bus)
-        hub = AlertHub(self.bus, self._fanout())
+        fanout = self._fanout()
+        hub = AlertHub(self.bus, fanout)
         for name, component in (("live view", live), ("alert hub", hub)):
             await component.start()
             self._started.add(name, component.stop)
@@ -270,7 +271,7 @@ class Vigil:
         self.generated_admin_password = await asyncio.to_thread(
             services.users.ensure_admin, self.options.admin_password
         )
-        self._register_health(db, data)
+        self._register_health(db, data, fanout)
         await self._start_server(services, hub)
         if self.options.start_cameras and serves_cameras:
             await self._start_cameras(store, data / "staging", cameras)
@@ -446,7 +447,7 @@ class Vigil:
         )
         self.bus.publish(topics.CAMERA_STATUS, status.camera_id, status)
 
-    def _register_health(self, db: Database, data: Path) -> None:
+    def _register_health(self, db: Database, data: Path, fanout: RedisFanout | None) -> None:
         def cameras() -> ComponentHealth:
             states = {cid: w.status.state for cid, w in self.cameras.items()}
             if not states:
@@ -479,6 +480,7 @@ class Vigil:
             checks = checks[:1]
         for name, check in (*checks, ("disk", disk)):
             self.health.register(name, check)
+        register_cluster_health(self.health, self.bus, fanout)
 
     async def _housekeeping(self, db: Database, alerts: AlertService) -> None:
         while True:

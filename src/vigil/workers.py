@@ -166,7 +166,7 @@ def health_app(health: HealthRegistry) -> FastAPI:
 
     @app.get("/health/ready")
     async def ready() -> JSONResponse:
-        status, components = health.report()
+        status, components = await health.report()
         body = {
             "status": status,
             "components": {

@@ -116,6 +116,13 @@ def _wait_port(server: Server, port: int, cmd: list[str]) -> None:
 @contextlib.contextmanager
 def tansu() -> Iterator[str]:
     """A Kafka-protocol broker with in-memory storage; yields its bootstrap address."""
+    with tansu_server() as (bootstrap, _server):
+        yield bootstrap
+
+
+@contextlib.contextmanager
+def tansu_server() -> Iterator[tuple[str, Server]]:
+    """As `tansu`, also yielding the server (to freeze it, for example)."""
     port = free_port()
     url = f"tcp://127.0.0.1:{port}"
     cmd = [
@@ -131,7 +138,7 @@ def tansu() -> Iterator[str]:
     server = _spawn("tansu", cmd)
     try:
         _wait_port(server, port, cmd)
-        yield f"127.0.0.1:{port}"
+        yield f"127.0.0.1:{port}", server
     finally:
         server.stop()
 
@@ -178,7 +185,15 @@ def seaweedfs() -> Iterator[str]:
 @contextlib.contextmanager
 def redis_server() -> Iterator[str]:
     """Redis without persistence; yields `redis://127.0.0.1:PORT/0`."""
-    port = free_port()
+    with redis_process() as (url, _server):
+        yield url
+
+
+@contextlib.contextmanager
+def redis_process(port: int | None = None) -> Iterator[tuple[str, Server]]:
+    """As `redis_server`, on `port` if given (to restart one where it was), also yielding
+    the server (to freeze or kill it)."""
+    port = port or free_port()
     cmd = [
         _find("redis-server", Path("/usr/bin/redis-server")),
         "--bind",
@@ -193,6 +208,6 @@ def redis_server() -> Iterator[str]:
     server = _spawn("redis", cmd)
     try:
         _wait_port(server, port, cmd)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", server
     finally:
         server.stop()

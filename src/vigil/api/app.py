@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from vigil.api.deps import ApiServices
 from vigil.api.ratelimit import RateLimiter
@@ -114,7 +116,7 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         limited = None
         if request.url.path.startswith(("/api/", "/ws/")):
-            limited = limiter.check(request)
+            limited = await limiter.check(request)
             if limited is None and "%00" in (request.url.query + request.url.path).upper():
                 limited = JSONResponse(
                     {"detail": "the URL contains a NUL character (%00), which is never valid"},
@@ -147,7 +149,7 @@ def _add_ops_routes(app: FastAPI, services: ApiServices) -> None:
 
     @app.get("/health/ready", include_in_schema=False)
     async def ready() -> JSONResponse:
-        status, components = services.health.report()
+        status, components = await services.health.report()
         body = {
             "status": status,
             "components": {
@@ -166,6 +168,18 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def vigil_error(_request: Request, err: VigilError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, AuthError) else None
         return JSONResponse({"detail": err.detail, **err.extra}, err.status_code, headers=headers)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeoutError)
+    async def database_unavailable(_request: Request, err: Exception) -> JSONResponse:
+        # Unreachable, not answering in time (Database bounds every wait), or every pooled
+        # connection busy. The error's type only: its text may hold the database URL.
+        log.warning("request failed: database unavailable (%s)", type(err).__name__)
+        return JSONResponse(
+            {"detail": "the database is unavailable or did not answer in time; try again"},
+            503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, err: RequestValidationError) -> JSONResponse:

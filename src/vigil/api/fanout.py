@@ -10,7 +10,6 @@ they reconnect, as after any dropped WebSocket.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -19,17 +18,27 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from vigil.config import SecurityConfig
 from vigil.errors import VigilError
+from vigil.ops.health import ComponentHealth
 from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHANNEL: Final = "vigil:alerts"
 REDIS_ENV: Final = "VIGIL_REDIS_URL"
+_RETRY_MIN_S: Final = 0.5
 _RETRY_MAX_S: Final = 10.0
+_COMMAND_RETRIES: Final = 3  # redis-py's own retries (with reconnection) per command
+_HEALTH_CHECK_S: Final = 15.0  # an idle connection is PINGed before its next use
+_SOCKET_TIMEOUT_S: Final = 2.0
+_SUBSCRIBE_TIMEOUT_S: Final = 10.0
+_PUBLISH_TIMEOUT_S: Final = 3.0
+_PING_TIMEOUT_S: Final = 1.5
 Deliver = Callable[[dict[str, Any]], None]
 
 
@@ -65,54 +74,96 @@ class RedisFanout:
     async def start(self, deliver: Deliver) -> None:
         """Subscribe; returns once Redis confirmed the subscription, so nothing published
         afterwards is missed."""
-        self._client = aioredis.Redis.from_url(self._url)
+        # redis-py reconnects by itself: each command (and the pub/sub's next read) retries
+        # with backoff, and a pub/sub that reconnects subscribes again to its channels.
+        # Bounded socket waits, so a publish to a frozen Redis fails instead of hanging;
+        # the pub/sub's blocking read is exempt (redis-py waits for messages without a limit).
+        self._client = aioredis.Redis.from_url(
+            self._url,
+            retry=Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), _COMMAND_RETRIES),
+            health_check_interval=_HEALTH_CHECK_S,
+            socket_connect_timeout=_SOCKET_TIMEOUT_S,
+            socket_timeout=_SOCKET_TIMEOUT_S,
+            socket_keepalive=True,
+        )
         try:
-            pubsub = await self._subscribe()
-        except RedisError as err:
+            pubsub = await asyncio.wait_for(self._subscribe(), _SUBSCRIBE_TIMEOUT_S)
+        except (RedisError, TimeoutError) as err:
             await self._client.aclose()
-            raise FanoutError(f"cannot subscribe to Redis channel {self._channel}: {err}") from err
+            self._client = None
+            reason = str(err) or f"no confirmation within {_SUBSCRIBE_TIMEOUT_S:.0f} s"
+            raise FanoutError(
+                f"cannot subscribe to Redis channel {self._channel}: {reason}"
+            ) from err
         self._task = asyncio.create_task(self._listen(pubsub, deliver), name="alert-fanout")
 
     async def _subscribe(self) -> Any:
         assert self._client is not None
         pubsub = self._client.pubsub()
         await pubsub.subscribe(self._channel)
-        while True:  # wait for the confirmation
-            reply = await pubsub.get_message(timeout=5.0)
+        while True:  # wait for the confirmation (the caller bounds the wait)
+            reply = await pubsub.get_message(timeout=1.0)
             if reply is not None and reply["type"] == "subscribe":
                 return pubsub
 
     async def _listen(self, pubsub: Any, deliver: Deliver) -> None:
-        delay_s = 0.5
+        delay_s = _RETRY_MIN_S
         while True:
             try:
+                if not pubsub.subscribed:  # never on purpose; subscribe again, don't spin
+                    await pubsub.subscribe(self._channel)
                 async for message in pubsub.listen():
-                    delay_s = 0.5
-                    if message["type"] != "message":
-                        continue
-                    try:
-                        payload = json.loads(message["data"])
-                    except ValueError:
-                        log.warning("ignoring a malformed message on %s", self._channel)
-                        continue
-                    if isinstance(payload, dict):
-                        deliver(payload)
+                    delay_s = _RETRY_MIN_S
+                    self._handle(message, deliver)
             except RedisError as err:
+                # The same pub/sub is read again after the pause: redis-py reconnects it and
+                # subscribes it again to the channel (its on-connect callback).
                 log.warning("alert fan-out lost Redis (%s); retrying in %.1f s", err, delay_s)
-                await asyncio.sleep(delay_s)
-                delay_s = min(delay_s * 2, _RETRY_MAX_S)
-                with contextlib.suppress(RedisError):
-                    await pubsub.aclose()
-                    pubsub = await self._subscribe()
+            # Whatever ended the read, pause before the next: a Redis that stays down costs
+            # one reconnection attempt per pause, never a loop that holds the event loop.
+            await asyncio.sleep(delay_s)
+            delay_s = min(delay_s * 2, _RETRY_MAX_S)
+
+    def _handle(self, message: dict[str, Any], deliver: Deliver) -> None:
+        if message["type"] != "message":
+            return
+        try:
+            payload = json.loads(message["data"])
+        except ValueError:
+            log.warning("ignoring a malformed message on %s", self._channel)
+            return
+        if isinstance(payload, dict):
+            deliver(payload)
 
     async def publish(self, payload: dict[str, Any]) -> None:
-        """Send `payload` to every replica's clients (this one's included)."""
+        """Send `payload` to every replica's clients (this one's included). FanoutError when
+        Redis does not take it within `_PUBLISH_TIMEOUT_S` (retries included)."""
         if self._client is None:
             raise FanoutError("the alert fan-out is not started")
         try:
-            await self._client.publish(self._channel, json.dumps(payload))
+            await asyncio.wait_for(
+                self._client.publish(self._channel, json.dumps(payload)), _PUBLISH_TIMEOUT_S
+            )
+        except TimeoutError as err:
+            raise FanoutError(
+                f"cannot publish to Redis channel {self._channel}: "
+                f"no answer within {_PUBLISH_TIMEOUT_S:.0f} s"
+            ) from err
         except RedisError as err:
             raise FanoutError(f"cannot publish to Redis channel {self._channel}: {err}") from err
+
+    async def health(self) -> ComponentHealth:
+        """Down unless Redis answers a PING within `_PING_TIMEOUT_S` (inside the health
+        registry's own timeout, so the detail says it was Redis)."""
+        if self._client is None:
+            return ComponentHealth("down", "the alert fan-out is not started")
+        try:
+            await asyncio.wait_for(self._client.ping(), _PING_TIMEOUT_S)
+        except TimeoutError:
+            return ComponentHealth("down", f"Redis did not answer within {_PING_TIMEOUT_S:g} s")
+        except RedisError as err:
+            return ComponentHealth("down", f"Redis unreachable: {type(err).__name__}")
+        return ComponentHealth("ok")
 
     async def stop(self) -> None:
         await cancel_and_wait([self._task])

@@ -8,7 +8,7 @@ from pathlib import Path
 from vigil.alerts.service import AlertService
 from vigil.analytics.catalog import RuleCatalog
 from vigil.api.deps import ApiServices
-from vigil.api.fanout import redis_url
+from vigil.api.fanout import RedisFanout, redis_url
 from vigil.api.live import LiveView
 from vigil.api.media import MediaServices
 from vigil.api.ratelimit import RateLimitConfig
@@ -23,6 +23,7 @@ from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
 from vigil.api.services.watchlists import WatchlistService
 from vigil.bus import Bus
+from vigil.bus.kafka import KafkaBus
 from vigil.clock import Clock
 from vigil.config import SecurityConfig, SiteConfig
 from vigil.db.session import Database
@@ -94,3 +95,12 @@ def build_api_services(
         secure_cookies=secure_cookies,
         rate_limits=rate_limits or rate_limits_of(config.security),
     )
+
+
+def register_cluster_health(health: HealthRegistry, bus: Bus, fanout: RedisFanout | None) -> None:
+    """The cluster's shared dependencies in /health/ready: the Kafka broker ("bus") when the
+    bus is Kafka, Redis ("redis") when alerts fan out through it."""
+    if isinstance(bus, KafkaBus):
+        health.register("bus", bus.health)
+    if fanout is not None:
+        health.register_async("redis", fanout.health)

@@ -159,7 +159,7 @@ def main(quick: bool, argv: list[str]) -> int:
     server: subprocess.Popen[bytes] | None = None
     try:
         upgrade(url)
-        db = Database(url)
+        db = Database(url, statement_timeout_s=None)  # bulk inserts of 500k events each
         progress(f"generating {args.events:,} events over 12 monthly partitions…")
         _generate(db, args.events)
         UserService(db, SystemClock()).ensure_admin(PASSWORD)

@@ -279,7 +279,10 @@ def exact_database(url: str) -> Database:
     options = " ".join(
         filter(None, [str(parsed.query.get("options", "")), "-c enable_indexscan=off"])
     )
-    return Database(parsed.update_query_dict({"options": options}).render_as_string(False))
+    return Database(
+        parsed.update_query_dict({"options": options}).render_as_string(False),
+        statement_timeout_s=None,  # full scans of a million vectors
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +321,7 @@ def run_faces(
 ) -> FaceFigures:
     """Store (or reuse, when the database already holds exactly this corpus) `faces` faces,
     then measure HNSW search per `ef_search` and exact search on the same probes."""
-    db = Database(url)
+    db = Database(url, statement_timeout_s=None)  # bulk loads and the HNSW build take minutes
     corpus = FaceCorpus(faces, kind=corpus_kind)
     params = index or IndexParams()
     build_s: float | None = None

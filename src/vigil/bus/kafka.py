@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
@@ -42,10 +43,12 @@ from vigil.bus.base import MAX_ATTEMPTS, Message
 from vigil.bus.topics import dead_letter
 from vigil.clock import Clock, SystemClock
 from vigil.errors import VigilError
+from vigil.ops.health import ComponentHealth
 
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_S: Final = 0.2
+QUEUE_FULL_WAIT_S: Final = 5.0  # off the event loop: longest wait for room in the queue
 REASON_HEADER: Final = "vigil-dlq-reason"
 # Received-but-uncommitted payloads kept for dead-lettering byte for byte (else re-encoded).
 _MAX_RAW: Final = 1024
@@ -327,6 +330,7 @@ class KafkaBus:
         self._stopping = threading.Event()
         self._subs: list[KafkaSubscription] = []
         self.delivery_failures = 0
+        self.queue_full_refusals = 0  # messages refused because the producer's queue was full
 
     async def start(self) -> None:
         self._producer = Producer(
@@ -389,9 +393,15 @@ class KafkaBus:
         self.publish_raw(topic, key, data, [(codec.TYPE_HEADER, tag.encode())])
 
     def publish_raw(self, topic: str, key: str, data: bytes, headers: Headers) -> None:
+        """Hand the message to the producer's local queue (delivery happens in the producer
+        thread). When that queue is full (the broker has not taken messages for a while),
+        a caller on the event loop gets BusError at once, and any other thread waits up to
+        `QUEUE_FULL_WAIT_S` for room first: publishing never blocks the loop."""
         if self._producer is None:
             raise BusError("the Kafka bus is not started")
         wire: list[tuple[str, str | bytes | None]] = [(k, v) for k, v in headers]
+        wait_s = 0.0 if _on_event_loop() else QUEUE_FULL_WAIT_S
+        deadline = time.monotonic() + wait_s
         while True:
             try:
                 self._producer.produce(
@@ -402,8 +412,30 @@ class KafkaBus:
                     on_delivery=self._delivered,
                 )
                 return
-            except BufferError:  # the local queue is full: wait for deliveries, briefly
-                self._producer.poll(0.1)
+            except BufferError as err:
+                # The producer thread polls, so room comes back as the broker acknowledges.
+                if time.monotonic() >= deadline:
+                    self.queue_full_refusals += 1
+                    raise BusError(
+                        f"cannot publish to {topic}: the producer's queue is full (the broker "
+                        f"has not taken messages{f' for {wait_s:g} s' if wait_s else ''})"
+                    ) from err
+                self._stopping.wait(0.05)
+
+    def health(self, timeout_s: float = 1.5) -> ComponentHealth:
+        """Down unless the broker answers a metadata request within `timeout_s` (blocks:
+        the health registry runs it in a thread)."""
+        if self._producer is None:
+            return ComponentHealth("down", "the Kafka bus is not started")
+        try:
+            self._producer.list_topics(timeout=timeout_s)
+        except KafkaException as err:
+            return ComponentHealth("down", f"Kafka broker unreachable: {err.args[0].str()}")
+        if self.queue_full_refusals:
+            return ComponentHealth(
+                "degraded", f"{self.queue_full_refusals} messages refused: producer queue full"
+            )
+        return ComponentHealth("ok")
 
     def flush(self, timeout_s: float = 30) -> int:
         """Wait for every published message to be acknowledged; returns how many are left."""
@@ -415,6 +447,14 @@ class KafkaBus:
         if err is not None:
             self.delivery_failures += 1
             log.error("bus message to %s was not delivered: %s", msg.topic(), err.str())
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _header_items(raw: KafkaMessage) -> list[tuple[str, str | bytes | None]]:

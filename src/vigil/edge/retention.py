@@ -9,7 +9,6 @@ are kept, so those of unresolved alerts are never lost to retention.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from vigil.db.models import Segment
 from vigil.db.session import Database
 from vigil.edge.recorder import BUCKET
 from vigil.errors import StorageError
+from vigil.ops.metrics import retention_delete_failures_total
 from vigil.storage.base import ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -121,14 +121,29 @@ class RetentionSweeper:
 
     def _remove(self, batch: list[tuple[int, str, int]]) -> tuple[int, int]:
         """Delete the files, then their rows (a row never points at a deleted file for
-        longer than this call; a file whose delete failed keeps its row for the next try)."""
+        longer than this call). A file whose delete failed keeps its row, so the next sweep
+        tries it again; each failure counts in `retention_delete_failures_total`."""
         gone: list[int] = []
         freed = 0
+        failed: list[str] = []
+        first_error: Exception | None = None
         for seg_id, key, size in batch:
-            with contextlib.suppress(StorageError, OSError):
+            try:
                 self._store.delete(BUCKET, key)
-                gone.append(seg_id)
-                freed += size
+            except (StorageError, OSError) as err:
+                failed.append(key)
+                first_error = first_error or err
+                continue
+            gone.append(seg_id)
+            freed += size
+        if failed:
+            retention_delete_failures_total.inc(len(failed))
+            logger.warning(
+                "retention: could not delete %d segment(s) (first %s: %s); kept for the next sweep",
+                len(failed),
+                failed[0],
+                first_error,
+            )
         if gone:
             with self._db.session() as session:
                 session.execute(delete(Segment).where(Segment.id.in_(gone)))

@@ -119,6 +119,7 @@ class Uplink:
             uniform=uniform,
         )
         self.queue: UplinkQueue | None = None
+        self._usage = (0, 0)  # (items, bytes) queued, as of the last change
         self._client: httpx.AsyncClient | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._subs: list[Subscription] = []
@@ -143,7 +144,7 @@ class Uplink:
             headers={"X-API-Key": cfg.api_key.get_secret_value()},
             timeout=cfg.timeout_s,
         )
-        self._update_gauges()
+        await self._refresh_usage()
 
     async def start(self) -> None:
         await self.open()
@@ -175,7 +176,10 @@ class Uplink:
 
     @property
     def depth(self) -> int:
-        return self.queue.usage()[0] if self.queue is not None else 0
+        """Items waiting, as of the queue's last change. Read without touching the queue:
+        its lock may be held for seconds by a write waiting on SQLite (a busy or slow disk),
+        and the event loop must never wait for it."""
+        return self._usage[0]
 
     def health(self) -> ComponentHealth:
         depth = self.depth
@@ -214,7 +218,7 @@ class Uplink:
                       "(it stays in the local database)", kind, item_id)  # fmt: skip
         elif result.outcome is Put.QUEUED and kind in ("event", "alert"):
             self.refused = 0
-        self._update_gauges()
+        await self._refresh_usage()
         self._wake.set()
         return result.outcome
 
@@ -296,7 +300,7 @@ class Uplink:
         if not faces:
             return 0
         taken = await asyncio.to_thread(self.queue.put_faces, faces, self._clock.now())
-        self._update_gauges()
+        await self._refresh_usage()
         if taken:
             self._wake.set()
         return taken
@@ -349,7 +353,7 @@ class Uplink:
         self._backoff.reset()
         self._batch_limit = self.config.batch_items
         uplink_last_success_timestamp.set(self._clock.now().timestamp())
-        self._update_gauges()
+        await self._refresh_usage()
         return len(batch)
 
     async def _post(self, batch: list[QueueItem]) -> list[QueueItem]:
@@ -415,9 +419,11 @@ class Uplink:
         except httpx.HTTPError as err:
             raise UplinkSendError(f"{type(err).__name__}: {err}") from err
 
-    def _update_gauges(self) -> None:
+    async def _refresh_usage(self) -> None:
+        """Re-read the queue's size in a thread (it takes the queue's lock), for `depth` and
+        the gauges."""
         if self.queue is not None:
-            count, used = self.queue.usage()
+            count, used = self._usage = await asyncio.to_thread(self.queue.usage)
             uplink_queue_depth.set(count)
             uplink_queue_bytes.set(used)
 

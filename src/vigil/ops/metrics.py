@@ -30,3 +30,8 @@ ws_clients = Gauge("ws_clients", "Connected alert WebSocket clients.")
 rule_evaluation_seconds = Histogram(
     "rule_evaluation_seconds", "Time to evaluate the rules on one frame's detections."
 )
+retention_delete_failures_total = Counter(
+    "retention_delete_failures_total",
+    "Segment files retention could not delete (store unreachable or refusing); each keeps its "
+    "index row and is tried again at the next sweep.",
+)

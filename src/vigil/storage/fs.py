@@ -84,7 +84,11 @@ class FsObjectStore:
         return self._path(bucket, key).is_file()
 
     def delete(self, bucket: str, key: str) -> None:
-        self._path(bucket, key).unlink(missing_ok=True)
+        path = self._path(bucket, key)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as err:  # e.g. a read-only or failing disk
+            raise StorageError(f"cannot delete {bucket}/{key}: {err.strerror}") from err
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
         base = self.root / bucket

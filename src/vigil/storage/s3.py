@@ -80,9 +80,11 @@ class S3ObjectStore:
         secret_key: str | None = None,
         multipart_threshold_bytes: int = 16 * _MiB,
         multipart_chunk_bytes: int = 8 * _MiB,
+        max_attempts: int = 5,
     ) -> None:
         """`endpoint_url` None means AWS itself; credentials None means boto3's usual chain
-        (environment, files, instance role)."""
+        (environment, files, instance role). `max_attempts`: tries per request, the first
+        included (botocore's standard retries, with backoff)."""
         self.bucket_prefix = bucket_prefix
         # Kept to rebuild the client in another process (the ingest pool pickles its store).
         self._args: dict[str, Any] = {
@@ -93,6 +95,7 @@ class S3ObjectStore:
             "secret_key": secret_key,
             "multipart_threshold_bytes": multipart_threshold_bytes,
             "multipart_chunk_bytes": multipart_chunk_bytes,
+            "max_attempts": max_attempts,
         }
         self._client: S3Client = boto3.client(
             "s3",
@@ -102,7 +105,7 @@ class S3ObjectStore:
             aws_secret_access_key=secret_key,
             config=Config(
                 s3={"addressing_style": "path"},
-                retries={"max_attempts": 5, "mode": "standard"},
+                retries={"max_attempts": max_attempts, "mode": "standard"},
                 connect_timeout=5,
                 read_timeout=60,
             ),
@@ -128,11 +131,15 @@ class S3ObjectStore:
             name = self.s3_bucket(bucket)
             try:
                 self._client.head_bucket(Bucket=name)
+            except BotoCoreError as err:
+                raise _storage_error(f"cannot reach bucket {name}", err) from err
             except ClientError as err:
                 if _code(err) not in _MISSING:
                     raise _storage_error(f"cannot reach bucket {name}", err) from err
                 try:
                     self._client.create_bucket(Bucket=name)
+                except BotoCoreError as create_err:
+                    raise _storage_error(f"cannot create bucket {name}", create_err) from create_err
                 except ClientError as create_err:
                     # Another replica starting at the same time may have just made it.
                     if _code(create_err) != "BucketAlreadyOwnedByYou":
@@ -144,7 +151,7 @@ class S3ObjectStore:
                         Bucket=name,
                         LifecycleConfiguration={"Rules": [rule]},  # type: ignore[list-item]  # built as a plain dict above
                     )
-                except ClientError as err:
+                except (ClientError, BotoCoreError) as err:
                     raise _storage_error(f"cannot set lifecycle tiers of {name}", err) from err
 
     def lifecycle_rules(self, bucket: str) -> list[dict[str, Any]]:
@@ -155,6 +162,8 @@ class S3ObjectStore:
         except ClientError as err:
             if _code(err) == "NoSuchLifecycleConfiguration":
                 return []
+            raise _storage_error(f"cannot read lifecycle tiers of {name}", err) from err
+        except BotoCoreError as err:
             raise _storage_error(f"cannot read lifecycle tiers of {name}", err) from err
         return [dict(rule) for rule in rules]
 
@@ -222,6 +231,8 @@ class S3ObjectStore:
             if _code(err) in _MISSING:
                 return False
             raise _storage_error(f"cannot check {bucket}/{key}", err) from err
+        except BotoCoreError as err:  # endpoint unreachable, timeouts, bad credentials setup
+            raise _storage_error(f"cannot check {bucket}/{key}", err) from err
 
     def delete(self, bucket: str, key: str) -> None:
         validate_key(bucket, key)
@@ -230,6 +241,8 @@ class S3ObjectStore:
         except ClientError as err:
             if _code(err) not in _MISSING:
                 raise _storage_error(f"cannot delete {bucket}/{key}", err) from err
+        except BotoCoreError as err:
+            raise _storage_error(f"cannot delete {bucket}/{key}", err) from err
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
         if bucket not in BUCKETS:
@@ -239,7 +252,7 @@ class S3ObjectStore:
             for page in paginator.paginate(Bucket=self.s3_bucket(bucket), Prefix=prefix):
                 for obj in page.get("Contents", []):
                     yield ObjectInfo(bucket, obj["Key"], obj["Size"], obj["LastModified"])
-        except ClientError as err:
+        except (ClientError, BotoCoreError) as err:
             raise _storage_error(f"cannot list {bucket}/{prefix}", err) from err
 
     def local_path(self, bucket: str, key: str) -> Path | None:

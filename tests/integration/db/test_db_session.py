@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from vigil.db.models import SystemState, User
 from vigil.db.session import Database
@@ -54,3 +56,23 @@ def test_ping_reports_an_unreachable_database() -> None:
         db.ping()
     assert "secret" not in caught.value.detail
     db.dispose()
+
+
+def test_statements_have_a_server_side_timeout(db: Database) -> None:
+    """statement_timeout is set on every connection: a statement that runs too long is
+    cancelled by the server (None: no limit, for bulk work)."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    bounded = Database(url, statement_timeout_s=1.0)
+    unbounded = Database(url, statement_timeout_s=None)
+    try:
+        with bounded.session() as session:
+            assert session.execute(text("SHOW statement_timeout")).scalar_one() == "1s"
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="statement timeout"):
+                session.execute(text("SELECT pg_sleep(5)"))
+            assert time.monotonic() - started < 3
+        with unbounded.session() as session:
+            assert session.execute(text("SHOW statement_timeout")).scalar_one() == "0"
+    finally:
+        bounded.dispose()
+        unbounded.dispose()

@@ -18,14 +18,11 @@ Needs root (or CAP_SYS_ADMIN) for `mount`. About 80 s.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
 import re
 import shutil
-import subprocess
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,7 @@ from typing import Any
 import av
 import pytest
 
+from tests.support.mounts import read_only, tmpfs
 from tests.support.site import RunningSite, running_site, wait_for
 from tests.unit.edge.edge_clips import FPS, feed_clip, inspect_segment, make_clip
 from vigil.bus.messages import SegmentInfo
@@ -46,43 +44,6 @@ CAMERA = "gate"
 SEGMENT_S = 4.0
 _DISK_WATCH_S = 10.0  # the runtime's disk watch period
 _SLACK_S = 3.0
-
-
-def _mount(*args: str) -> None:
-    done = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.fail(
-            f"`mount {' '.join(args)}` failed: {done.stderr.strip() or done.returncode}. This "
-            "test mounts a size-limited tmpfs and remounts it read-only: run it as root or "
-            "with CAP_SYS_ADMIN.",
-            pytrace=False,
-        )
-
-
-def _umount(path: Path) -> None:
-    subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
-
-
-@contextlib.contextmanager
-def tmpfs(path: Path, size_mb: int) -> Iterator[Path]:
-    path.mkdir(parents=True, exist_ok=True)
-    _mount("-t", "tmpfs", "-o", f"size={size_mb}m,mode=0755", "tmpfs", str(path))
-    try:
-        yield path
-    finally:
-        _umount(path)  # lazily: a child may still hold a file open for a moment
-
-
-@contextlib.contextmanager
-def read_only(path: Path) -> Iterator[None]:
-    """`path` read-only (a read-only bind mount over it), then writable again."""
-    _mount("--bind", str(path), str(path))
-    try:
-        _mount("-o", "remount,ro,bind", str(path))
-        yield
-        _mount("-o", "remount,rw,bind", str(path))
-    finally:
-        _umount(path)  # the bind mount only; the tmpfs below stays
 
 
 def fill(path: Path, leave_bytes: int = 0) -> Path:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
+from tests.support.mounts import read_only
 from vigil.bus import MemoryBus
 from vigil.bus.messages import SegmentInfo
 from vigil.clock import FakeClock
@@ -79,3 +81,32 @@ def test_the_free_space_floor_evicts_oldest_first_across_cameras(
     sweeper.min_free_percent = 100  # unreachable: every segment goes, and it says so
     assert not sweeper.sweep().floor_met and keys_left(db) == []
     assert store.exists("clips", "gate/alert-clip.mp4")
+
+
+def _delete_failures() -> float:
+    return REGISTRY.get_sample_value("retention_delete_failures_total") or 0.0
+
+
+def test_failed_deletes_are_counted_and_retried_at_the_next_sweep(
+    db: Database, tmp_path: Path
+) -> None:
+    """The segments' directory made read-only for real (a read-only bind mount: every delete
+    gets EROFS): nothing is lost or silently skipped; each failure counts in the metric, the
+    rows stay, and the next sweep after the disk recovers removes them."""
+    store = FsObjectStore(tmp_path / "objects")
+    old = [record(db, store, cam, NOW - timedelta(days=8)) for cam in ("gate", "yard")]
+    new = record(db, store, "gate", NOW - timedelta(days=1))
+    sweeper = RetentionSweeper(
+        db, store, FakeClock(NOW), retain_days=7, min_free_percent=0, disk_dir=tmp_path
+    )
+    failures_before = _delete_failures()
+    with read_only(store.root / BUCKET):
+        result = sweeper.sweep()
+        assert (result.expired, result.freed_bytes) == (0, 0)
+        assert _delete_failures() - failures_before == 2
+        assert sorted(keys_left(db)) == sorted([*old, new])  # each row keeps its (kept) file
+        assert all(store.exists(BUCKET, k) for k in old)
+    result = sweeper.sweep()  # the disk is writable again: the same segments go now
+    assert (result.expired, result.freed_bytes) == (2, 2 * SIZE)
+    assert keys_left(db) == [new]
+    assert _delete_failures() - failures_before == 2

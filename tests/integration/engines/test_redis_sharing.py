@@ -77,23 +77,25 @@ def _request(ip: str) -> Request:
     return Request(scope)
 
 
-def test_rate_limit_counters_are_shared_between_replicas(redis_url: str) -> None:
+async def test_rate_limit_counters_are_shared_between_replicas(redis_url: str) -> None:
     config = RateLimitConfig(anonymous_per_minute=5, storage_uri=redis_url)
     replicas = [RateLimiter(config), RateLimiter(config)]
     ip = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
-    answers = [replicas[i % 2].check(_request(ip)) for i in range(5)]
+    answers = [await replicas[i % 2].check(_request(ip)) for i in range(5)]
     assert answers == [None] * 5  # five calls spread over both replicas: all allowed
     for replica in replicas:  # the sixth is refused, whichever replica gets it
-        refused = replica.check(_request(ip))
+        refused = await replica.check(_request(ip))
         assert refused is not None and refused.status_code == 429
-    other = replicas[0].check(_request("198.51.100.251"))
+    other = await replicas[0].check(_request("198.51.100.251"))
     assert other is None  # counters are per client
 
 
-def test_without_redis_a_replica_still_limits_on_its_own(caplog: pytest.LogCaptureFixture) -> None:
+async def test_without_redis_a_replica_still_limits_on_its_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"  # nothing listens there
     limiter = RateLimiter(RateLimitConfig(anonymous_per_minute=3, storage_uri=url))
-    answers = [limiter.check(_request("198.51.100.7")) for _ in range(4)]
+    answers = [await limiter.check(_request("198.51.100.7")) for _ in range(4)]
     assert answers[:3] == [None] * 3
     refused = answers[3]
     assert refused is not None and refused.status_code == 429

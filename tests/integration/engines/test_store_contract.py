@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import BotoCoreError
 
+from tests.support.engines import free_port
 from vigil.errors import NotFoundError, StorageError
 from vigil.storage import FsObjectStore
 from vigil.storage.base import ByteRange, ObjectStore, RangeNotSatisfiableError
@@ -106,6 +108,31 @@ def test_unknown_bucket_refused(store: ObjectStore) -> None:
         store.put_bytes("secrets", "k", b"")
     with pytest.raises(StorageError, match="unknown bucket"):
         list(store.list("secrets"))
+
+
+def test_an_unreachable_s3_endpoint_keeps_to_the_error_contract() -> None:
+    """Nothing listens on the endpoint (a closed port): every operation raises the store's
+    StorageError, caused by botocore's own error, never a bare botocore exception."""
+    store = S3ObjectStore(
+        f"http://127.0.0.1:{free_port()}",
+        access_key="vigil",
+        secret_key="vigil-test-secret",
+        max_attempts=1,  # the same errors after 5 attempts, only slower
+    )
+    calls: list[tuple[str, Callable[[], object]]] = [
+        ("cannot check", lambda: store.exists("clips", "cam1/a.mp4")),
+        ("cannot delete", lambda: store.delete("clips", "cam1/a.mp4")),
+        ("cannot list", lambda: list(store.list("clips", "cam1/"))),
+        ("cannot read", lambda: store.get_bytes("clips", "cam1/a.mp4")),
+        ("cannot write", lambda: store.put_bytes("clips", "cam1/a.mp4", b"x")),
+        ("cannot reach bucket", store.ensure_buckets),
+        ("cannot read lifecycle tiers", lambda: store.lifecycle_rules("clips")),
+    ]
+    for what, call in calls:
+        with pytest.raises(StorageError, match=what) as raised:
+            call()
+        assert isinstance(raised.value.__cause__, BotoCoreError), what
+        assert "127.0.0.1" not in raised.value.detail  # botocore's text holds the URL
 
 
 def test_lifecycle_tiers_become_s3_rules() -> None:

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/system", tags=["system"])
 
 @router.get("/health")
 async def system_health(services: Services, _user: CurrentUser) -> HealthPublic:
-    status, components = services.health.report()
+    status, components = await services.health.report()
     return HealthPublic(
         status=status,
         components={

@@ -14,18 +14,19 @@ import json
 import logging
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
-
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import RedisError
 
 from vigil.config import SecurityConfig
 from vigil.errors import VigilError
 from vigil.ops.health import ComponentHealth
 from vigil.ops.tasks import cancel_and_wait
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+# redis-py is the `cluster` extra: it is imported when a fan-out starts, never by a one-box
+# site or an edge, which run without Redis.
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,11 @@ class RedisFanout:
         # with backoff, and a pub/sub that reconnects subscribes again to its channels.
         # Bounded socket waits, so a publish to a frozen Redis fails instead of hanging;
         # the pub/sub's blocking read is exempt (redis-py waits for messages without a limit).
+        import redis.asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialWithJitterBackoff
+        from redis.exceptions import RedisError
+
         self._client = aioredis.Redis.from_url(
             self._url,
             retry=Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), _COMMAND_RETRIES),
@@ -107,6 +113,8 @@ class RedisFanout:
                 return pubsub
 
     async def _listen(self, pubsub: Any, deliver: Deliver) -> None:
+        from redis.exceptions import RedisError
+
         delay_s = _RETRY_MIN_S
         while True:
             try:
@@ -138,6 +146,8 @@ class RedisFanout:
     async def publish(self, payload: dict[str, Any]) -> None:
         """Send `payload` to every replica's clients (this one's included). FanoutError when
         Redis does not take it within `_PUBLISH_TIMEOUT_S` (retries included)."""
+        from redis.exceptions import RedisError
+
         if self._client is None:
             raise FanoutError("the alert fan-out is not started")
         try:
@@ -155,6 +165,8 @@ class RedisFanout:
     async def health(self) -> ComponentHealth:
         """Down unless Redis answers a PING within `_PING_TIMEOUT_S` (inside the health
         registry's own timeout, so the detail says it was Redis)."""
+        from redis.exceptions import RedisError
+
         if self._client is None:
             return ComponentHealth("down", "the alert fan-out is not started")
         try:

@@ -3,6 +3,7 @@ benchmarks and the tests, so they all run the API exactly as a site does."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from vigil.alerts.service import AlertService
@@ -23,7 +24,6 @@ from vigil.api.services.sessions import SessionService
 from vigil.api.services.users import UserService
 from vigil.api.services.watchlists import WatchlistService
 from vigil.bus import Bus
-from vigil.bus.kafka import KafkaBus
 from vigil.clock import Clock
 from vigil.config import SecurityConfig, SiteConfig
 from vigil.db.session import Database
@@ -100,7 +100,10 @@ def build_api_services(
 def register_cluster_health(health: HealthRegistry, bus: Bus, fanout: RedisFanout | None) -> None:
     """The cluster's shared dependencies in /health/ready: the Kafka broker ("bus") when the
     bus is Kafka, Redis ("redis") when alerts fan out through it."""
-    if isinstance(bus, KafkaBus):
+    # A bus can only be a KafkaBus once its module was imported (by bus_for, when Kafka is
+    # configured): looking it up this way keeps confluent-kafka, the cluster extra, unimported.
+    kafka = sys.modules.get("vigil.bus.kafka")
+    if kafka is not None and isinstance(bus, kafka.KafkaBus):
         health.register("bus", bus.health)
     if fanout is not None:
         health.register_async("redis", fanout.health)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from vigil.storage.base import (
     RangeNotSatisfiableError,
     validate_key,
 )
+from vigil.storage.tiers import LifecycleTiers
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -38,35 +38,6 @@ log = logging.getLogger(__name__)
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 _MiB = 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class LifecycleTiers:
-    """Days after which a bucket's objects move to infrequent access, to archive, and are
-    deleted; None skips that step. Storage class names are the service's (AWS defaults)."""
-
-    infrequent_after_days: int | None = None
-    archive_after_days: int | None = None
-    expire_after_days: int | None = None
-    infrequent_class: str = "STANDARD_IA"
-    archive_class: str = "GLACIER"
-
-    def rule(self) -> dict[str, Any] | None:
-        """The S3 lifecycle rule, or None when there is nothing to do."""
-        rule: dict[str, Any] = {"ID": "vigil-tiers", "Status": "Enabled", "Filter": {}}
-        transitions = [
-            {"Days": days, "StorageClass": cls}
-            for days, cls in (
-                (self.infrequent_after_days, self.infrequent_class),
-                (self.archive_after_days, self.archive_class),
-            )
-            if days is not None
-        ]
-        if transitions:
-            rule["Transitions"] = transitions
-        if self.expire_after_days is not None:
-            rule["Expiration"] = {"Days": self.expire_after_days}
-        return rule if transitions or self.expire_after_days is not None else None
 
 
 class S3ObjectStore:

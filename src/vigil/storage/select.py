@@ -22,18 +22,11 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-)
-
 from vigil.config import StorageConfig
 from vigil.errors import ConfigError, StorageError
 from vigil.storage.base import ObjectStore
 from vigil.storage.fs import FsObjectStore
-from vigil.storage.s3 import LifecycleTiers, S3ObjectStore
+from vigil.storage.tiers import LifecycleTiers
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +117,9 @@ def object_store_for(
     settings = None if role == "edge" else s3_settings(environ)
     if settings is None:
         return FsObjectStore(data_dir / "objects")
+    # Imported here: boto3 is the `cluster` extra, absent on a one-box or edge install.
+    from vigil.storage.s3 import S3ObjectStore
+
     store = S3ObjectStore(
         settings.endpoint_url,
         bucket_prefix=settings.bucket_prefix,
@@ -133,7 +129,7 @@ def object_store_for(
     )
     try:
         store.ensure_buckets(tiers)
-    except (StorageError, BotoCoreError) as err:
+    except StorageError as err:
         raise StorageError(
             f"S3 object store at {settings.shown_endpoint} ({S3_ENDPOINT_ENV}): {_reason(err)}"
         ) from err
@@ -143,12 +139,17 @@ def object_store_for(
     return store
 
 
-def _reason(err: StorageError | BotoCoreError) -> str:
+def _reason(err: StorageError) -> str:
     # botocore's own messages can hold the request URL: say what happened in our words.
-    if isinstance(err, StorageError):
-        return err.detail
-    if isinstance(err, NoCredentialsError):
+    from botocore.exceptions import (
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+    )
+
+    cause = err.__cause__
+    if isinstance(cause, NoCredentialsError):
         return "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-    if isinstance(err, EndpointConnectionError | ConnectTimeoutError):
-        return f"cannot connect ({type(err).__name__})"
-    return type(err).__name__
+    if isinstance(cause, EndpointConnectionError | ConnectTimeoutError):
+        return f"cannot connect ({type(cause).__name__})"
+    return err.detail

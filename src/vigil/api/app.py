@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from importlib import resources
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vigil.api.deps import ApiServices
 from vigil.api.ratelimit import RateLimiter
@@ -115,11 +117,6 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
         limited = None
         if request.url.path.startswith(("/api/", "/ws/")):
             limited = limiter.check(request)
-            if limited is None and "%00" in (request.url.query + request.url.path).upper():
-                limited = JSONResponse(
-                    {"detail": "the URL contains a NUL character (%00), which is never valid"},
-                    400,
-                )
         response: Response = limited or await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -132,7 +129,42 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
         return response
 
     _mount_dashboard(app)
+    # Added last, so it runs first: before routing, rate limits and every route of the app.
+    app.add_middleware(RejectControlCharacters)
     return app
+
+
+def _control_character_in(scope: Scope) -> str | None:
+    """Where the URL holds a control character (NUL, CR, LF, ...), percent-encoded or not:
+    "path" or "query"; None when it holds none. No path or query parameter of this API may
+    contain one, and the file system, PostgreSQL and log lines each break on some of them."""
+    path = scope.get("path", "")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return "path"
+    query = unquote_to_bytes(scope.get("query_string", b""))
+    if any(b < 0x20 or b == 0x7F for b in query):
+        return "query"
+    return None
+
+
+class RejectControlCharacters:
+    """ASGI middleware: a request whose path or query holds a control character is refused
+    before routing (HTTP 400; a WebSocket is closed with 1008, policy violation)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        where = _control_character_in(scope) if scope["type"] in ("http", "websocket") else None
+        if where is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        detail = f"the URL's {where} contains a control character (such as %00), never valid"
+        response = JSONResponse({"detail": detail}, 400, headers=_SECURITY_HEADERS)
+        await response(scope, receive, send)
 
 
 def _add_ops_routes(app: FastAPI, services: ApiServices) -> None:

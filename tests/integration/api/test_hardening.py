@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from tests.support.api import Api, api_for_tests
+from tests.support.api import CSRF, Api, api_for_tests
 from vigil.db.session import Database
 
 
@@ -43,3 +45,69 @@ def test_control_characters_close_an_alert_socket(api: Api) -> None:
     with pytest.raises(WebSocketDisconnect) as closed, api.client.websocket_connect(url):
         pass
     assert closed.value.code == 1008
+
+
+EARLY = "0001-01-01T00:00:00%2B14:00"  # before year 1 in UTC
+LATE = "9999-12-31T23:59:59-14:00"  # after year 9999 in UTC
+FINE = "2026-11-02T12:00:00Z"
+EXTREME_TIMES = [
+    ("/api/v1/reports/daily?day=9999-12-31", "query.day"),
+    ("/api/v1/reports/daily?day=0001-01-01", "query.day"),
+    (f"/api/v1/events?start={EARLY}", "query.start"),
+    (f"/api/v1/events?end={LATE}", "query.end"),
+    (f"/api/v1/reports/heatmap?camera_id=gate&end={EARLY}", "query.end"),
+    (f"/api/v1/reports/heatmap?camera_id=gate&start={LATE}", "query.start"),
+    (f"/api/v1/recordings?camera_id=gate&start={EARLY}&end={FINE}", "query.start"),
+    (f"/api/v1/recordings/gate/vod.m3u8?start={FINE}&end={LATE}", "query.end"),
+]
+
+
+def test_times_outside_1970_to_9998_answer_422_naming_the_parameter(api: Api) -> None:
+    admin = api.login("admin")
+    for url, where in EXTREME_TIMES:
+        r = api.client.get(url, headers=admin)
+        assert r.status_code == 422, (url, r.status_code, r.text)
+        assert r.json()["detail"].startswith(f"{where}: "), (url, r.text)
+        assert "1970-01-01 and 9998-12-31" in r.json()["detail"]
+    body = {"camera_id": "gate", "start": "9999-12-31T23:00:00-14:00", "end": LATE}
+    r = api.client.post("/api/v1/exports", json=body, headers={**admin, **CSRF})
+    assert r.status_code == 422 and r.json()["detail"].startswith("body.start: "), r.text
+    assert api.client.get("/api/v1/reports/daily?day=2026-11-02", headers=admin).status_code == 200
+    r = api.client.get("/api/v1/events?start=1970-01-01T00:00:00Z", headers=admin)
+    assert r.status_code == 200, r.text
+
+
+def test_a_cursor_with_an_extreme_time_is_refused(api: Api) -> None:
+    cursor = base64.urlsafe_b64encode(b"0001-01-01T00:00:00+14:00|x").decode().rstrip("=")
+    r = api.client.get(f"/api/v1/events?cursor={cursor}", headers=api.login("admin"))
+    assert r.status_code == 400 and r.json()["detail"].startswith("cursor:"), r.text
+
+
+def _edge_key(api: Api) -> dict[str, str]:
+    r = api.client.post(
+        "/api/v1/api-keys", json={"name": "edge site-1"}, headers={**api.login("admin"), **CSRF}
+    )
+    assert r.status_code == 201, r.text
+    return {"X-API-Key": r.json()["key"]}
+
+
+def _event_batch(**event: object) -> dict[str, object]:
+    body = {"id": str(uuid.uuid4()), "occurred_at": FINE.replace("%2B", "+"),
+            "camera_id": "gate", "type": "zone_intrusion", "severity": "high", **event}  # fmt: skip
+    item = {"seq": 1, "kind": "event", "id": "e", "enqueued_at": body["occurred_at"], "body": body}
+    return {"edge_id": "site-1", "items": [item]}
+
+
+def test_ingest_refuses_extreme_times(api: Api) -> None:
+    edge = _edge_key(api)
+    for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        batch = _event_batch(occurred_at=when)
+        r = api.client.post("/api/v1/ingest/batch", json=batch, headers=edge)
+        assert r.status_code == 422 and "occurred_at" in r.json()["detail"], r.text
+        assert "1970-01-01 and 9998-12-31" in r.json()["detail"]
+    r = api.client.put(
+        f"/api/v1/ingest/segments/gate/x/a.mp4?camera_id=gate&start={EARLY}&end={FINE}",
+        content=b"x",
+        headers={**edge, "X-Content-SHA256": "0" * 64},
+    )
+    assert r.status_code == 422 and r.json()["detail"].startswith("query.start: "), r.text

@@ -12,10 +12,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi import Path as PathParam
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services
-from vigil.api.schemas import ErrorBody, Input
+from vigil.api.schemas import AwareInstant, ErrorBody, Input
 from vigil.api.services.ingest import (
     MAX_SEGMENT_BYTES,
     MAX_SNAPSHOT_BYTES,
@@ -76,7 +76,7 @@ def _service(services: Services) -> IngestService:
 class _Item(Input):
     seq: int = Field(ge=0, description="The edge's queue position (order of arrival).")
     id: str = Field(min_length=1, max_length=300, description="Deterministic item id.")
-    enqueued_at: AwareDatetime
+    enqueued_at: AwareInstant
 
 
 class EventItem(_Item):
@@ -201,8 +201,8 @@ async def put_segment(
     services: Services,
     edge: EdgeId,
     camera_id: CameraId,
-    start: Annotated[AwareDatetime, Query()],
-    end: Annotated[AwareDatetime, Query()],
+    start: Annotated[AwareInstant, Query()],
+    end: Annotated[AwareInstant, Query()],
     x_content_sha256: Sha256,
     keyframe_count: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> StoredFile:

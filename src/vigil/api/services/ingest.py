@@ -23,12 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from vigil.analytics.incidents import alert_view
+from vigil.api.schemas import AwareInstant
 from vigil.bus import Bus, topics
 from vigil.bus.messages import AlertView, SegmentInfo
 from vigil.clock import Clock
@@ -84,7 +85,7 @@ Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 class EventIn(_Record):
     id: uuid.UUID
-    occurred_at: AwareDatetime
+    occurred_at: AwareInstant
     camera_id: Text
     type: Text
     severity: Text
@@ -96,7 +97,7 @@ class EventIn(_Record):
     snapshot_key: str | None = Field(None, max_length=1000)
     clip_key: str | None = Field(None, max_length=1000)
     data: dict[str, Any] = Field(default_factory=dict)
-    created_at: AwareDatetime | None = None
+    created_at: AwareInstant | None = None
 
 
 class AlertIn(_Record):
@@ -109,11 +110,11 @@ class AlertIn(_Record):
     status: Literal["new", "acknowledged", "resolved"]
     title: str = Field(min_length=1, max_length=500)
     incident_key: str = Field(min_length=1, max_length=500)
-    created_at: AwareDatetime
-    updated_at: AwareDatetime | None = None
-    acknowledged_at: AwareDatetime | None = None
+    created_at: AwareInstant
+    updated_at: AwareInstant | None = None
+    acknowledged_at: AwareInstant | None = None
     acknowledged_by: str | None = Field(None, max_length=200)
-    resolved_at: AwareDatetime | None = None
+    resolved_at: AwareInstant | None = None
     resolved_by: str | None = Field(None, max_length=200)
     snapshot_key: str | None = Field(None, max_length=1000)
     data: dict[str, Any] = Field(default_factory=dict)
@@ -121,7 +122,7 @@ class AlertIn(_Record):
 
 class HeartbeatIn(_Record):
     edge_id: Text
-    timestamp: AwareDatetime
+    timestamp: AwareInstant
     stream_count: int = Field(ge=0, le=10_000)
     disk_free: int = Field(ge=0)
     mem_usage: float = Field(ge=0, le=100)
@@ -133,7 +134,7 @@ class FaceIn(_Record):
     camera_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")  # a camera id (config Slug)
     track_id: int | None = Field(None, ge=-(2**31), lt=2**31)
     event_id: uuid.UUID | None = None
-    captured_at: AwareDatetime
+    captured_at: AwareInstant
     embedding: list[float] = Field(
         min_length=FACE_EMBEDDING_DIM,
         max_length=FACE_EMBEDDING_DIM,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from tests.support.api import CSRF, Api, api_for_tests
+from tests.support.api import CSRF, NOW, Api, api_for_tests
+from vigil.db.models import Event
 from vigil.db.session import Database
 
 
@@ -111,3 +113,49 @@ def test_ingest_refuses_extreme_times(api: Api) -> None:
         headers={**edge, "X-Content-SHA256": "0" * 64},
     )
     assert r.status_code == 422 and r.json()["detail"].startswith("query.start: "), r.text
+
+
+def test_ingest_refuses_object_keys_outside_the_key_grammar(api: Api) -> None:
+    edge = _edge_key(api)
+    for field, key in [
+        ("snapshot_key", "gate/../../etc/passwd.jpg"),
+        ("snapshot_key", "/etc/x.jpg"),
+        ("snapshot_key", "gate/2026/11"),  # no .jpg: a folder of snapshots, not one
+        ("snapshot_key", "perimeter-north/a.jpg"),  # another camera's
+        ("snapshot_key", "gate/.hidden.jpg"),
+        ("clip_key", "gate\\a.mp4"),
+        ("clip_key", "gate/a.jpg"),
+    ]:
+        r = api.client.post("/api/v1/ingest/batch", json=_event_batch(**{field: key}), headers=edge)
+        assert r.status_code == 422, (key, r.text)
+        assert f"{field} {key!r}: must be '<camera_id>/" in r.json()["detail"], r.text
+    ok = _event_batch(snapshot_key="gate/2026/11/02/e.jpg", clip_key="gate/2026/11/02/e.mp4")
+    assert api.client.post("/api/v1/ingest/batch", json=ok, headers=edge).status_code == 200
+
+
+def test_a_snapshot_key_naming_a_folder_or_escaping_the_store_is_404(api: Api) -> None:
+    edge = _edge_key(api)
+    jpeg = b"\xff\xd8\xff\xe0 not much of a JPEG"
+    # A snapshot stored under gate/d.jpg/x.jpg makes gate/d.jpg a folder in the file store.
+    r = api.client.put(
+        "/api/v1/ingest/snapshots/gate/d.jpg/x.jpg?camera_id=gate",
+        content=jpeg,
+        headers={**edge, "X-Content-SHA256": hashlib.sha256(jpeg).hexdigest()},
+    )
+    assert r.status_code == 200, r.text
+    batch = _event_batch(snapshot_key="gate/d.jpg")
+    event_id = batch["items"][0]["body"]["id"]  # type: ignore[index]  # built just above
+    assert api.client.post("/api/v1/ingest/batch", json=batch, headers=edge).status_code == 200
+    admin = api.login("admin")
+    r = api.client.get(f"/api/v1/events/{event_id}/snapshot", headers=admin)
+    assert r.status_code == 404 and "no object snapshots/gate/d.jpg" in r.json()["detail"], r.text
+    # A key stored before ingest checked them (or written by hand) that escapes the store.
+    escaping = uuid.uuid4()
+    with api.db.session() as session:
+        session.add(Event(id=escaping, occurred_at=NOW, camera_id="gate", type="zone_intrusion",
+                          severity="high", snapshot_key="../../../etc/passwd",
+                          clip_key="gate/d.jpg"))  # fmt: skip
+        session.commit()
+    for what in ("snapshot", "clip"):
+        r = api.client.get(f"/api/v1/events/{escaping}/{what}", headers=admin)
+        assert r.status_code == 404, (what, r.status_code, r.text)

@@ -30,13 +30,13 @@ from vigil.api.services.ingest import (
     UploadError,
 )
 from vigil.errors import PermissionDeniedError, VigilError
+from vigil.storage.base import plain_key
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
 _EDGE_KEY_NAME = re.compile(r"edge[ :_-]+([a-z0-9][a-z0-9_-]{0,62})")
-_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)+")
 _EDGE_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
@@ -179,11 +179,7 @@ CameraId = Annotated[str, Query(min_length=1, max_length=200)]
 def _checked_upload(key: str, camera_id: str, suffix: str, limit: int, request: Request) -> int:
     """Refuse keys that are not `<camera_id>/…/<name><suffix>` in plain names (no `..`, no
     backslash, nothing absolute); returns the Content-Length."""
-    if (
-        _KEY.fullmatch(key) is None
-        or not key.startswith(f"{camera_id}/")
-        or not key.endswith(suffix)
-    ):
+    if not plain_key(key) or not key.startswith(f"{camera_id}/") or not key.endswith(suffix):
         raise UploadError(
             f"key {key!r}: must be '<camera_id>/…/<name>{suffix}' in letters, digits, '.', "
             f"'_', '-' (camera_id is {camera_id!r})"

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
 from vigil.edge.index import EdgeIndexer
 from vigil.errors import VigilError
 from vigil.storage import ObjectStore
+from vigil.storage.base import plain_key
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,18 @@ class _Record(BaseModel):
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+def _check_key(key: str | None, field: str, camera_id: str, suffix: str) -> None:
+    """An object key an edge names (the hub reads it later): `<camera_id>/…/<name><suffix>`
+    in plain names (storage.base.PLAIN_KEY), as the uploads under /ingest must be."""
+    if key is None:
+        return
+    if not (plain_key(key) and key.startswith(f"{camera_id}/") and key.endswith(suffix)):
+        raise ValueError(
+            f"{field} {key!r}: must be '<camera_id>/…/<name>{suffix}' in letters, digits, '.', "
+            f"'_', '-' (camera_id is {camera_id!r})"
+        )
+
+
 class EventIn(_Record):
     id: uuid.UUID
     occurred_at: AwareInstant
@@ -98,6 +111,12 @@ class EventIn(_Record):
     clip_key: str | None = Field(None, max_length=1000)
     data: dict[str, Any] = Field(default_factory=dict)
     created_at: AwareInstant | None = None
+
+    @model_validator(mode="after")
+    def _keys(self) -> EventIn:
+        _check_key(self.snapshot_key, "snapshot_key", self.camera_id, ".jpg")
+        _check_key(self.clip_key, "clip_key", self.camera_id, ".mp4")
+        return self
 
 
 class AlertIn(_Record):
@@ -118,6 +137,11 @@ class AlertIn(_Record):
     resolved_by: str | None = Field(None, max_length=200)
     snapshot_key: str | None = Field(None, max_length=1000)
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _keys(self) -> AlertIn:
+        _check_key(self.snapshot_key, "snapshot_key", self.camera_id, ".jpg")
+        return self
 
 
 class HeartbeatIn(_Record):

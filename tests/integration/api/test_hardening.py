@@ -130,7 +130,9 @@ def test_ingest_refuses_object_keys_outside_the_key_grammar(api: Api) -> None:
     ]:
         r = api.client.post("/api/v1/ingest/batch", json=_event_batch(**{field: key}), headers=edge)
         assert r.status_code == 422, (key, r.text)
-        assert f"{field} {key!r}: must be '<camera_id>/" in r.json()["detail"], r.text
+        # (an absolute key is echoed by its file name only: errors carry no server paths)
+        assert f"{field} " in r.json()["detail"], r.text
+        assert "must be '<camera_id>/…/<name>." in r.json()["detail"], r.text
     ok = _event_batch(snapshot_key="gate/2026/11/02/e.jpg", clip_key="gate/2026/11/02/e.mp4")
     assert api.client.post("/api/v1/ingest/batch", json=ok, headers=edge).status_code == 200
 

@@ -359,9 +359,8 @@ def _probe_cameras(site: SiteConfig) -> bool:
             continue
         result = probe_stream(camera_url(site, cam))
         mark = "[green]ok[/green]" if result.ok else "[red]FAILED[/red]"
-        console.print(
-            f"  camera {cam.id} (channel {cam.channel}): {mark} {result.detail}", highlight=False
-        )
+        where = "own URL" if cam.url is not None else f"channel {cam.channel}"
+        console.print(f"  camera {cam.id} ({where}): {mark} {result.detail}", highlight=False)
         all_ok &= result.ok
     return all_ok
 

@@ -138,11 +138,18 @@ class ZoneConfig(Base):
 class CameraConfig(Base):
     id: Slug
     name: str = Field(min_length=1)
-    channel: int = Field(ge=1, title="DVR channel (1-based)")
+    channel: int | None = Field(
+        None,
+        ge=1,
+        title="DVR channel (1-based)",
+        description="Required for a camera on the DVR; leave it out for a camera given by url.",
+    )
     stream: Literal[0, 1] = Field(0, description="0 = main stream, 1 = sub stream.")
     enabled: bool = True
     url: SecretStr | None = Field(
-        None, description="Full RTSP URL for a camera not on the DVR; overrides channel/stream."
+        None,
+        description="Full RTSP URL for a camera not on the DVR (then channel is not needed); "
+        "overrides channel/stream.",
     )
     zones: list[ZoneConfig] = Field(default_factory=list)
     motion_masks: list[list[tuple[float, float]]] = Field(
@@ -171,8 +178,17 @@ class CameraConfig(Base):
 
     @model_validator(mode="after")
     def _unique_zones(self) -> CameraConfig:
+        if self.channel is None and self.url is None:
+            raise _CrossReferenceErrors([("channel", _NO_SOURCE)])
         _refuse_duplicates((z.id for z in self.zones), "zones", "zone id")
         return self
+
+    @property
+    def dvr_channel(self) -> int:
+        """The DVR channel of a camera without its own `url` (validation guarantees one)."""
+        if self.channel is None:
+            raise ValueError(f"camera {self.id} has no DVR channel (it is given by url)")
+        return self.channel
 
 
 class WindowConfig(Base):
@@ -585,6 +601,9 @@ class SiteConfig(Base):
             if cam.id == camera_id:
                 return cam
         raise KeyError(camera_id)
+
+
+_NO_SOURCE = "missing: a camera on the DVR needs its channel (1-based); one that is not needs url"
 
 
 class _CrossReferenceErrors(ValueError):

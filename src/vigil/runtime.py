@@ -98,7 +98,7 @@ def camera_url(config: SiteConfig, cam: CameraConfig) -> str:
     password = config.dvr.password.get_secret_value() if config.dvr.password else ""
     return build_rtsp_url(
         config.dvr.host,
-        cam.channel,
+        cam.dvr_channel,
         cam.stream,
         username=config.dvr.username,
         password=password,

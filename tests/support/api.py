@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -33,6 +35,15 @@ from vigil.storage import FsObjectStore
 NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
 PASSWORDS = {"admin": "admin-password", "olga": "operator-password", "victor": "viewer-password"}
 CSRF = {"X-Requested-With": "vigil"}
+# What no answer may hold: an absolute path of the server (two or more parts that are not an
+# API route) or a library version written the way libraries write them ("OpenCV(4.14.0)").
+LEAK = re.compile(r"(?<![\w.~:/-])/(?!api/|ws/|health/)[\w.~+-][^\s\"'/]*/|\w\(\d+\.\d+|==\d+\.\d+")
+
+
+def assert_no_leak(response: httpx.Response) -> None:
+    """The answer holds no server path and no library version (vigil.errors.public_text)."""
+    found = LEAK.search(response.text)
+    assert found is None, f"{response.request.url} leaks {found.group(0)!r}: {response.text}"
 
 
 @dataclass

@@ -257,3 +257,36 @@ def test_cli_check_verdicts_are_one_line_whatever_the_path_and_width(tmp_path: P
         f"{bad}: 1 error(s)",
         "  cameras[0].channel: channel 7 does not exist: the DVR has 2 channels",
     ], lines
+
+
+def test_a_camera_given_by_url_needs_no_channel() -> None:
+    from vigil.api.media import camera_stream_url
+
+    url = "rtsp://admin:cam-pw@192.168.29.40:554/Streaming/Channels/101"
+    config = parse_config(
+        _minimal(
+            cameras=[
+                {"id": "c1", "name": "Gate", "channel": 1},
+                {"id": "yard", "name": "Yard", "url": url},
+            ]
+        )
+    )
+    yard = config.camera("yard")
+    assert yard.channel is None
+    assert camera_stream_url(config, "yard", "main") == url
+    assert "channel=1&" in camera_stream_url(config, "c1", "main")
+    with pytest.raises(ValueError, match="has no DVR channel"):
+        _ = yard.dvr_channel
+    # Without a DVR camera, no DVR password is needed either.
+    only_url = _minimal(
+        dvr={"host": "h", "username": "u"}, cameras=[{"id": "y", "name": "Y", "url": url}]
+    )
+    assert parse_config(only_url).cameras[0].channel is None
+
+
+def test_a_camera_with_neither_channel_nor_url_is_refused_at_its_channel() -> None:
+    errors = _errors(_minimal(cameras=[{"id": "c1", "name": "Gate"}]))
+    assert errors == {
+        "cameras[0].channel": "missing: a camera on the DVR needs its channel (1-based); "
+        "one that is not needs url"
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from importlib import resources
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vigil.api.deps import ApiServices
 from vigil.api.ratelimit import RateLimiter
@@ -46,7 +48,7 @@ from vigil.api.schemas import ErrorBody
 from vigil.api.ws import AlertHub
 from vigil.api.ws import router as ws_router
 from vigil.config import format_loc
-from vigil.errors import AuthError, VigilError
+from vigil.errors import AuthError, VigilError, public_text
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +119,6 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
         limited = None
         if request.url.path.startswith(("/api/", "/ws/")):
             limited = await limiter.check(request)
-            if limited is None and "%00" in (request.url.query + request.url.path).upper():
-                limited = JSONResponse(
-                    {"detail": "the URL contains a NUL character (%00), which is never valid"},
-                    400,
-                )
         response: Response = limited or await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -134,7 +131,42 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
         return response
 
     _mount_dashboard(app)
+    # Added last, so it runs first: before routing, rate limits and every route of the app.
+    app.add_middleware(RejectControlCharacters)
     return app
+
+
+def _control_character_in(scope: Scope) -> str | None:
+    """Where the URL holds a control character (NUL, CR, LF, ...), percent-encoded or not:
+    "path" or "query"; None when it holds none. No path or query parameter of this API may
+    contain one, and the file system, PostgreSQL and log lines each break on some of them."""
+    path = scope.get("path", "")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return "path"
+    query = unquote_to_bytes(scope.get("query_string", b""))
+    if any(b < 0x20 or b == 0x7F for b in query):
+        return "query"
+    return None
+
+
+class RejectControlCharacters:
+    """ASGI middleware: a request whose path or query holds a control character is refused
+    before routing (HTTP 400; a WebSocket is closed with 1008, policy violation)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        where = _control_character_in(scope) if scope["type"] in ("http", "websocket") else None
+        if where is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        detail = f"the URL's {where} contains a control character (such as %00), never valid"
+        response = JSONResponse({"detail": detail}, 400, headers=_SECURITY_HEADERS)
+        await response(scope, receive, send)
 
 
 def _add_ops_routes(app: FastAPI, services: ApiServices) -> None:
@@ -167,7 +199,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(VigilError)
     async def vigil_error(_request: Request, err: VigilError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, AuthError) else None
-        return JSONResponse({"detail": err.detail, **err.extra}, err.status_code, headers=headers)
+        # Details often quote a library's error: no server paths or versions may go out.
+        extra = {k: public_text(v) if isinstance(v, str) else v for k, v in err.extra.items()}
+        body = {"detail": public_text(err.detail), **extra}
+        return JSONResponse(body, err.status_code, headers=headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeoutError)
@@ -186,7 +221,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         problems = []
         for item in err.errors():
             loc = format_loc(str(p) if not isinstance(p, int) else p for p in item["loc"])
-            problems.append(f"{loc}: {item['msg']}")
+            problems.append(public_text(f"{loc}: {item['msg']}"))
         return JSONResponse({"detail": "; ".join(problems), "errors": problems}, 422)
 
 

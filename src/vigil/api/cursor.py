@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
+from vigil.api.schemas import in_time_range
 from vigil.errors import VigilError
 
 
@@ -25,6 +26,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise BadCursorError(
             "cursor: not a cursor this API issued; start from the first page"
         ) from err
-    if parsed.tzinfo is None:
+    if parsed.tzinfo is None or not in_time_range(parsed):
         raise BadCursorError("cursor: not a cursor this API issued")
     return parsed, row_id

@@ -270,7 +270,7 @@ def camera_stream_url(config: SiteConfig, camera_id: str, stream: StreamName) ->
     password = config.dvr.password.get_secret_value() if config.dvr.password else ""
     return build_rtsp_url(
         config.dvr.host,
-        cam.channel,
+        cam.dvr_channel,
         SUB_STREAM if stream == "sub" else MAIN_STREAM,
         username=config.dvr.username,
         password=password,

@@ -38,8 +38,7 @@ SECRETS_KEY_FILE = "camera-secrets.key"
 
 class ApiCamera(CameraConfig):
     """A camera added through the API. Only a marker: site.yaml's are plain `CameraConfig`.
-    One with its own `url` carries channel 1 only because `CameraConfig` needs a channel; the
-    API shows its channel as null."""
+    One with its own `url` has no channel (null)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +294,7 @@ class CameraCatalog:
             return ApiCamera(
                 id=row.id,
                 name=row.name,
-                channel=row.channel or 1,
+                channel=row.channel,
                 stream=0 if row.stream == 0 else 1,
                 enabled=row.enabled,
                 url=url,  # type: ignore[arg-type]  # pydantic turns the str into a SecretStr

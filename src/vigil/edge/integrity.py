@@ -4,6 +4,8 @@ expected, the gaps (start, end, cause) and coverage over a window.
 Gaps are holes between indexed segments, never guessed; the cause quoted is the camera's
 last non-online state change logged up to the gap's end (`camera_state_changes`), or
 "edge not recording" when the camera never left online (the edge itself was down).
+Nothing is expected of a camera before it was added (`cameras.created_at`), or before its
+first segment when that is older (recordings indexed before the row was made).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from vigil.clock import Clock
-from vigil.db.models import Segment
+from vigil.db.models import Camera, Segment
 from vigil.db.session import Database
 from vigil.db.tables_edge import CameraStateChange
 
@@ -82,12 +84,16 @@ def coverage(
     changes: Sequence[tuple[datetime, str, str | None]],
     start: datetime,
     end: datetime,
+    since: datetime | None = None,
 ) -> Coverage:
     """Coverage of one camera; `changes` are its (at, state, detail), oldest first.
 
-    The tail after the last segment is not expected yet while it is shorter than
-    `IN_PROGRESS_S` (that segment is still being written).
+    Recording is expected from `since` (when the camera was added; None: always) or `start`,
+    whichever is later. The tail after the last segment is not expected yet while it is
+    shorter than `IN_PROGRESS_S` (that segment is still being written).
     """
+    if since is not None:
+        start = min(max(start, since), end)
     last_end = max((b for _, b in spans), default=None)
     if last_end is not None and timedelta(0) <= end - last_end <= timedelta(seconds=IN_PROGRESS_S):
         end = max(start, last_end)
@@ -153,6 +159,11 @@ class RecordingQueries:
         start = end - window
         out = []
         with self._db.session() as session:
+            added = dict(
+                session.execute(
+                    select(Camera.id, Camera.created_at).where(Camera.id.in_(cameras))
+                ).all()
+            )
             for cam in cameras:
                 spans = session.execute(
                     select(Segment.start_at, Segment.end_at)
@@ -172,6 +183,9 @@ class RecordingQueries:
                     )
                     .order_by(CameraStateChange.at)
                 ).all()
+                since = added.get(cam)
+                if since is not None and spans:
+                    since = min(since, spans[0][0])  # recorded before its row was made
                 out.append(
                     coverage(
                         cam,
@@ -179,6 +193,7 @@ class RecordingQueries:
                         [(at, state, detail) for at, state, detail in changes],
                         start,
                         end,
+                        since,
                     )
                 )
         return out

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Final, Protocol
 
-from vigil.errors import StorageError
+from vigil.errors import NotFoundError, StorageError
 
 BUCKETS: Final = ("video-segments", "snapshots", "clips", "training-data", "persons")
+# The grammar of keys that arrive from outside (an edge's uplink): two or more plain names
+# of letters, digits, '_', '.', '-', each starting with a letter or digit (so no '.', '..',
+# hidden files, empty parts, backslashes or absolute keys).
+PLAIN_KEY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)+")
+
+
+class InvalidKeyError(StorageError):
+    """A key that cannot name an object (it could escape the store)."""
+
+
+def plain_key(key: str) -> bool:
+    """Whether `key` follows PLAIN_KEY, the grammar for keys given by other machines."""
+    return PLAIN_KEY.fullmatch(key) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +47,16 @@ def validate_key(bucket: str, key: str) -> None:
         or "\x00" in key
         or any(p in ("", ".", "..") for p in parts)
     ):
-        raise StorageError(f"invalid object key {key!r} in bucket {bucket!r}")
+        raise InvalidKeyError(f"invalid object key {key!r} in bucket {bucket!r}")
+
+
+def validate_read_key(bucket: str, key: str) -> None:
+    """`validate_key` for reads: a key that cannot name an object names none (NotFoundError,
+    404 at the API), as a missing object does."""
+    try:
+        validate_key(bucket, key)
+    except InvalidKeyError as err:
+        raise NotFoundError(f"no object {bucket}/{key!r}") from err
 
 
 class RangeNotSatisfiableError(StorageError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -10,7 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vigil.errors import NotFoundError, StorageError
-from vigil.storage.base import BUCKETS, ByteRange, ObjectInfo, validate_key
+from vigil.storage.base import (
+    BUCKETS,
+    ByteRange,
+    InvalidKeyError,
+    ObjectInfo,
+    validate_key,
+    validate_read_key,
+)
+
+log = logging.getLogger(__name__)
 
 
 class FsObjectStore:
@@ -22,9 +32,25 @@ class FsObjectStore:
     def _path(self, bucket: str, key: str) -> Path:
         validate_key(bucket, key)
         path = (self.root / bucket / key).resolve()
-        if not path.is_relative_to(self.root / bucket):
-            raise StorageError(f"invalid object key {key!r} in bucket {bucket!r}")
+        if not path.is_relative_to(self.root / bucket):  # a symbolic link out of the store
+            raise InvalidKeyError(f"invalid object key {key!r} in bucket {bucket!r}")
         return path
+
+    def _read_path(self, bucket: str, key: str) -> Path:
+        """The file of an object to read; a key that cannot name one is not found."""
+        validate_read_key(bucket, key)
+        try:
+            return self._path(bucket, key)
+        except InvalidKeyError as err:
+            raise NotFoundError(f"no object {bucket}/{key}") from err
+
+    @staticmethod
+    def _unreadable(bucket: str, key: str, err: OSError) -> NotFoundError:
+        """Whatever keeps an object from being read (missing, a directory, a file where a
+        directory should be, permissions) is "no object" to a reader; the cause is logged."""
+        if not isinstance(err, FileNotFoundError | IsADirectoryError | NotADirectoryError):
+            log.warning("cannot read object %s/%s: %s", bucket, key, err.strerror)
+        return NotFoundError(f"no object {bucket}/{key}")
 
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None:
         path = self._path(bucket, key)
@@ -63,25 +89,28 @@ class FsObjectStore:
             raise StorageError(f"cannot store {bucket}/{key}: {err.strerror}") from err
 
     def get_bytes(self, bucket: str, key: str) -> bytes:
-        path = self._path(bucket, key)
+        path = self._read_path(bucket, key)
         try:
             return path.read_bytes()
-        except FileNotFoundError as err:
-            raise NotFoundError(f"no object {bucket}/{key}") from err
+        except OSError as err:
+            raise self._unreadable(bucket, key, err) from err
 
     def get_range(self, bucket: str, key: str, byte_range: ByteRange) -> tuple[bytes, int, int]:
-        path = self._path(bucket, key)
+        path = self._read_path(bucket, key)
         try:
             with path.open("rb") as f:
                 size = os.fstat(f.fileno()).st_size
                 first, last = byte_range.resolve(size)
                 f.seek(first)
                 return f.read(last - first + 1), first, size
-        except FileNotFoundError as err:
-            raise NotFoundError(f"no object {bucket}/{key}") from err
+        except OSError as err:
+            raise self._unreadable(bucket, key, err) from err
 
     def exists(self, bucket: str, key: str) -> bool:
-        return self._path(bucket, key).is_file()
+        try:
+            return self._read_path(bucket, key).is_file()
+        except NotFoundError:
+            return False
 
     def delete(self, bucket: str, key: str) -> None:
         path = self._path(bucket, key)
@@ -103,5 +132,8 @@ class FsObjectStore:
                 yield ObjectInfo(bucket, key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
 
     def local_path(self, bucket: str, key: str) -> Path | None:
-        path = self._path(bucket, key)
+        try:
+            path = self._read_path(bucket, key)
+        except NotFoundError:
+            return None
         return path if path.is_file() else None

@@ -27,6 +27,7 @@ from vigil.storage.base import (
     ObjectInfo,
     RangeNotSatisfiableError,
     validate_key,
+    validate_read_key,
 )
 from vigil.storage.tiers import LifecycleTiers
 
@@ -157,7 +158,7 @@ class S3ObjectStore:
             path.unlink(missing_ok=True)
 
     def get_bytes(self, bucket: str, key: str) -> bytes:
-        validate_key(bucket, key)
+        validate_read_key(bucket, key)
         try:
             response = self._client.get_object(Bucket=self.s3_bucket(bucket), Key=key)
             return response["Body"].read()
@@ -169,7 +170,7 @@ class S3ObjectStore:
             raise _storage_error(f"cannot read {bucket}/{key}", err) from err
 
     def get_range(self, bucket: str, key: str, byte_range: ByteRange) -> tuple[bytes, int, int]:
-        validate_key(bucket, key)
+        validate_read_key(bucket, key)
         try:
             response = self._client.get_object(
                 Bucket=self.s3_bucket(bucket), Key=key, Range=f"bytes={byte_range.header()}"
@@ -194,7 +195,10 @@ class S3ObjectStore:
         return data, int(match.group(1)), int(match.group(3))
 
     def exists(self, bucket: str, key: str) -> bool:
-        validate_key(bucket, key)
+        try:
+            validate_read_key(bucket, key)
+        except NotFoundError:
+            return False
         try:
             self._client.head_object(Bucket=self.s3_bucket(bucket), Key=key)
             return True
@@ -227,7 +231,6 @@ class S3ObjectStore:
             raise _storage_error(f"cannot list {bucket}/{prefix}", err) from err
 
     def local_path(self, bucket: str, key: str) -> Path | None:
-        validate_key(bucket, key)
         return None
 
 

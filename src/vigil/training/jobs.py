@@ -34,7 +34,7 @@ from vigil.clock import Clock
 from vigil.config import SiteConfig
 from vigil.db.session import Database, row_by_id
 from vigil.db.tables_persons import JobKind, JobStatus, TrainingJob
-from vigil.errors import ConflictError, NotFoundError, VigilError
+from vigil.errors import ConflictError, NotFoundError, VigilError, public_text
 from vigil.storage import ObjectStore
 from vigil.training.evaluate import evaluate
 from vigil.training.export import write_coco_zip
@@ -226,8 +226,8 @@ class TrainingJobs:
                     else:
                         log.exception("training job %s (%s) failed", job_id, kind.value)
                         detail = f"internal error ({type(err).__name__}); see the server log"
-                    await asyncio.to_thread(
-                        self._finish, job_id, JobStatus.FAILED, error=str(detail)
+                    await asyncio.to_thread(  # shown to users: no server paths or versions
+                        self._finish, job_id, JobStatus.FAILED, error=public_text(str(detail))
                     )
                 else:
                     await asyncio.to_thread(

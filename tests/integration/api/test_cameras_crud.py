@@ -336,3 +336,20 @@ def test_added_cameras_survive_a_restart_and_the_file_sync(
     # Another key file cannot read the stored URL: that camera is left out, not fatal.
     other = CameraCatalog(api.db, _site(), api.clock, CameraSecrets(tmp_path / "other-keys"))
     assert [c.id for c in other.load()] == ["yard"]
+
+
+def test_a_site_yaml_camera_given_by_url_needs_no_channel(db: Database, tmp_path: Path) -> None:
+    data = _site().model_dump(mode="json")
+    data["cameras"].append({"id": "shop-door", "name": "Shop door", "url": URL})  # no channel
+    with api_for_tests(db, tmp_path, config=SiteConfig.model_validate(data)) as api:
+        admin = api.login("admin")
+        r = api.client.get(f"{CAMERAS}/shop-door", headers=admin)
+        assert r.status_code == 200, r.text
+        shop = r.json()
+        assert (shop["channel"], shop["own_url"], shop["source"]) == (None, True, "config")
+        assert PASSWORD not in r.text
+        with api.db.session() as session:
+            row = session.get(Camera, "shop-door")
+            assert row is not None and row.channel is None
+        r = api.client.get("/api/v1/recordings/integrity", headers=admin)
+        assert r.status_code == 200 and "shop-door" in {c["camera_id"] for c in r.json()}

@@ -99,3 +99,24 @@ def test_recordings_query_rejects_bad_requests(
     r = api.client.get("/api/v1/recordings", params=params, headers=api.login("victor"))
     assert r.status_code == status, r.text
     assert r.json()["detail"]
+
+
+def test_coverage_starts_when_the_camera_was_added(api: Api) -> None:
+    """The cameras were added at NOW; 5 minutes on, 5 minutes of recordings are all there is
+    to expect: no 23.9 h "edge not recording" gap before the camera existed."""
+    indexer = EdgeIndexer(api.services.bus, api.db)
+    api.clock.advance(300)
+    for k in range(30):  # NOW .. NOW + 5 min, in 10 s segments
+        indexer.index_segment(segment("gate", -10 * k, -10 * (k + 1)))
+    r = api.client.get("/api/v1/recordings/integrity", headers=api.login("victor"))
+    assert r.status_code == 200, r.text
+    by_camera = {c["camera_id"]: c for c in r.json()}
+    gate = by_camera["gate"]
+    assert gate["expected_day_s"] == pytest.approx(300.0)
+    assert gate["coverage_day_pct"] == pytest.approx(100.0)
+    assert gate["coverage_hour_pct"] == pytest.approx(100.0)
+    assert gate["gaps"] == []
+    # A camera added with the site but never recorded: a gap since it was added, not 24 h.
+    north = by_camera["perimeter-north"]
+    assert north["expected_day_s"] == pytest.approx(300.0)
+    assert [g["seconds"] for g in north["gaps"]] == [pytest.approx(300.0)]

@@ -94,13 +94,31 @@ def test_large_objects_survive_intact(store: ObjectStore, tmp_path: Path) -> Non
 )
 def test_keys_cannot_escape(store: ObjectStore, key: str) -> None:
     for attempt in (
-        lambda: store.get_bytes("snapshots", key),
         lambda: store.put_bytes("snapshots", key, b"x"),
-        lambda: store.exists("snapshots", key),
         lambda: store.delete("snapshots", key),
     ):
         with pytest.raises(StorageError, match="invalid object key"):
             attempt()
+    # To a reader such a key names nothing: not found (404 at the API), as a missing object.
+    with pytest.raises(NotFoundError):
+        store.get_bytes("snapshots", key)
+    with pytest.raises(NotFoundError):
+        store.get_range("snapshots", key, ByteRange(0, 1))
+    assert not store.exists("snapshots", key)
+    assert store.local_path("snapshots", key) is None
+
+
+def test_a_key_naming_a_folder_is_not_found(store: ObjectStore) -> None:
+    store.put_bytes("snapshots", "cam1/2026/11/02/a.jpg", b"jpeg")
+    for folder in ("cam1/2026", "cam1/2026/11/02"):
+        with pytest.raises(NotFoundError, match=f"no object snapshots/{folder}"):
+            store.get_bytes("snapshots", folder)
+        with pytest.raises(NotFoundError):
+            store.get_range("snapshots", folder, ByteRange(0, 1))
+        assert not store.exists("snapshots", folder)
+        assert store.local_path("snapshots", folder) is None
+    with pytest.raises(NotFoundError):  # a file where a folder should be
+        store.get_bytes("snapshots", "cam1/2026/11/02/a.jpg/b.jpg")
 
 
 def test_unknown_bucket_refused(store: ObjectStore) -> None:

@@ -33,7 +33,20 @@ def test_put_get_list_delete(tmp_path: Path) -> None:
 def test_keys_cannot_escape(tmp_path: Path, key: str) -> None:
     store = FsObjectStore(tmp_path)
     with pytest.raises(StorageError, match="invalid object key"):
+        store.put_bytes("snapshots", key, b"x")
+    with pytest.raises(NotFoundError):  # a reader asked for something that is not there
         store.get_bytes("snapshots", key)
+
+
+def test_a_link_out_of_the_store_is_not_followed(tmp_path: Path) -> None:
+    store = FsObjectStore(tmp_path / "objects")
+    (tmp_path / "secret.txt").write_bytes(b"secret")
+    (tmp_path / "objects" / "snapshots" / "cam1").mkdir()
+    (tmp_path / "objects" / "snapshots" / "cam1" / "out.jpg").symlink_to(tmp_path / "secret.txt")
+    with pytest.raises(NotFoundError):
+        store.get_bytes("snapshots", "cam1/out.jpg")
+    assert store.local_path("snapshots", "cam1/out.jpg") is None
+    assert not store.exists("snapshots", "cam1/out.jpg")
 
 
 def test_unknown_bucket(tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ def _validated(services: ApiServices, data: dict[str, Any]) -> CameraConfig:
     """The camera exactly as site.yaml's checks judge it (fields, DVR channel and password),
     errors located in the request body."""
     try:
-        camera = ApiCamera.model_validate({**data, "channel": data.get("channel") or 1})
+        camera = ApiCamera.model_validate(data)
     except ValidationError as err:
         raise InvalidItemError(validation_errors(err.errors(include_input=False))) from None
     dvr = services.config.dvr

@@ -244,5 +244,5 @@ async def test_camera(
     if cam.url is not None:
         url = cam.url.get_secret_value()
     else:
-        url = dvr_url(services.config, cam.channel, cam.stream)
+        url = dvr_url(services.config, cam.dvr_channel, cam.stream)
     return await _answer(services, request, admin, url, f"cameras/{cam.id}")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from vigil.api.cursor import decode_cursor, encode_cursor
 from vigil.api.deps import CurrentUser, Services
-from vigil.api.schemas import ErrorBody, EventPage, EventPublic, Severity
+from vigil.api.schemas import ErrorBody, EventPage, EventPublic, Instant, Severity
 from vigil.api.services.events import EventFilter
 from vigil.errors import NotFoundError, VigilError
 
@@ -29,9 +28,9 @@ async def list_events(
     type: Annotated[str | None, Query(max_length=64, examples=["zone_intrusion"])] = None,
     severity: Severity | None = None,
     start: Annotated[
-        datetime | None, Query(description="From (inclusive), ISO-8601 with zone")
+        Instant | None, Query(description="From (inclusive), ISO-8601 with zone")
     ] = None,
-    end: Annotated[datetime | None, Query(description="To (exclusive), ISO-8601 with zone")] = None,
+    end: Annotated[Instant | None, Query(description="To (exclusive), ISO-8601 with zone")] = None,
     zone_id: Annotated[str | None, Query(max_length=64)] = None,
     track_id: Annotated[int | None, Query(ge=0, le=2**31 - 1, description="Tracker id")] = None,
     text: Annotated[

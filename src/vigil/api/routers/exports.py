@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigil.api.deps import Operator, Principal, Services, audit_success
 from vigil.api.routers.cameras import visible_camera
 from vigil.api.routers.live import media_of
-from vigil.api.schemas import ErrorBody
+from vigil.api.schemas import ErrorBody, Instant
 from vigil.api.services.exports import ExportView, sha256_of
 from vigil.errors import NotFoundError
 
@@ -37,9 +37,9 @@ class ExportCreate(BaseModel):
     )
 
     camera_id: str = Field(max_length=200)
-    start: datetime = Field(description="From (ISO 8601 with offset); the clip starts at the "
+    start: Instant = Field(description="From (ISO 8601 with offset); the clip starts at the "
                             "keyframe at or before it.")  # fmt: skip
-    end: datetime = Field(description="To (ISO 8601 with offset); at most 2 h after start.")
+    end: Instant = Field(description="To (ISO 8601 with offset); at most 2 h after start.")
 
 
 class ExportOut(BaseModel):

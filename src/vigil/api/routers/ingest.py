@@ -12,10 +12,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi import Path as PathParam
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services
-from vigil.api.schemas import ErrorBody, Input
+from vigil.api.schemas import AwareInstant, ErrorBody, Input
 from vigil.api.services.ingest import (
     MAX_SEGMENT_BYTES,
     MAX_SNAPSHOT_BYTES,
@@ -30,13 +30,13 @@ from vigil.api.services.ingest import (
     UploadError,
 )
 from vigil.errors import PermissionDeniedError, VigilError
+from vigil.storage.base import plain_key
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
 
 _EDGE_KEY_NAME = re.compile(r"edge[ :_-]+([a-z0-9][a-z0-9_-]{0,62})")
-_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)+")
 _EDGE_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
@@ -76,7 +76,7 @@ def _service(services: Services) -> IngestService:
 class _Item(Input):
     seq: int = Field(ge=0, description="The edge's queue position (order of arrival).")
     id: str = Field(min_length=1, max_length=300, description="Deterministic item id.")
-    enqueued_at: AwareDatetime
+    enqueued_at: AwareInstant
 
 
 class EventItem(_Item):
@@ -179,11 +179,7 @@ CameraId = Annotated[str, Query(min_length=1, max_length=200)]
 def _checked_upload(key: str, camera_id: str, suffix: str, limit: int, request: Request) -> int:
     """Refuse keys that are not `<camera_id>/…/<name><suffix>` in plain names (no `..`, no
     backslash, nothing absolute); returns the Content-Length."""
-    if (
-        _KEY.fullmatch(key) is None
-        or not key.startswith(f"{camera_id}/")
-        or not key.endswith(suffix)
-    ):
+    if not plain_key(key) or not key.startswith(f"{camera_id}/") or not key.endswith(suffix):
         raise UploadError(
             f"key {key!r}: must be '<camera_id>/…/<name>{suffix}' in letters, digits, '.', "
             f"'_', '-' (camera_id is {camera_id!r})"
@@ -201,8 +197,8 @@ async def put_segment(
     services: Services,
     edge: EdgeId,
     camera_id: CameraId,
-    start: Annotated[AwareDatetime, Query()],
-    end: Annotated[AwareDatetime, Query()],
+    start: Annotated[AwareInstant, Query()],
+    end: Annotated[AwareInstant, Query()],
     x_content_sha256: Sha256,
     keyframe_count: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> StoredFile:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -15,7 +15,7 @@ from vigil.api.deps import CurrentUser, Services
 from vigil.api.media import vod_playlist
 from vigil.api.routers.cameras import visible_camera
 from vigil.api.routers.live import media_of
-from vigil.api.schemas import ErrorBody
+from vigil.api.schemas import ErrorBody, Instant
 from vigil.edge.recorder import BUCKET
 from vigil.errors import NotFoundError, VigilError
 from vigil.storage.base import ByteRange, RangeNotSatisfiableError
@@ -49,8 +49,8 @@ async def vod(
     camera_id: str,
     services: Services,
     user: CurrentUser,
-    start: Annotated[datetime, Query(description="From (ISO 8601 with offset).")],
-    end: Annotated[datetime, Query(description="To (ISO 8601 with offset); at most 24 h on.")],
+    start: Annotated[Instant, Query(description="From (ISO 8601 with offset).")],
+    end: Annotated[Instant, Query(description="To (ISO 8601 with offset); at most 24 h on.")],
 ) -> Response:
     """An HLS VOD playlist of the recordings in [start, end): each 10 s segment with its
     EXT-X-PROGRAM-DATE-TIME, holes between recordings as EXT-X-GAP entries (media time

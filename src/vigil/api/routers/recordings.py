@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services
+from vigil.api.schemas import Instant
 from vigil.edge.integrity import Coverage, RecordingQueries
 from vigil.errors import NotFoundError, VigilError
 
@@ -65,8 +66,8 @@ async def list_recordings(
     services: Services,
     user: CurrentUser,
     camera_id: Annotated[str, Query(description="Camera id.")],
-    start: Annotated[datetime, Query(description="From (ISO 8601 with offset).")],
-    end: Annotated[datetime, Query(description="To (ISO 8601 with offset).")],
+    start: Annotated[Instant, Query(description="From (ISO 8601 with offset).")],
+    end: Annotated[Instant, Query(description="To (ISO 8601 with offset).")],
 ) -> list[RecordingOut]:
     """Segments of one camera that overlap [start, end), oldest first (at most 5000). A
     deleted camera's recordings stay listed (by its id) until retention removes them."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services
-from vigil.api.schemas import ErrorBody
+from vigil.api.schemas import Day, ErrorBody, Instant
 from vigil.errors import NotFoundError, VigilError
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -39,7 +39,7 @@ class DailyReportOut(BaseModel):
 async def daily_report(
     services: Services,
     user: CurrentUser,
-    day: Annotated[date | None, Query(description="Site-local date; default: today.")] = None,
+    day: Annotated[Day | None, Query(description="Site-local date; default: today.")] = None,
 ) -> DailyReportOut:
     """Counts per camera, type and hour for one day in the site's time zone, and how fast
     alerts were acknowledged (against the 5-minute goal). Limited to the user's cameras."""
@@ -96,10 +96,10 @@ async def heatmap(
     user: CurrentUser,
     camera_id: Annotated[str, Query(max_length=64, description="Camera id.")],
     start: Annotated[
-        datetime | None, Query(description="From (ISO 8601 with offset); default: end - 24 h.")
+        Instant | None, Query(description="From (ISO 8601 with offset); default: end - 24 h.")
     ] = None,
     end: Annotated[
-        datetime | None, Query(description="To (ISO 8601 with offset); default: now.")
+        Instant | None, Query(description="To (ISO 8601 with offset); default: now.")
     ] = None,
     cols: Annotated[int, Query(ge=1, le=64, description="Grid columns.")] = 32,
     rows: Annotated[int, Query(ge=1, le=64, description="Grid rows.")] = 18,

@@ -30,7 +30,7 @@ from vigil.clock import Clock
 from vigil.db.models import Segment
 from vigil.db.session import Database
 from vigil.db.tables_media import ClipExport
-from vigil.errors import NotFoundError, StorageError, VigilError
+from vigil.errors import NotFoundError, StorageError, VigilError, public_text
 from vigil.storage import ObjectStore
 from vigil.storage.remux import local_sources, remux_range
 
@@ -144,7 +144,8 @@ class ExportService:
             except Exception as err:
                 log.exception("export %s failed", export_id)
                 reason = getattr(err, "detail", None) or f"{type(err).__name__}: {err}"
-                await asyncio.to_thread(self._finish, export_id, error=str(reason)[:500])
+                error = public_text(str(reason))[:500]  # shown to users: no server paths
+                await asyncio.to_thread(self._finish, export_id, error=error)
 
     def _make(self, export_id: uuid.UUID) -> None:
         with self._db.session() as session:

@@ -23,12 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from vigil.analytics.incidents import alert_view
+from vigil.api.schemas import AwareInstant
 from vigil.bus import Bus, topics
 from vigil.bus.messages import AlertView, SegmentInfo
 from vigil.clock import Clock
@@ -38,6 +39,7 @@ from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
 from vigil.edge.index import EdgeIndexer
 from vigil.errors import VigilError
 from vigil.storage import ObjectStore
+from vigil.storage.base import plain_key
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +84,21 @@ class _Record(BaseModel):
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+def _check_key(key: str | None, field: str, camera_id: str, suffix: str) -> None:
+    """An object key an edge names (the hub reads it later): `<camera_id>/…/<name><suffix>`
+    in plain names (storage.base.PLAIN_KEY), as the uploads under /ingest must be."""
+    if key is None:
+        return
+    if not (plain_key(key) and key.startswith(f"{camera_id}/") and key.endswith(suffix)):
+        raise ValueError(
+            f"{field} {key!r}: must be '<camera_id>/…/<name>{suffix}' in letters, digits, '.', "
+            f"'_', '-' (camera_id is {camera_id!r})"
+        )
+
+
 class EventIn(_Record):
     id: uuid.UUID
-    occurred_at: AwareDatetime
+    occurred_at: AwareInstant
     camera_id: Text
     type: Text
     severity: Text
@@ -96,7 +110,13 @@ class EventIn(_Record):
     snapshot_key: str | None = Field(None, max_length=1000)
     clip_key: str | None = Field(None, max_length=1000)
     data: dict[str, Any] = Field(default_factory=dict)
-    created_at: AwareDatetime | None = None
+    created_at: AwareInstant | None = None
+
+    @model_validator(mode="after")
+    def _keys(self) -> EventIn:
+        _check_key(self.snapshot_key, "snapshot_key", self.camera_id, ".jpg")
+        _check_key(self.clip_key, "clip_key", self.camera_id, ".mp4")
+        return self
 
 
 class AlertIn(_Record):
@@ -109,19 +129,24 @@ class AlertIn(_Record):
     status: Literal["new", "acknowledged", "resolved"]
     title: str = Field(min_length=1, max_length=500)
     incident_key: str = Field(min_length=1, max_length=500)
-    created_at: AwareDatetime
-    updated_at: AwareDatetime | None = None
-    acknowledged_at: AwareDatetime | None = None
+    created_at: AwareInstant
+    updated_at: AwareInstant | None = None
+    acknowledged_at: AwareInstant | None = None
     acknowledged_by: str | None = Field(None, max_length=200)
-    resolved_at: AwareDatetime | None = None
+    resolved_at: AwareInstant | None = None
     resolved_by: str | None = Field(None, max_length=200)
     snapshot_key: str | None = Field(None, max_length=1000)
     data: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _keys(self) -> AlertIn:
+        _check_key(self.snapshot_key, "snapshot_key", self.camera_id, ".jpg")
+        return self
+
 
 class HeartbeatIn(_Record):
     edge_id: Text
-    timestamp: AwareDatetime
+    timestamp: AwareInstant
     stream_count: int = Field(ge=0, le=10_000)
     disk_free: int = Field(ge=0)
     mem_usage: float = Field(ge=0, le=100)
@@ -133,7 +158,7 @@ class FaceIn(_Record):
     camera_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")  # a camera id (config Slug)
     track_id: int | None = Field(None, ge=-(2**31), lt=2**31)
     event_id: uuid.UUID | None = None
-    captured_at: AwareDatetime
+    captured_at: AwareInstant
     embedding: list[float] = Field(
         min_length=FACE_EMBEDDING_DIM,
         max_length=FACE_EMBEDDING_DIM,

@@ -36,7 +36,8 @@ _INITIAL_VELOCITY_STD = 1.0
 _INITIAL_SIZE_VELOCITY_STD = 0.1
 # Buffers scale with the seconds since a track was last seen, clipped to [this, 1 s].
 _MIN_BUFFER_S = 0.1
-_UNMATCHED = 1e6  # cost of a pair the gate forbids
+_UNMATCHED = 1e6
+_DIAGONAL = np.arange(8)  # cost of a pair the gate forbids
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,101 +59,110 @@ class ByteTrackSettings:
     confirm_hits: int = 1
 
 
-class KalmanBox:
-    """Constant-velocity Kalman filter of a box: state (cx, cy, w, h) and their rates per
-    second; process noise from a white-noise acceleration, integrated over each real time step."""
+class KalmanBoxes:
+    """Constant-velocity Kalman filters of K boxes, run together: state (cx, cy, w, h) and
+    their rates per second; process noise from a white-noise acceleration, integrated over
+    each real time step. Noise scales with each box's own size (x, w with its width; y, h with
+    its height), so near and far objects are treated alike."""
 
     __slots__ = ("covariance", "mean")
 
-    def __init__(self, xyxy: FloatArray) -> None:
+    def __init__(self) -> None:
+        self.mean: FloatArray = np.zeros((0, 8))
+        self.covariance: FloatArray = np.zeros((0, 8, 8))
+
+    def __len__(self) -> int:
+        return len(self.mean)
+
+    def add(self, xyxy: FloatArray) -> None:
+        """Start filters for boxes (N, 4), at rest, with their velocity unknown."""
         z = _to_cxcywh(xyxy)
-        size = _size_scale(z)
-        self.mean: FloatArray = np.concatenate([z, np.zeros(4)])
+        scale = _size_scale(z)
         std = np.concatenate(
             [
-                2 * _MEASUREMENT_STD * size,
-                [_INITIAL_VELOCITY_STD * size[0], _INITIAL_VELOCITY_STD * size[1]],
-                _INITIAL_SIZE_VELOCITY_STD * size[2:],
-            ]
+                2 * _MEASUREMENT_STD * scale,
+                _INITIAL_VELOCITY_STD * scale[:, :2],
+                _INITIAL_SIZE_VELOCITY_STD * scale[:, 2:],
+            ],
+            axis=1,
         )
-        self.covariance: FloatArray = np.diag(np.square(std))
+        covariance = np.zeros((len(z), 8, 8))
+        covariance[:, _DIAGONAL, _DIAGONAL] = np.square(std)
+        self.mean = np.concatenate([self.mean, np.concatenate([z, np.zeros_like(z)], axis=1)])
+        self.covariance = np.concatenate([self.covariance, covariance])
+
+    def keep(self, mask: npt.NDArray[np.bool_]) -> None:
+        self.mean = self.mean[mask]
+        self.covariance = self.covariance[mask]
 
     def predict(self, dt_s: float) -> None:
-        if dt_s <= 0:
+        if dt_s <= 0 or not len(self):
             return
         transition = np.eye(8)
         transition[:4, 4:] = dt_s * np.eye(4)
-        size = _size_scale(self.mean[:4])
+        scale = _size_scale(self.mean[:, :4])
         spectral = np.square(
-            np.concatenate([_ACCELERATION_STD * size[:2], _SIZE_ACCELERATION_STD * size[2:]])
+            np.concatenate(
+                [_ACCELERATION_STD * scale[:, :2], _SIZE_ACCELERATION_STD * scale[:, 2:]], axis=1
+            )
         )
-        noise = np.zeros((8, 8))
-        idx = np.arange(4)
-        noise[idx, idx] = spectral * dt_s**3 / 3
-        noise[idx, idx + 4] = noise[idx + 4, idx] = spectral * dt_s**2 / 2
-        noise[idx + 4, idx + 4] = spectral * dt_s
-        self.mean = transition @ self.mean
-        self.mean[2:4] = np.maximum(self.mean[2:4], 1e-6)
+        noise = np.zeros_like(self.covariance)
+        position, rate = _DIAGONAL[:4], _DIAGONAL[4:]
+        noise[:, position, position] = spectral * dt_s**3 / 3
+        noise[:, position, rate] = noise[:, rate, position] = spectral * dt_s**2 / 2
+        noise[:, rate, rate] = spectral * dt_s
+        self.mean = self.mean @ transition.T
+        self.mean[:, 2:4] = np.maximum(self.mean[:, 2:4], 1e-6)
         self.covariance = transition @ self.covariance @ transition.T + noise
 
-    def update(self, xyxy: FloatArray) -> None:
+    def update(self, index: npt.NDArray[np.intp], xyxy: FloatArray) -> None:
+        """Correct filters `index` with measured boxes (len(index), 4)."""
+        if not len(index):
+            return
         z = _to_cxcywh(xyxy)
-        measurement_noise = np.diag(np.square(_MEASUREMENT_STD * _size_scale(z)))
-        projected = self.covariance[:4, :4] + measurement_noise
-        # Kalman gain K = P H^T S^-1, with H = [I 0]; S is symmetric positive definite.
-        gain = np.linalg.solve(projected, self.covariance[:4, :]).T
-        self.mean = self.mean + gain @ (z - self.mean[:4])
-        self.covariance = self.covariance - gain @ projected @ gain.T
+        covariance = self.covariance[index]
+        projected = covariance[:, :4, :4].copy()
+        projected[:, _DIAGONAL[:4], _DIAGONAL[:4]] += np.square(_MEASUREMENT_STD * _size_scale(z))
+        # Kalman gain K = P H^T S^-1 with H = [I 0]; S is symmetric positive definite.
+        gain = np.linalg.solve(projected, covariance[:, :4, :]).transpose(0, 2, 1)
+        innovation = z - self.mean[index, :4]
+        self.mean[index] += np.einsum("kij,kj->ki", gain, innovation)
+        self.covariance[index] = covariance - gain @ projected @ gain.transpose(0, 2, 1)
 
-    def stop_resizing(self) -> None:
-        """Freeze the box's size while it is unseen (a hidden box's growth is no evidence)."""
-        self.mean[6:8] = 0.0
+    def stop_resizing(self, index: npt.NDArray[np.intp]) -> None:
+        """Freeze the size of unseen boxes (a hidden box's growth is no evidence)."""
+        self.mean[index, 6:8] = 0.0
 
-    @property
     def xyxy(self) -> FloatArray:
-        cx, cy, w, h = self.mean[:4]
-        return np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
-
-
-class _Track:
-    __slots__ = ("filter", "hits", "last_seen_s", "predicted_s", "track_id")
-
-    def __init__(self, track_id: int, xyxy: FloatArray, t_s: float) -> None:
-        self.track_id = track_id
-        self.filter = KalmanBox(xyxy)
-        self.hits = 1
-        self.last_seen_s = t_s
-        self.predicted_s = t_s
-
-    def predict(self, t_s: float) -> None:
-        self.filter.predict(t_s - self.predicted_s)
-        self.predicted_s = max(self.predicted_s, t_s)
-
-    def match(self, xyxy: FloatArray, t_s: float) -> None:
-        self.filter.update(xyxy)
-        self.hits += 1
-        self.last_seen_s = max(self.last_seen_s, t_s)
+        cx, cy, w, h = self.mean[:, 0], self.mean[:, 1], self.mean[:, 2], self.mean[:, 3]
+        return np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
 
 
 class ByteTracker:
     """ByteTrack over one class's detections. `new_id` gives each new track its id (on the
-    track's first frame); call `update` in time order."""
+    track's first frame); call `update` in time order (a late frame is matched where the tracks
+    are, without predicting backwards)."""
 
     def __init__(self, settings: ByteTrackSettings, new_id: Callable[[], int]) -> None:
         self.settings = settings
         self._new_id = new_id
-        self._tracks: list[_Track] = []
+        # One row per track, in the same order everywhere.
+        self._filters = KalmanBoxes()
+        self._ids: list[int] = []
+        self._hits: npt.NDArray[np.int64] = np.zeros(0, np.int64)
+        self._last_seen_s: FloatArray = np.zeros(0)
+        self._predicted_s: float | None = None
 
     def __len__(self) -> int:
-        return len(self._tracks)
+        return len(self._ids)
 
     @property
     def track_ids(self) -> list[int]:
-        return [t.track_id for t in self._tracks]
+        return list(self._ids)
 
     def predicted_xyxy(self) -> dict[int, FloatArray]:
-        """Each track's box as last predicted (for tests and diagnostics)."""
-        return {t.track_id: t.filter.xyxy for t in self._tracks}
+        """Each track's box as last predicted or corrected (for tests and diagnostics)."""
+        return dict(zip(self._ids, self._filters.xyxy(), strict=True))
 
     def update(
         self, xyxy: npt.ArrayLike, confidence: npt.ArrayLike, t_s: float
@@ -166,75 +176,85 @@ class ByteTracker:
         boxes = np.asarray(xyxy, np.float64).reshape(-1, 4)
         scores = np.asarray(confidence, np.float64).reshape(-1)
         s = self.settings
-        for track in self._tracks:
-            track.predict(t_s)
+        if self._predicted_s is not None:
+            self._filters.predict(t_s - self._predicted_s)
+        self._predicted_s = t_s if self._predicted_s is None else max(self._predicted_s, t_s)
+        predicted = self._filters.xyxy()
         high = np.flatnonzero(scores >= s.high_confidence)
         low = np.flatnonzero((scores >= s.low_confidence) & (scores < s.high_confidence))
-        pool = list(range(len(self._tracks)))
+        pool = np.arange(len(self))
         # Stage 1: confident detections against every track, lost ones included.
-        first, pool, unmatched_high = self._associate(pool, boxes, high, t_s)
+        first, pool, unmatched_high = self._associate(predicted, pool, boxes, high, t_s)
         # Stage 2: weak detections (partly hidden, blurred) may only extend tracks left over.
-        second, pool, _ = self._associate(pool, boxes, low, t_s)
-        pairs: list[tuple[int, int]] = []
-        for track_index, row in first + second:
-            track = self._tracks[track_index]
-            track.match(boxes[row], t_s)
-            pairs.append((int(row), track.track_id))
-        for track_index in pool:
-            self._tracks[track_index].filter.stop_resizing()
+        second, pool, _ = self._associate(predicted, pool, boxes, low, t_s)
+        matched = first + second
+        tracks = np.array([i for i, _ in matched], np.intp)
+        rows = np.array([r for _, r in matched], np.intp)
+        self._filters.update(tracks, boxes[rows])
+        self._hits[tracks] += 1
+        self._last_seen_s[tracks] = np.maximum(self._last_seen_s[tracks], t_s)
+        pairs = [(int(r), self._ids[i]) for i, r in matched]
+        self._filters.stop_resizing(pool)
         removed = self._remove_stale(pool, t_s)
-        for row in unmatched_high:
-            track = _Track(self._new_id(), boxes[row], t_s)
-            self._tracks.append(track)
-            pairs.append((int(row), track.track_id))
+        if unmatched_high:
+            born = np.array(unmatched_high, np.intp)
+            self._filters.add(boxes[born])
+            new_ids = [self._new_id() for _ in unmatched_high]
+            self._ids.extend(new_ids)
+            self._hits = np.concatenate([self._hits, np.ones(len(born), np.int64)])
+            self._last_seen_s = np.concatenate([self._last_seen_s, np.full(len(born), t_s)])
+            pairs.extend(zip(unmatched_high, new_ids, strict=True))
         return pairs, removed
 
     def _associate(
-        self, pool: list[int], boxes: FloatArray, rows: npt.NDArray[np.intp], t_s: float
-    ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-        """Hungarian matching of tracks `pool` with detections `rows` at time `t_s`, on IoU
-        gated by buffered IoU >= `min_iou`. Returns (track index, row) pairs, the unmatched
-        track indices and the unmatched rows."""
-        if not pool or len(rows) == 0:
+        self,
+        predicted: FloatArray,
+        pool: npt.NDArray[np.intp],
+        boxes: FloatArray,
+        rows: npt.NDArray[np.intp],
+        t_s: float,
+    ) -> tuple[list[tuple[int, int]], npt.NDArray[np.intp], list[int]]:
+        """Hungarian matching of tracks `pool` (their `predicted` boxes) with detections `rows`
+        at time `t_s`, on IoU gated by buffered IoU >= `min_iou`. Returns (track index, row)
+        pairs, the unmatched track indices and the unmatched rows."""
+        if not len(pool) or not len(rows):
             return [], pool, [int(r) for r in rows]
-        predicted = np.stack([self._tracks[i].filter.xyxy for i in pool])
         # The buffer covers how far an object may stray from its prediction: it grows with the
         # time since the track was last seen, up to `match_buffer` at one second. At 5-10 fps a
         # full buffer lets a false positive beside a person steal the person's track.
-        unseen_s = np.array([t_s - self._tracks[i].last_seen_s for i in pool])
+        unseen_s = t_s - self._last_seen_s[pool]
         buffer = self.settings.match_buffer * np.clip(unseen_s, _MIN_BUFFER_S, 1.0)
-        gate = buffered_iou(predicted, boxes[rows], buffer)
+        gate = buffered_iou(predicted[pool], boxes[rows], buffer)
         # Rank by plain IoU too: two people side by side (a crossing) both pass the buffered
         # gate, and the buffered IoU alone hardly tells which box is whose.
-        similarity = (gate + buffered_iou(predicted, boxes[rows], 0.0)) / 2
+        similarity = (gate + buffered_iou(predicted[pool], boxes[rows], 0.0)) / 2
         cost = np.where(gate >= self.settings.min_iou, 1.0 - similarity, _UNMATCHED)
         track_pos, det_pos = linear_sum_assignment(cost)
-        matched = [
-            (pool[i], int(rows[j]))
-            for i, j in zip(track_pos, det_pos, strict=True)
-            if cost[i, j] < _UNMATCHED
-        ]
-        used_tracks = {i for i, _ in matched}
-        used_rows = {r for _, r in matched}
+        ok = cost[track_pos, det_pos] < _UNMATCHED
+        track_pos, det_pos = track_pos[ok], det_pos[ok]
+        matched = [(int(pool[i]), int(rows[j])) for i, j in zip(track_pos, det_pos, strict=True)]
         return (
             matched,
-            [i for i in pool if i not in used_tracks],
-            [int(r) for r in rows if int(r) not in used_rows],
+            np.delete(pool, track_pos),
+            [int(r) for r in np.delete(rows, det_pos)],
         )
 
-    def _remove_stale(self, unmatched: list[int], t_s: float) -> list[int]:
+    def _remove_stale(self, unmatched: npt.NDArray[np.intp], t_s: float) -> list[int]:
         """Drop unmatched tracks that were never confirmed or are lost for too long."""
         s = self.settings
-        stale = {
-            i
-            for i in unmatched
-            if self._tracks[i].hits < s.confirm_hits
-            or t_s - self._tracks[i].last_seen_s > s.lost_track_s
-        }
-        if not stale:
+        stale = unmatched[
+            (self._hits[unmatched] < s.confirm_hits)
+            | (t_s - self._last_seen_s[unmatched] > s.lost_track_s)
+        ]
+        if not len(stale):
             return []
-        removed = [self._tracks[i].track_id for i in sorted(stale)]
-        self._tracks = [t for i, t in enumerate(self._tracks) if i not in stale]
+        removed = [self._ids[i] for i in sorted(stale.tolist())]
+        keep = np.ones(len(self), bool)
+        keep[stale] = False
+        self._filters.keep(keep)
+        self._ids = [track_id for track_id, k in zip(self._ids, keep, strict=True) if k]
+        self._hits = self._hits[keep]
+        self._last_seen_s = self._last_seen_s[keep]
         return removed
 
 
@@ -242,36 +262,36 @@ def buffered_iou(a: npt.ArrayLike, b: npt.ArrayLike, buffer: float | FloatArray)
     """IoU matrix (N, M) of xyxy boxes a (N, 4) and b (M, 4) after growing both boxes of each
     pair on each side by `buffer` x their width (left, right) and height (top, bottom); `buffer`
     is one number or one per row of `a` (N,); 0 gives plain IoU."""
-    a = np.asarray(a, np.float64).reshape(-1, 4)[:, None, :]  # (N, 1, 4)
-    b = np.asarray(b, np.float64).reshape(-1, 4)[None, :, :]  # (1, M, 4)
-    grow = np.asarray(buffer, np.float64).reshape(-1, 1, 1)  # (N or 1, 1, 1)
-    a = a + grow * _sides(a)
-    b = b + grow * _sides(b)
-    x1 = np.maximum(a[..., 0], b[..., 0])
-    y1 = np.maximum(a[..., 1], b[..., 1])
-    x2 = np.minimum(a[..., 2], b[..., 2])
-    y2 = np.minimum(a[..., 3], b[..., 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    union = area_a + area_b - inter
-    iou = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
-    return np.asarray(np.broadcast_to(iou, (a.shape[0], b.shape[1])), np.float64)
-
-
-def _sides(boxes: FloatArray) -> FloatArray:
-    """(-w, -h, w, h) of xyxy boxes: the direction each side moves when a box grows."""
-    w = boxes[..., 2] - boxes[..., 0]
-    h = boxes[..., 3] - boxes[..., 1]
-    return np.stack([-w, -h, w, h], axis=-1)
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    grow = np.broadcast_to(np.asarray(buffer, np.float64).reshape(-1), (len(a),))[:, None]
+    aw, ah = (a[:, 2] - a[:, 0])[:, None], (a[:, 3] - a[:, 1])[:, None]
+    bw, bh = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+    left = np.maximum(a[:, 0:1] - grow * aw, b[:, 0] - grow * bw)
+    top = np.maximum(a[:, 1:2] - grow * ah, b[:, 1] - grow * bh)
+    right = np.minimum(a[:, 2:3] + grow * aw, b[:, 2] + grow * bw)
+    bottom = np.minimum(a[:, 3:4] + grow * ah, b[:, 3] + grow * bh)
+    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
+    # A box grown by g on each side has (1 + 2g)^2 times its area.
+    union = (aw * ah + bw * bh) * np.square(1 + 2 * grow) - inter
+    return np.asarray(np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0), np.float64)
 
 
 def _to_cxcywh(xyxy: FloatArray) -> FloatArray:
-    x1, y1, x2, y2 = (float(v) for v in xyxy)
-    return np.array([(x1 + x2) / 2, (y1 + y2) / 2, max(x2 - x1, 1e-6), max(y2 - y1, 1e-6)])
+    """(N, 4) xyxy -> (N, 4) centre x, centre y, width, height (sizes kept positive)."""
+    xyxy = np.asarray(xyxy, np.float64).reshape(-1, 4)
+    return np.stack(
+        [
+            (xyxy[:, 0] + xyxy[:, 2]) / 2,
+            (xyxy[:, 1] + xyxy[:, 3]) / 2,
+            np.maximum(xyxy[:, 2] - xyxy[:, 0], 1e-6),
+            np.maximum(xyxy[:, 3] - xyxy[:, 1], 1e-6),
+        ],
+        axis=1,
+    )
 
 
 def _size_scale(cxcywh: FloatArray) -> FloatArray:
-    """Per-state-axis scale: x and w scale with the width, y and h with the height."""
-    w, h = float(cxcywh[2]), float(cxcywh[3])
-    return np.array([w, h, w, h])
+    """Per-state-axis scale (N, 4): x and w scale with the width, y and h with the height."""
+    w, h = cxcywh[:, 2:3], cxcywh[:, 3:4]
+    return np.concatenate([w, h, w, h], axis=1)

@@ -115,7 +115,8 @@ class ObjectTracker:
         self._next_id = 1
         self._t0: datetime | None = None
         self.tracks: dict[int, Track] = {}
-        """Live tracks by id (seen within `lost_track_s`)."""
+        """Live tracks by id: seen within `lost_track_s` (a track not yet confirmed, seen on
+        fewer than min(2, `min_track_frames`) frames, ends at its first miss)."""
         # Bounded: a caller that never collects ended tracks must not grow memory forever.
         self._finished: deque[Track] = deque(maxlen=1000)
 
@@ -166,7 +167,7 @@ class ObjectTracker:
         )
 
     def pop_finished(self) -> list[Track]:
-        """Tracks that ended (unseen for `lost_track_s`) since the last call."""
+        """Tracks that ended since the last call (see `tracks`)."""
         finished = list(self._finished)
         self._finished.clear()
         return finished

@@ -1,9 +1,10 @@
 """Multi-object tracking after detection: stable track ids, per-track history, blip filters.
 
-One `ObjectTracker` per camera. Each class is tracked by its own ByteTrack (the `trackers`
-library's `ByteTrackTracker`, Kalman filter + two-stage IoU matching: confident detections
-first, then weaker ones that can only extend existing tracks, which carries people through
-short occlusions and dips in confidence). Ids are unique per camera across classes.
+One `ObjectTracker` per camera. Each class is tracked by its own ByteTrack (`vision.bytetrack`:
+a time-aware Kalman filter + two-stage buffered-IoU matching: confident detections first, then
+weaker ones that can only extend existing tracks, which carries people through short
+occlusions and dips in confidence). Ids are unique per camera across classes and given on a
+track's first frame.
 
 Coordinates are normalised to [0, 1] of the frame, (x1, y1, x2, y2), like `Detections`;
 times are the frames' capture times (UTC).
@@ -11,7 +12,6 @@ times are the frames' capture times (UTC).
 
 from __future__ import annotations
 
-import warnings
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,25 +19,11 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-import supervision as sv
 
-try:
-    from trackers import BIoU, ByteTrackTracker
-    from trackers.core.bytetrack.tracklet import ByteTrackTracklet
-except ImportError as err:  # not a declared dependency: it would pull in opencv-python
-    raise ImportError(
-        "vigil's tracker needs the package trackers; install it without its dependencies "
-        "(make does): pip install --no-deps trackers==2.6.1"
-    ) from err
-
+from vigil.vision.bytetrack import ByteTracker, ByteTrackSettings
 from vigil.vision.detections import Detections
 
 Box = tuple[float, float, float, float]
-
-# ByteTrack counts its lost-track budget in frames of a 30 fps video (`lost_track_buffer / 30`
-# seconds in timestamp mode); we configure it in seconds.
-_LIBRARY_FPS = 30.0
-_VIRTUAL_FRAME_PX = 1000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +55,9 @@ class TrackerSettings:
     """`lost_track_s`: how long a track survives without detections (occlusions);
     `low_confidence`: detections from here up to the class's `min_confidence` only extend
     tracks; `min_iou`: least overlap between a track's predicted box and a detection to match,
-    both grown by `match_buffer` x their size first (at 1 fps a walker moves about one body
-    width between frames, so plain IoU would often be zero);
+    both grown on each side by `match_buffer` x their size first (at 1 fps a walker moves about
+    one body width between frames, so plain IoU would often be zero); the buffer is for a track
+    last seen a second or more ago and shrinks in proportion below that (a tenth at 10 fps);
     `stationary_window_s` / `stationary_max_move`: a track is stationary when its foot point has
     moved less than `stationary_max_move` (normalised) over the last `stationary_window_s`;
     `path_points`: foot points kept per track; `snapshot_padding`: context added around the best
@@ -114,49 +101,22 @@ class Track:
         return (self.last_seen - self.first_seen).total_seconds()
 
 
-class _ByteTrack(ByteTrackTracker):
-    """ByteTrack that gives a new track its id on its first frame.
-
-    The library leaves a new track without an id (-1) until its second matched frame; Vigil
-    wants an id on every published detection and applies its own minimum track age
-    (`ClassFilter.min_track_frames`), so the id is allocated when the track is born.
-    Pinned to trackers 2.6.1, whose `_spawn_new_tracks` this mirrors.
-    """
-
-    def _spawn_new_tracks(
-        self,
-        detection_boxes: npt.NDArray[np.float32],
-        confidences: npt.NDArray[np.float32],
-        unmatched_high_local: list[int],
-        high_indices: npt.NDArray[np.intp],
-        out_det_indices: list[int],
-        out_tracker_ids: list[int],
-    ) -> None:
-        for local in unmatched_high_local:
-            index = int(high_indices[local])
-            track_id = -1
-            if float(confidences[index]) >= self.track_activation_threshold:
-                tracklet = ByteTrackTracklet(
-                    initial_bbox=detection_boxes[index],
-                    state_estimator_class=self.state_estimator_class,
-                )
-                tracklet.tracker_id = track_id = self._allocate_tracker_id()
-                self.tracks.append(tracklet)
-            out_det_indices.append(index)
-            out_tracker_ids.append(track_id)
-
-
 class ObjectTracker:
-    """Tracks the objects of one camera. Not thread-safe: call `update` in frame order."""
+    """Tracks the objects of one camera. Not thread-safe: call `update` in frame order.
+
+    Memory stays bounded however long a camera runs: a class's ByteTrack is dropped when its
+    last track ends, a `Track` leaves `tracks` when its ByteTrack track is removed, and ended
+    tracks wait in a bounded queue for `pop_finished`.
+    """
 
     def __init__(self, settings: TrackerSettings | None = None) -> None:
         self.settings = settings or TrackerSettings()
-        self._by_class: dict[str, _ByteTrack] = {}
-        self._ids: dict[tuple[str, int], int] = {}
+        self._by_class: dict[str, ByteTracker] = {}
         self._next_id = 1
         self._t0: datetime | None = None
         self.tracks: dict[int, Track] = {}
-        """Live tracks by id (seen within `lost_track_s`)."""
+        """Live tracks by id: seen within `lost_track_s` (a track not yet confirmed, seen on
+        fewer than min(2, `min_track_frames`) frames, ends at its first miss)."""
         # Bounded: a caller that never collects ended tracks must not grow memory forever.
         self._finished: deque[Track] = deque(maxlen=1000)
 
@@ -176,35 +136,38 @@ class ObjectTracker:
             self._t0 = timestamp
         t_s = (timestamp - self._t0).total_seconds()
         keep = self._passes_filters(detections)
-        out_rows: list[int] = []
-        out_ids: list[int] = []
-        for class_name in sorted(set(detections.class_names)):
-            rows = [int(i) for i in np.flatnonzero(keep) if detections.class_names[i] == class_name]
-            if not rows:
-                continue
-            for row, track_id in self._track_class(class_name, detections, rows, t_s):
+        out: list[tuple[int, int]] = []
+        # Classes absent from this frame still age their tracks (and may lose them).
+        for class_name in sorted(set(detections.class_names) | set(self._by_class)):
+            rows = [
+                i for i in np.flatnonzero(keep).tolist() if detections.class_names[i] == class_name
+            ]
+            tracker = self._by_class.get(class_name)
+            if tracker is None:
+                if not rows:
+                    continue
+                tracker = self._by_class[class_name] = self._new_tracker(class_name)
+            pairs, removed = tracker.update(detections.xyxy[rows], detections.confidence[rows], t_s)
+            for local, track_id in pairs:
+                row = rows[local]
                 track = self._observe(track_id, class_name, detections, row, timestamp, image_bgr)
                 if track.hits >= self.settings.filter_for(class_name).min_track_frames:
-                    out_rows.append(row)
-                    out_ids.append(track_id)
-        # Classes absent from this frame still age their tracks (and may lose them).
-        for class_name, tracker in self._by_class.items():
-            if class_name not in detections.class_names:
-                tracker.update(
-                    _sv_detections(np.zeros((0, 4), np.float32), None, []), timestamp=t_s
-                )
-        self._expire(timestamp)
-        order = np.argsort(out_rows, kind="stable")
-        rows_sorted = [out_rows[i] for i in order]
+                    out.append((row, track_id))
+            for track_id in removed:
+                self._finished.append(self.tracks.pop(track_id))
+            if not len(tracker):
+                del self._by_class[class_name]
+        out.sort()
+        rows_sorted = [row for row, _ in out]
         return Detections(
             detections.xyxy[rows_sorted].reshape(-1, 4),
             detections.confidence[rows_sorted],
             tuple(detections.class_names[i] for i in rows_sorted),
-            tuple(out_ids[i] for i in order),
+            tuple(track_id for _, track_id in out),
         )
 
     def pop_finished(self) -> list[Track]:
-        """Tracks that ended (unseen for `lost_track_s`) since the last call."""
+        """Tracks that ended since the last call (see `tracks`)."""
         finished = list(self._finished)
         self._finished.clear()
         return finished
@@ -221,40 +184,25 @@ class ObjectTracker:
             )
         return keep
 
-    def _track_class(
-        self, class_name: str, detections: Detections, rows: list[int], t_s: float
-    ) -> list[tuple[int, int]]:
-        """(row, Vigil track id) for each row of `class_name` that joined or started a track."""
-        tracker = self._by_class.get(class_name)
-        if tracker is None:
-            rule = self.settings.filter_for(class_name)
-            tracker = self._by_class[class_name] = _ByteTrack(
-                lost_track_buffer=max(1, round(self.settings.lost_track_s * _LIBRARY_FPS)),
-                frame_rate=1.0,
-                track_activation_threshold=rule.min_confidence,
-                minimum_consecutive_frames=1,
-                minimum_iou_threshold=self.settings.min_iou,
-                high_conf_det_threshold=rule.min_confidence,
-                iou=BIoU(buffer_ratio=self.settings.match_buffer),
-            )
-        # The library's Kalman noise is tuned for pixel boxes: track on a virtual 1000 px frame.
-        boxes = detections.xyxy[rows] * _VIRTUAL_FRAME_PX
-        sv_dets = _sv_detections(boxes, detections.confidence[rows], rows)
-        with warnings.catch_warnings():
-            # A repeated or late timestamp makes the library warn and skip; that is fine here.
-            warnings.simplefilter("ignore", UserWarning)
-            result = tracker.update(sv_dets, timestamp=t_s)
-        pairs: list[tuple[int, int]] = []
-        assert result.tracker_id is not None  # the tracker always sets it
-        for row, lib_id in zip(result.data["row"], result.tracker_id, strict=True):
-            if lib_id < 0:
-                continue  # a weak detection that matched no track
-            key = (class_name, int(lib_id))
-            if key not in self._ids:
-                self._ids[key] = self._next_id
-                self._next_id += 1
-            pairs.append((int(row), self._ids[key]))
-        return pairs
+    def _new_tracker(self, class_name: str) -> ByteTracker:
+        rule = self.settings.filter_for(class_name)
+        return ByteTracker(
+            ByteTrackSettings(
+                high_confidence=rule.min_confidence,
+                low_confidence=min(self.settings.low_confidence, rule.min_confidence),
+                min_iou=self.settings.min_iou,
+                match_buffer=self.settings.match_buffer,
+                lost_track_s=self.settings.lost_track_s,
+                # ByteTrack confirms a track on its second match; a class that publishes from
+                # the first frame confirms at once.
+                confirm_hits=min(2, rule.min_track_frames),
+            ),
+            self._allocate_id,
+        )
+
+    def _allocate_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
 
     def _observe(
         self,
@@ -317,13 +265,3 @@ def crop(
     right = min(width, round((x2 + pad_x) * width))
     bottom = min(height, round((y2 + pad_y) * height))
     return np.ascontiguousarray(image_bgr[top:bottom, left:right])
-
-
-def _sv_detections(
-    xyxy: npt.NDArray[np.float32], confidence: npt.NDArray[np.float32] | None, rows: list[int]
-) -> sv.Detections:
-    return sv.Detections(
-        xyxy=np.asarray(xyxy, np.float32).reshape(-1, 4),
-        confidence=None if confidence is None else np.asarray(confidence, np.float32),
-        data={"row": np.asarray(rows, dtype=np.intp)},
-    )

@@ -56,6 +56,23 @@ def vtest_frames() -> dict[int, Frame]:
 
 
 @pytest.fixture(scope="session")
+def vtest_clip() -> list[Frame]:
+    """15 s of vtest.avi as a camera sends it to vision: frames 100-240, one a second (every
+    10th frame of the 10 fps clip), BGR uint8 768x576."""
+    capture = cv2.VideoCapture(str(_require(VTEST)))
+    frames: list[Frame] = []
+    try:
+        for index in range(241):
+            ok, frame = capture.read()
+            assert ok, f"could not read frame {index} of {VTEST}"
+            if index >= 100 and index % 10 == 0:
+                frames.append(np.asarray(frame, np.uint8))
+    finally:
+        capture.release()
+    return frames
+
+
+@pytest.fixture(scope="session")
 def vtest_people() -> dict[int, list[tuple[int, int]]]:
     """Centres (x, y in pixels of the 768x576 frame) of the people visible, by frame index."""
     return PEOPLE_IN_VTEST

@@ -36,8 +36,8 @@ _INITIAL_VELOCITY_STD = 1.0
 _INITIAL_SIZE_VELOCITY_STD = 0.1
 # Buffers scale with the seconds since a track was last seen, clipped to [this, 1 s].
 _MIN_BUFFER_S = 0.1
-_UNMATCHED = 1e6
-_DIAGONAL = np.arange(8)  # cost of a pair the gate forbids
+_UNMATCHED = 1e6  # cost of a pair the gate forbids
+_DIAGONAL = np.arange(8)  # indexes the diagonal of the (K, 8, 8) covariances
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from vigil.errors import ModelError, public_text
-from vigil.vision.faces import FaceNetEmbedder
+from vigil.vision.faces import SFaceEmbedder
 
 OPENCV_ERROR = (
     "cannot load face embedding model /work/main/.venv/lib/python3.11/site-packages/"
@@ -41,14 +41,14 @@ def test_api_paths_urls_keys_and_ranges_are_left_alone(text: str) -> None:
 
 
 def test_a_face_model_that_cannot_load_names_its_file_only(tmp_path: Path) -> None:
-    graph = tmp_path / "models" / "graph_final.pb"
+    graph = tmp_path / "models" / "sface.onnx"
     graph.parent.mkdir()
-    graph.write_bytes(b"not a TensorFlow graph")
+    graph.write_bytes(b"not an ONNX graph")
     with pytest.raises(ModelError) as caught:
-        FaceNetEmbedder(graph)
+        SFaceEmbedder(graph)
     assert caught.value.status_code == 503
-    assert "graph_final.pb" in caught.value.detail
-    assert str(tmp_path) not in caught.value.detail and "OpenCV(" not in caught.value.detail
+    assert "sface.onnx" in caught.value.detail
+    assert str(tmp_path) not in caught.value.detail and "onnxruntime" not in caught.value.detail
     with pytest.raises(ModelError) as missing:
-        FaceNetEmbedder(tmp_path / "none.pb")
-    assert missing.value.detail == "face embedding model not found: none.pb"
+        SFaceEmbedder(tmp_path / "none.onnx")
+    assert missing.value.detail == "face embedding model not found: none.onnx"

@@ -29,6 +29,7 @@ Only embeddings are stored by default, never face pictures.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from vigil.errors import ModelError
 from vigil.vision.detectors.onnx import choose_providers
 from vigil.vision.yunet import RawFace, YuNet
 
+log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
 Vector = npt.NDArray[np.float32]
 FACE_SIZE_PX = 112
@@ -233,8 +235,9 @@ class SFaceEmbedder:
         threads: int = 1,
         providers: Sequence[str] | None = None,
     ) -> None:
+        # Errors name the file only (they reach API answers); the full text goes to the log.
         if not model_path.is_file():
-            raise ModelError(f"face embedding model not found: {model_path}")
+            raise ModelError(f"face embedding model not found: {model_path.name}")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -243,7 +246,10 @@ class SFaceEmbedder:
         try:
             self._session = ort.InferenceSession(str(model_path), options, providers=wanted)
         except Exception as err:  # onnxruntime's errors derive from Exception only
-            raise ModelError(f"cannot load face embedding model {model_path}: {err}") from err
+            log.error("cannot load face embedding model %s: %s", model_path, err)
+            raise ModelError(
+                f"cannot load face embedding model {model_path.name} (see the server log)"
+            ) from err
         inputs = [(i.name, i.shape) for i in self._session.get_inputs()]
         if inputs != [("data", [1, 3, FACE_SIZE_PX, FACE_SIZE_PX])]:
             raise ModelError(f"{model_path}: expected one input data [1, 3, 112, 112], {inputs}")

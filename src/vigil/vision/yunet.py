@@ -17,6 +17,7 @@ it is written out here because the product runs on onnxruntime, not on `cv2.dnn`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from vigil.errors import ModelError
+
+log = logging.getLogger(__name__)
 from vigil.vision.detectors.onnx import choose_providers
 
 Image = npt.NDArray[np.uint8]
@@ -145,7 +148,7 @@ class YuNet:
         providers: Sequence[str] | None = None,
     ) -> None:
         if not model_path.is_file():
-            raise ModelError(f"face detection model not found: {model_path}")
+            raise ModelError(f"face detection model not found: {model_path.name}")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -154,10 +157,13 @@ class YuNet:
         try:
             self._session = ort.InferenceSession(str(model_path), options, providers=wanted)
         except Exception as err:  # onnxruntime's errors derive from Exception only
-            raise ModelError(f"cannot load face detection model {model_path}: {err}") from err
+            log.error("cannot load face detection model %s: %s", model_path, err)
+            raise ModelError(
+                f"cannot load face detection model {model_path.name} (see the server log)"
+            ) from err
         names = [i.name for i in self._session.get_inputs()]
         if names != [_INPUT]:
-            raise ModelError(f"{model_path}: expected one input {_INPUT!r}, found {names}")
+            raise ModelError(f"{model_path.name}: expected one input {_INPUT!r}, found {names}")
         self._outputs = [o.name for o in self._session.get_outputs()]
         self.min_score, self.nms_iou = min_score, nms_iou
         self.min_side_px, self.max_side_px = min_side_px, max_side_px

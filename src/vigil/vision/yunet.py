@@ -29,8 +29,9 @@ import onnxruntime as ort
 
 from vigil.errors import ModelError
 
-log = logging.getLogger(__name__)
 from vigil.vision.detectors.onnx import choose_providers
+
+log = logging.getLogger(__name__)
 
 Image = npt.NDArray[np.uint8]
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "face_detection_yunet_2023mar.onnx"

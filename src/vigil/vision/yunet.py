@@ -28,7 +28,6 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from vigil.errors import ModelError
-
 from vigil.vision.detectors.onnx import choose_providers
 
 log = logging.getLogger(__name__)

@@ -534,6 +534,19 @@ class SecurityConfig(Base):
     redis_url: SecretStr | None = Field(
         None, description="Share rate-limit counters across API replicas (cluster)."
     )
+    metrics_token: SecretStr | None = Field(
+        None,
+        title="Metrics bearer token",
+        description="Prometheus sends it as 'Authorization: Bearer <token>' to /metrics (give "
+        "it as ${VIGIL_METRICS_TOKEN}). /metrics names every camera, so it is never public: "
+        "without this token only an admin's access token or API key may read it.",
+    )
+    api_docs: bool = Field(
+        False,
+        title="Public API docs",
+        description="Serve the interactive API docs (/api/docs) and the OpenAPI schema "
+        "(/api/openapi.json) to anyone who can reach the site. Off: neither is served.",
+    )
 
 
 class SiteConfig(Base):

@@ -55,7 +55,12 @@ from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_process
 from vigil.edge.retention import RetentionSweeper
 from vigil.edge.uplink import Uplink
 from vigil.errors import ConfigError
-from vigil.ops.health import ComponentHealth, HealthRegistry, Status, database_health
+from vigil.ops.health import (
+    ComponentHealth,
+    HealthRegistry,
+    camera_health,
+    database_health,
+)
 from vigil.ops.serve import QuietServer
 from vigil.ops.tasks import cancel_and_wait
 from vigil.stages import (
@@ -433,14 +438,9 @@ class Vigil:
 
     def _register_health(self, db: Database, data: Path) -> None:
         def cameras() -> ComponentHealth:
-            states = {cid: w.status.state for cid, w in self.cameras.items()}
-            if not states:
-                return ComponentHealth("ok", "no cameras started")
-            down = sorted(c for c, s in states.items() if s != CameraState.ONLINE)
-            if not down:
-                return ComponentHealth("ok", f"{len(states)} of {len(states)} online")
-            status: Status = "down" if len(down) == len(states) else "degraded"
-            return ComponentHealth(status, f"not online: {', '.join(down)}")
+            return camera_health(
+                {cid: w.status.state == CameraState.ONLINE for cid, w in self.cameras.items()}
+            )
 
         def detection() -> ComponentHealth:
             det = self.detection

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from vigil.api.deps import ApiServices
+from vigil.api.deps import ApiServices, bearer, current_principal, require_role
 from vigil.api.ratelimit import RateLimiter
 from vigil.api.routers import (
     alerts,
@@ -67,12 +70,13 @@ def dashboard_dir() -> Path | None:
 
 
 def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
+    docs = services.config.security.api_docs  # off by default: they map the whole API
     app = FastAPI(
         title="Vigil",
         version="0.1.0",
         description="AI video surveillance: cameras, events, alerts.",
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        docs_url="/api/docs" if docs else None,
+        openapi_url="/api/openapi.json" if docs else None,
         redoc_url=None,
     )
     app.state.services = services
@@ -158,7 +162,18 @@ def _add_ops_routes(app: FastAPI, services: ApiServices) -> None:
         return JSONResponse(body, 503 if status == "down" or not services.health.started else 200)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Response:
+        """Prometheus metrics, which name every camera: for the configured metrics token or an
+        admin (access token or API key), never anonymous."""
+        token = services.config.security.metrics_token
+        presented = credentials.credentials if credentials is not None else ""
+        if token is None or not hmac.compare_digest(
+            presented.encode(), token.get_secret_value().encode()
+        ):
+            await require_role("admin")(await current_principal(request, services, credentials))
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -185,8 +200,7 @@ def _mount_dashboard(app: FastAPI) -> None:
         @app.get("/", include_in_schema=False)
         async def no_dashboard() -> PlainTextResponse:
             return PlainTextResponse(
-                "Vigil API is running; the dashboard is not built "
-                "(run `make web`). API docs: /api/docs",
+                "Vigil API is running; the dashboard is not built (run `make web`).",
                 503,
             )
 

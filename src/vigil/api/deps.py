@@ -94,7 +94,7 @@ class Principal:
         return [c for c in camera_ids if self.can_see(c)]
 
 
-_bearer = HTTPBearer(auto_error=False)
+bearer = HTTPBearer(auto_error=False)
 _MFA_SETUP_PATHS = frozenset(
     {"/api/v1/auth/mfa/enroll", "/api/v1/auth/mfa/confirm", "/api/v1/users/me"}
 )
@@ -107,7 +107,7 @@ class MfaEnrollmentRequiredError(PermissionDeniedError):
 async def current_principal(
     request: Request,
     services: Services,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     api_key = request.headers.get("x-api-key")
     scheme, _, value = request.headers.get("authorization", "").partition(" ")

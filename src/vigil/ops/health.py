@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -17,6 +17,37 @@ _ORDER: dict[Status, int] = {"ok": 0, "degraded": 1, "down": 2}
 class ComponentHealth:
     status: Status
     detail: str | None = None
+    # Camera id -> online, for a component about cameras (`camera_health`): lets the API show
+    # a user scoped to some cameras the state of those cameras only.
+    cameras: Mapping[str, bool] | None = None
+
+    def seen_by(self, can_see: Callable[[str], bool]) -> ComponentHealth:
+        """This component as someone who may see only the cameras `can_see` accepts sees it:
+        a per-camera component is recomputed over those cameras; any other detail is free text
+        that may name any camera, so it is withheld (the status stays)."""
+        if self.cameras is None:
+            return ComponentHealth(self.status)
+        return camera_health({c: ok for c, ok in self.cameras.items() if can_see(c)})
+
+
+def camera_health(online: Mapping[str, bool]) -> ComponentHealth:
+    """Cameras by whether each is online: down when none is, degraded when some are not."""
+    if not online:
+        return ComponentHealth("ok", "no cameras started", {})
+    down = sorted(c for c, ok in online.items() if not ok)
+    if not down:
+        return ComponentHealth("ok", f"{len(online)} of {len(online)} online", dict(online))
+    status: Status = "down" if len(down) == len(online) else "degraded"
+    return ComponentHealth(status, f"not online: {', '.join(down)}", dict(online))
+
+
+def worst(components: Iterable[ComponentHealth]) -> Status:
+    """The overall status: that of the worst component (ok when there are none)."""
+    overall: Status = "ok"
+    for result in components:
+        if _ORDER[result.status] > _ORDER[overall]:
+            overall = result.status
+    return overall
 
 
 class HealthRegistry:
@@ -36,11 +67,7 @@ class HealthRegistry:
                 results[name] = check()
             except Exception as err:  # a broken check must not break the health endpoint
                 results[name] = ComponentHealth("down", f"health check failed: {err}")
-        overall: Status = "ok"
-        for result in results.values():
-            if _ORDER[result.status] > _ORDER[overall]:
-                overall = result.status
-        return overall, results
+        return worst(results.values()), results
 
 
 def database_health(db: Database) -> ComponentHealth:

@@ -4,23 +4,66 @@ scope everywhere, one-time TOTP codes, forwarded headers, body limits, the CSP."
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyotp
 import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from tests.support.api import CSRF, NOW, PASSWORDS, Api, api_for_tests
 from vigil.bus.messages import AlertRequest
+from vigil.db.models import Alert
 from vigil.db.session import Database
+from vigil.db.tables_alerts import Notification
+from vigil.demo import demo_config
+from vigil.ops.health import ComponentHealth, camera_health
 
 
 @pytest.fixture
 def api(db: Database, tmp_path: Path) -> Iterator[Api]:
     with api_for_tests(db, tmp_path) as built:
         yield built
+
+
+def test_the_csp_lets_the_dashboard_connect_to_its_own_host_only(api: Api) -> None:
+    csp = api.client.get("/health/live").headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+    assert directives["connect-src"] == "'self'"  # not `ws: wss:`: any host at all
+
+
+def _enrol_admin_totp(api: Api) -> tuple[pyotp.TOTP, dict[str, str]]:
+    admin = api.login("admin")
+    secret = api.client.post("/api/v1/auth/mfa/enroll", headers=admin).json()["secret"]
+    totp = pyotp.TOTP(secret)
+    confirm = {"code": totp.at(NOW)}
+    r = api.client.post("/api/v1/auth/mfa/confirm", headers=admin, json=confirm)
+    assert r.status_code == 200, r.text
+    return totp, admin
+
+
+def test_a_totp_code_signs_in_once(api: Api) -> None:
+    totp, _ = _enrol_admin_totp(api)
+    body = {"username": "admin", "password": PASSWORDS["admin"]}
+    # The code that confirmed enrolment is spent already.
+    r = api.client.post("/api/v1/auth/login", json={**body, "otp": totp.at(NOW)})
+    assert r.status_code == 401 and "authenticator code" in r.json()["detail"]
+    api.clock.advance(30)
+    code = totp.at(api.clock.now())
+    assert api.client.post("/api/v1/auth/login", json={**body, "otp": code}).status_code == 200
+    # Replayed within its window (it stays valid for a step either side): refused.
+    api.clock.advance(20)
+    r = api.client.post("/api/v1/auth/login", json={**body, "otp": code})
+    assert r.status_code == 401 and "authenticator code" in r.json()["detail"]
+    # An older code, still inside the drift window, is refused too; the next step's works.
+    api.clock.advance(15)
+    assert api.client.post("/api/v1/auth/login", json={**body, "otp": code}).status_code == 401
+    fresh = totp.at(api.clock.now())
+    assert api.client.post("/api/v1/auth/login", json={**body, "otp": fresh}).status_code == 200
 
 
 # -- 1. a token is only as good as its user's current state ---------------------------------
@@ -143,43 +186,83 @@ def test_sockets_notice_changes_made_elsewhere_within_the_recheck_interval(api: 
         assert _closed_with(ws) == 4401
 
 
-# -- 3. a TOTP code signs in once ----------------------------------------------------------
+# -- 2. camera scope everywhere; what a site shows without credentials ----------------------
 
 
-def _enrol_admin_totp(api: Api) -> tuple[pyotp.TOTP, dict[str, str]]:
+def _scoped_guard(api: Api) -> dict[str, str]:
+    """An operator who may see only the gate camera, signed in."""
     admin = api.login("admin")
-    secret = api.client.post("/api/v1/auth/mfa/enroll", headers=admin).json()["secret"]
-    totp = pyotp.TOTP(secret)
-    confirm = {"code": totp.at(NOW)}
-    r = api.client.post("/api/v1/auth/mfa/confirm", headers=admin, json=confirm)
-    assert r.status_code == 200, r.text
-    return totp, admin
+    body = {
+        "username": "gate.op",
+        "password": "gate-operator-password",
+        "role": "operator",
+        "cameras": ["gate"],
+    }
+    assert api.client.post("/api/v1/users", headers=admin, json=body).status_code == 201
+    return api.login("gate.op", "gate-operator-password")
 
 
-def test_a_totp_code_signs_in_once(api: Api) -> None:
-    totp, _ = _enrol_admin_totp(api)
-    body = {"username": "admin", "password": PASSWORDS["admin"]}
-    # The code that confirmed enrolment is spent already.
-    r = api.client.post("/api/v1/auth/login", json={**body, "otp": totp.at(NOW)})
-    assert r.status_code == 401 and "authenticator code" in r.json()["detail"]
-    api.clock.advance(30)
-    code = totp.at(api.clock.now())
-    assert api.client.post("/api/v1/auth/login", json={**body, "otp": code}).status_code == 200
-    # Replayed within its window (it stays valid for a step either side): refused.
-    api.clock.advance(20)
-    r = api.client.post("/api/v1/auth/login", json={**body, "otp": code})
-    assert r.status_code == 401 and "authenticator code" in r.json()["detail"]
-    # An older code, still inside the drift window, is refused too; the next step's works.
-    api.clock.advance(15)
-    assert api.client.post("/api/v1/auth/login", json={**body, "otp": code}).status_code == 401
-    fresh = totp.at(api.clock.now())
-    assert api.client.post("/api/v1/auth/login", json={**body, "otp": fresh}).status_code == 200
+def test_system_health_shows_a_scoped_user_only_their_cameras(api: Api) -> None:
+    api.services.health.register(
+        "cameras", lambda: camera_health({"gate": True, "perimeter-north": False})
+    )
+    api.services.health.register(
+        "rules", lambda: ComponentHealth("degraded", "skipped: perimeter-north has no zone x")
+    )
+    admin = api.client.get("/api/v1/system/health", headers=api.login("admin")).json()
+    assert admin["components"]["cameras"]["detail"] == "not online: perimeter-north"
+    assert admin["status"] == "degraded"
+    guard = api.client.get("/api/v1/system/health", headers=_scoped_guard(api)).json()
+    assert guard["components"]["cameras"] == {"status": "ok", "detail": "1 of 1 online"}
+    assert guard["components"]["rules"] == {"status": "degraded", "detail": None}
+    assert "perimeter-north" not in json.dumps(guard)
 
 
-# -- 6. the CSP ----------------------------------------------------------------------------
+def test_dead_letters_are_scoped_by_their_alerts_camera(api: Api) -> None:
+    for camera in ("gate", "perimeter-north"):
+        _offline_alert(api, camera, f"dead/{camera}")
+    with api.db.session() as session:
+        alerts = session.execute(select(Alert.id, Alert.camera_id)).all()
+        for alert_id, camera in alerts:
+            session.add(
+                Notification(
+                    alert_id=alert_id,
+                    channel="email",
+                    recipient=f"{camera}@example.com",
+                    kind="alert",
+                    status="dead",
+                    attempts=3,
+                )
+            )
+        session.add(  # a channel test: about no alert, so about no camera
+            Notification(
+                alert_id=None, channel="sms", recipient="+15550100", kind="test", status="dead"
+            )
+        )
+        session.commit()
+    everything = api.client.get("/api/v1/alerts/dead-letters", headers=api.login("olga")).json()
+    assert len(everything) == 3
+    scoped = api.client.get("/api/v1/alerts/dead-letters", headers=_scoped_guard(api)).json()
+    assert [d["recipient"] for d in scoped] == ["gate@example.com"]
 
 
-def test_the_csp_lets_the_dashboard_connect_to_its_own_host_only(api: Api) -> None:
-    csp = api.client.get("/health/live").headers["content-security-policy"]
-    directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
-    assert directives["connect-src"] == "'self'"  # not `ws: wss:`: any host at all
+def test_metrics_need_the_metrics_token_or_an_admin(db: Database, tmp_path: Path) -> None:
+    config = demo_config(8554, "pw", channels=2)
+    security = config.security.model_copy(update={"metrics_token": SecretStr("scrape-me")})
+    with api_for_tests(
+        db, tmp_path, config=config.model_copy(update={"security": security})
+    ) as api:
+        r = api.client.get("/metrics")
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        wrong = api.client.get("/metrics", headers={"Authorization": "Bearer scrape-you"})
+        assert wrong.status_code == 401
+        scrape = api.client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert scrape.status_code == 200 and "ai_inference_duration_seconds" in scrape.text
+        assert api.client.get("/metrics", headers=api.login("victor")).status_code == 403
+        assert api.client.get("/metrics", headers=api.login("admin")).status_code == 200
+
+
+def test_api_docs_are_off_unless_the_site_turns_them_on(api: Api) -> None:
+    for path in ("/api/docs", "/api/openapi.json"):
+        assert api.client.get(path).status_code == 404
+        assert api.client.get(path, headers=api.login("admin")).status_code == 404

@@ -13,6 +13,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.support.api import api_for_tests
 from vigil.api.ratelimit import RateLimitConfig
 from vigil.db.session import Database
+from vigil.demo import demo_config
 
 _UNLIMITED = RateLimitConfig(
     anonymous_per_minute=100_000,
@@ -25,7 +26,11 @@ EXAMPLES_PER_OPERATION = 10
 
 def test_api_never_fails_and_matches_its_schema(db: Database, tmp_path: Path) -> None:
     failures: list[str] = []
-    with api_for_tests(db, tmp_path, rate_limits=_UNLIMITED) as api:
+    config = demo_config(8554, "pw", channels=2)
+    config = config.model_copy(  # the schema is served only where a site turns docs on
+        update={"security": config.security.model_copy(update={"api_docs": True})}
+    )
+    with api_for_tests(db, tmp_path, rate_limits=_UNLIMITED, config=config) as api:
         admin = api.login("admin")
         schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.app)
         operations = [result.ok() for result in schema.get_all_operations()]

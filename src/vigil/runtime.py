@@ -25,7 +25,7 @@ from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.reload import RuleReloader
 from vigil.analytics.rulebook import Effective
 from vigil.analytics.service import AnalyticsService
-from vigil.api.app import create_app
+from vigil.api.app import create_app, server_config
 from vigil.api.deps import ApiServices
 from vigil.api.fanout import RedisFanout, masked_redis_url, redis_url
 from vigil.api.live import LiveView
@@ -317,7 +317,7 @@ class Vigil:
     async def _start_server(self, services: ApiServices, hub: AlertHub) -> None:
         app = create_app(services, hub)
         server = QuietServer(
-            uvicorn.Config(
+            server_config(
                 app,
                 host=self.options.host,
                 port=self.options.port,

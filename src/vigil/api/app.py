@@ -6,14 +6,16 @@ import hmac
 import logging
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from vigil.api.deps import ApiServices, bearer, current_principal, require_role
 from vigil.api.ratelimit import RateLimiter
@@ -136,8 +138,19 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    trusted = services.config.security.trusted_proxies
+    if trusted:  # added last, so it runs first: rate limits and audit see the real client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted))
     _mount_dashboard(app)
     return app
+
+
+def server_config(app: FastAPI, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for serving the API. Its own proxy-header handling stays off: it
+    believes X-Forwarded-For from 127.0.0.1 by default, so any local proxy passing the header
+    through would let callers choose their address; `create_app` trusts
+    `security.trusted_proxies` only."""
+    return uvicorn.Config(app, proxy_headers=False, **options)
 
 
 def _add_ops_routes(app: FastAPI, services: ApiServices) -> None:

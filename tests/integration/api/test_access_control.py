@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pyotp
 import pytest
-from pydantic import SecretStr
+import uvicorn
+from fastapi.testclient import TestClient
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import select
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from tests.support.api import CSRF, NOW, PASSWORDS, Api, api_for_tests
+from vigil.api.app import server_config
+from vigil.api.ratelimit import RateLimitConfig
 from vigil.bus.messages import AlertRequest
+from vigil.config import SecurityConfig
 from vigil.db.models import Alert
 from vigil.db.session import Database
 from vigil.db.tables_alerts import Notification
@@ -266,3 +274,64 @@ def test_api_docs_are_off_unless_the_site_turns_them_on(api: Api) -> None:
     for path in ("/api/docs", "/api/openapi.json"):
         assert api.client.get(path).status_code == 404
         assert api.client.get(path, headers=api.login("admin")).status_code == 404
+
+
+# -- 4. X-Forwarded-For is believed from configured proxies only ----------------------------
+
+_SPOOFED = {"X-Forwarded-For": "203.0.113.9"}
+
+
+def _failed_login_ips(api: Api) -> list[str | None]:
+    page = api.client.get("/api/v1/audit?action=auth.login", headers=api.login("admin")).json()
+    return [e["ip"] for e in page["items"] if e["outcome"] == "failure"]
+
+
+def test_a_local_caller_cannot_choose_its_address_through_uvicorn(
+    db: Database, tmp_path: Path
+) -> None:
+    """The server as the runtime builds it, on loopback, where uvicorn by itself would believe
+    X-Forwarded-For: the anonymous budget stays per real address, the audit logs the peer."""
+    limits = RateLimitConfig(anonymous_per_minute=3, ip_ceiling_per_minute=1000)
+    with api_for_tests(db, tmp_path, rate_limits=limits) as api:
+        server = uvicorn.Server(server_config(api.app, host="127.0.0.1", port=0, log_level="error"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not server.started:
+                assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
+                time.sleep(0.05)
+            port = server.servers[0].sockets[0].getsockname()[1]
+            codes = []
+            for i in range(4):  # a new forwarded address on every call
+                r = httpx.post(
+                    f"http://127.0.0.1:{port}/api/v1/auth/login",
+                    json={"username": "olga", "password": "wrong-password"},
+                    headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                    timeout=30,
+                )
+                codes.append(r.status_code)
+            assert codes == [401, 401, 401, 429]
+        finally:
+            server.should_exit = True
+            thread.join(10)
+        assert set(_failed_login_ips(api)) == {"127.0.0.1"}
+
+
+def test_forwarded_headers_are_believed_from_trusted_proxies(db: Database, tmp_path: Path) -> None:
+    config = demo_config(8554, "pw", channels=2)
+    security = config.security.model_copy(update={"trusted_proxies": ["127.0.0.0/8"]})
+    config = config.model_copy(update={"security": security})
+    with api_for_tests(db, tmp_path, config=config) as api:
+        bad = {"username": "olga", "password": "wrong-password"}
+        proxy = TestClient(api.app, client=("127.0.0.1", 40000))
+        stranger = TestClient(api.app, client=("198.51.100.7", 40000))
+        assert proxy.post("/api/v1/auth/login", json=bad, headers=_SPOOFED).status_code == 401
+        assert stranger.post("/api/v1/auth/login", json=bad, headers=_SPOOFED).status_code == 401
+        assert sorted(_failed_login_ips(api)) == ["198.51.100.7", "203.0.113.9"]
+
+
+def test_trusted_proxies_must_be_addresses_or_networks() -> None:
+    problem = r"(?s)trusted_proxies.*\[1\]: 'proxy.local' is not an IP"
+    with pytest.raises(ValidationError, match=problem):
+        SecurityConfig(trusted_proxies=["10.0.0.0/8", "proxy.local"])

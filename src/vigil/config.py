@@ -542,6 +542,13 @@ class SecurityConfig(Base):
         "it as ${VIGIL_METRICS_TOKEN}). /metrics names every camera, so it is never public: "
         "without this token only an admin's access token or API key may read it.",
     )
+    max_body_bytes: int = Field(
+        1 << 20,
+        ge=4096,
+        title="Largest request body",
+        description="Bytes, for any request; over it the answer is 413. Uploads have their own "
+        "caps (photos 10 MB each, edge segments 1 GiB, clips to verify 4 GiB).",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         title="Trusted reverse proxies",

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from vigil.api.bodylimit import BodyLimitMiddleware, credentials_check
 from vigil.api.deps import ApiServices, bearer, current_principal, require_role
 from vigil.api.ratelimit import RateLimiter
 from vigil.api.routers import (
@@ -116,6 +117,13 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
     _add_error_handlers(app)
 
     limiter = RateLimiter(services.rate_limits)
+    # Inside the rate limiter (added before it): bodies of callers without credentials are
+    # refused unread, every body is capped (uploads by their own caps).
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_max_bytes=services.config.security.max_body_bytes,
+        has_credentials=credentials_check(services.keys),
+    )
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -281,6 +283,23 @@ def test_api_docs_are_off_unless_the_site_turns_them_on(api: Api) -> None:
 _SPOOFED = {"X-Forwarded-For": "203.0.113.9"}
 
 
+@contextmanager
+def _serve(api: Api) -> Iterator[int]:
+    """The API on a real uvicorn server (as the runtime builds it) on loopback; its port."""
+    server = uvicorn.Server(server_config(api.app, host="127.0.0.1", port=0, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
+            time.sleep(0.05)
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
 def _failed_login_ips(api: Api) -> list[str | None]:
     page = api.client.get("/api/v1/audit?action=auth.login", headers=api.login("admin")).json()
     return [e["ip"] for e in page["items"] if e["outcome"] == "failure"]
@@ -293,15 +312,7 @@ def test_a_local_caller_cannot_choose_its_address_through_uvicorn(
     X-Forwarded-For: the anonymous budget stays per real address, the audit logs the peer."""
     limits = RateLimitConfig(anonymous_per_minute=3, ip_ceiling_per_minute=1000)
     with api_for_tests(db, tmp_path, rate_limits=limits) as api:
-        server = uvicorn.Server(server_config(api.app, host="127.0.0.1", port=0, log_level="error"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        try:
-            deadline = time.monotonic() + 30
-            while not server.started:
-                assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-                time.sleep(0.05)
-            port = server.servers[0].sockets[0].getsockname()[1]
+        with _serve(api) as port:
             codes = []
             for i in range(4):  # a new forwarded address on every call
                 r = httpx.post(
@@ -312,9 +323,6 @@ def test_a_local_caller_cannot_choose_its_address_through_uvicorn(
                 )
                 codes.append(r.status_code)
             assert codes == [401, 401, 401, 429]
-        finally:
-            server.should_exit = True
-            thread.join(10)
         assert set(_failed_login_ips(api)) == {"127.0.0.1"}
 
 
@@ -335,3 +343,52 @@ def test_trusted_proxies_must_be_addresses_or_networks() -> None:
     problem = r"(?s)trusted_proxies.*\[1\]: 'proxy.local' is not an IP"
     with pytest.raises(ValidationError, match=problem):
         SecurityConfig(trusted_proxies=["10.0.0.0/8", "proxy.local"])
+
+
+# -- 5. bodies: refused unread without credentials, and capped ------------------------------
+
+
+def test_an_anonymous_body_is_refused_before_it_is_read(api: Api) -> None:
+    """20 MB announced, 1 KB sent: the 401 comes at once, without waiting for the rest."""
+    with _serve(api) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(
+                b"POST /api/v1/users HTTP/1.1\r\nHost: vigil\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 20000000\r\n\r\n" + b"[" * 1024
+            )
+            received = b""
+            while chunk := conn.recv(65536):  # the server closes the connection after it
+                received += chunk
+        answer = received.decode()
+    assert answer.startswith("HTTP/1.1 401"), answer
+    assert "refused unread" in answer
+
+
+def test_every_body_is_capped_with_per_route_caps_for_uploads(api: Api) -> None:
+    admin = api.login("admin")
+    big = {"username": "x" * (2 << 20), "password": "long-enough-password", "role": "viewer"}
+    r = api.client.post("/api/v1/users", headers=admin, json=big)
+    assert r.status_code == 413
+    assert r.json()["detail"] == (
+        "the request body is over the limit of 1048576 bytes for POST /api/v1/users"
+    )
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+        yield b'{"username": "'
+        for _ in range(40):
+            yield b"y" * 65536
+        yield b'"}'
+
+    r = api.client.post("/api/v1/users", headers=admin, content=chunks())
+    assert r.status_code == 413 and "limit of 1048576 bytes" in r.json()["detail"]
+    # A clip to verify may be far bigger than a JSON body; without credentials it is refused.
+    clip = {"file": ("clip.mp4", b"\0" * (3 << 20), "video/mp4")}
+    operator = api.login("olga")
+    r = api.client.post("/api/v1/exports/verify", headers=operator, files=clip)
+    assert r.status_code == 200 and r.json()["matches"] is None
+    r = api.client.post("/api/v1/exports/verify", files=clip)
+    assert r.status_code == 401 and "refused unread" in r.json()["detail"]
+    forged = {"Authorization": "Bearer not-a-token"}
+    assert api.client.post("/api/v1/exports/verify", headers=forged, files=clip).status_code == 401
+    # Sign-in needs no credentials, but its body is small.
+    assert api.client.post("/api/v1/auth/login", content=b"{" * 70_000).status_code == 413

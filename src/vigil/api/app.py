@@ -122,7 +122,7 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         default_max_bytes=services.config.security.max_body_bytes,
-        has_credentials=credentials_check(services.keys),
+        has_credentials=credentials_check(services),
     )
 
     @app.middleware("http")

@@ -4,9 +4,9 @@ FastAPI reads and parses a body before the route's dependencies authenticate the
 without this an anonymous 20 MB JSON is parsed before its 401. This ASGI middleware runs
 first:
 
-* A body sent to `/api/` without plausible credentials (an access token that verifies, or an
-  API key header; the dependency checks them fully later) is answered 401 before one byte of it
-  is read, except on the routes that are for callers without an access token (sign-in).
+* A body sent to `/api/` without credentials that authenticate (a signed-in user's access
+  token, a valid API key) is answered 401 before one byte of it is read, except on the routes
+  for callers without an access token (sign-in).
 * Every body is capped: by its Content-Length before reading, and by counting as it streams
   (chunked bodies). Over the cap: 413 naming the limit. Uploads have their own, larger caps.
 """
@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vigil.api.deps import ApiServices
 from vigil.api.routers.persons import MAX_PHOTOS_PER_REQUEST
-from vigil.api.security import KeyManager
 from vigil.api.services.ingest import MAX_SEGMENT_BYTES, MAX_SNAPSHOT_BYTES
 from vigil.api.uploads import MAX_UPLOAD_BYTES
 from vigil.errors import AuthError
@@ -73,7 +73,7 @@ class BodyLimitMiddleware:
         app: ASGIApp,
         *,
         default_max_bytes: int,
-        has_credentials: Callable[[Headers], bool],
+        has_credentials: Callable[[Headers], Awaitable[bool]],
         rules: tuple[BodyRule, ...] = RULES,
     ) -> None:
         self.app = app
@@ -104,12 +104,12 @@ class BodyLimitMiddleware:
         rule = self._rule_for(path)
         limit = rule.max_bytes if rule is not None else self._default
         anonymous = rule is not None and rule.anonymous
-        if path.startswith("/api/") and not anonymous and not self._has_credentials(headers):
+        if path.startswith("/api/") and not anonymous and not await self._has_credentials(headers):
             await _answer(
                 send,
                 401,
-                "not signed in: send 'Authorization: Bearer <access token>' or "
-                "'X-API-Key: <key>' (a body without credentials is refused unread)",
+                "not signed in, or the credentials are invalid: send 'Authorization: Bearer "
+                "<access token>' or 'X-API-Key: <key>' (a body without them is refused unread)",
                 {"WWW-Authenticate": "Bearer"},
             )
             return
@@ -158,22 +158,24 @@ class BodyLimitMiddleware:
             await _answer(send, 413, too_large)
 
 
-def credentials_check(keys: KeyManager) -> Callable[[Headers], bool]:
-    """Whether headers carry an access token that verifies (signature, expiry; no database)
-    or an API key (checked against the database by the route's dependency)."""
+def credentials_check(services: ApiServices) -> Callable[[Headers], Awaitable[bool]]:
+    """Whether headers carry credentials that authenticate now: an access token of a signed-in
+    user (as `current_principal` checks it) or a valid API key. The route's dependency checks
+    them again (and the role) once the capped body has been read."""
 
-    def has_credentials(headers: Headers) -> bool:
-        if headers.get("x-api-key"):
-            return True
+    async def has_credentials(headers: Headers) -> bool:
         scheme, _, value = headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "apikey" and value.strip():
-            return True
-        if scheme.lower() == "bearer" and value.strip():
-            try:
-                keys.verify(value.strip(), "access")
-            except AuthError:
-                return False
-            return True
+        api_key = headers.get("x-api-key") or (value.strip() if scheme.lower() == "apikey" else "")
+        try:
+            if api_key:
+                await services.api_keys.authenticate(api_key)
+                return True
+            if scheme.lower() == "bearer" and value.strip():
+                claims = services.keys.verify(value.strip(), "access")
+                await services.sessions.current(claims)
+                return True
+        except AuthError:
+            return False
         return False
 
     return has_credentials

@@ -59,6 +59,9 @@ def _enrol_admin_totp(api: Api) -> tuple[pyotp.TOTP, dict[str, str]]:
 def test_a_totp_code_signs_in_once(api: Api) -> None:
     totp, _ = _enrol_admin_totp(api)
     body = {"username": "admin", "password": PASSWORDS["admin"]}
+    # Six digits, but not ASCII ones: refused (not a 500).
+    r = api.client.post("/api/v1/auth/login", json={**body, "otp": "\u0663" * 6})
+    assert r.status_code == 401 and "authenticator code" in r.json()["detail"]
     # The code that confirmed enrolment is spent already.
     r = api.client.post("/api/v1/auth/login", json={**body, "otp": totp.at(NOW)})
     assert r.status_code == 401 and "authenticator code" in r.json()["detail"]

@@ -185,7 +185,7 @@ class UserService:
         pyotp's `verify` says only whether a code matches, not which step it matched, so the
         steps are compared here (a code seen once is refused for the rest of its window).
         """
-        if not user.mfa_secret:
+        if not user.mfa_secret or not (len(code) == 6 and code.isascii() and code.isdigit()):
             return False
         totp = pyotp.TOTP(user.mfa_secret)
         now_step = totp.timecode(self._clock.now())
@@ -193,7 +193,7 @@ class UserService:
         for step in (now_step - 1, now_step, now_step + 1):
             if last is not None and step <= last:
                 continue
-            if hmac.compare_digest(totp.generate_otp(step), code):
+            if hmac.compare_digest(totp.generate_otp(step).encode(), code.encode()):
                 user.mfa_last_step = step
                 return True
         return False

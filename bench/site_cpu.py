@@ -75,7 +75,11 @@ def main() -> int:
         v0, s0, t0 = _cpu_s(vigil), _cpu_s(sim), time.monotonic()
         time.sleep(args.seconds)
         v1, s1, elapsed = _cpu_s(vigil), _cpu_s(sim), time.monotonic() - t0
-        metrics = httpx.get(f"http://127.0.0.1:{args.port}/metrics").text
+        base = f"http://127.0.0.1:{args.port}"
+        login = {"username": "admin", "password": env["VIGIL_ADMIN_PASSWORD"]}
+        token = httpx.post(f"{base}/api/v1/auth/login", json=login).json()["access_token"]
+        # /metrics is for admins (or the configured metrics token), never anonymous.
+        metrics = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"}).text
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)

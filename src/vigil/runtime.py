@@ -25,7 +25,7 @@ from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.reload import RuleReloader
 from vigil.analytics.rulebook import Effective
 from vigil.analytics.service import AnalyticsService
-from vigil.api.app import create_app
+from vigil.api.app import create_app, server_config
 from vigil.api.deps import ApiServices
 from vigil.api.fanout import RedisFanout, masked_redis_url, redis_url
 from vigil.api.live import LiveView
@@ -55,7 +55,12 @@ from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_process
 from vigil.edge.retention import RetentionSweeper
 from vigil.edge.uplink import Uplink
 from vigil.errors import ConfigError
-from vigil.ops.health import ComponentHealth, HealthRegistry, Status, database_health
+from vigil.ops.health import (
+    ComponentHealth,
+    HealthRegistry,
+    camera_health,
+    database_health,
+)
 from vigil.ops.progress import NO_STEPS, Steps
 from vigil.ops.serve import QuietServer
 from vigil.ops.tasks import cancel_and_wait
@@ -328,7 +333,7 @@ class Vigil:
     async def _start_server(self, services: ApiServices, hub: AlertHub) -> None:
         app = create_app(services, hub)
         server = QuietServer(
-            uvicorn.Config(
+            server_config(
                 app,
                 host=self.options.host,
                 port=self.options.port,
@@ -449,14 +454,9 @@ class Vigil:
 
     def _register_health(self, db: Database, data: Path, fanout: RedisFanout | None) -> None:
         def cameras() -> ComponentHealth:
-            states = {cid: w.status.state for cid, w in self.cameras.items()}
-            if not states:
-                return ComponentHealth("ok", "no cameras started")
-            down = sorted(c for c, s in states.items() if s != CameraState.ONLINE)
-            if not down:
-                return ComponentHealth("ok", f"{len(states)} of {len(states)} online")
-            status: Status = "down" if len(down) == len(states) else "degraded"
-            return ComponentHealth(status, f"not online: {', '.join(down)}")
+            return camera_health(
+                {cid: w.status.state == CameraState.ONLINE for cid, w in self.cameras.items()}
+            )
 
         def detection() -> ComponentHealth:
             det = self.detection

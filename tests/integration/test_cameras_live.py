@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import pytest
 from aiortc import MediaStreamTrack, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError
@@ -120,7 +119,7 @@ def test_a_camera_added_changed_and_deleted_while_the_site_runs(
         assert added.json()["source"] == "api"
         wait_for("the new camera online", lambda: _status(site) == "online", 30)
         wait_for("a segment of the new camera", lambda: _segments(site, "yard"), 30)
-        assert ACTIVE in httpx.get(f"{site.url}/metrics").text
+        assert ACTIVE in site.api("GET", "/metrics").text
 
         watching = viewer.watch(site, "yard")
         assert "channel=2" in (_relay(site).source_url("yard", "sub") or "")
@@ -153,5 +152,5 @@ def test_a_camera_added_changed_and_deleted_while_the_site_runs(
         wait_for("its worker stopped", lambda: _worker(site) is None, 15)
         assert site.api("GET", "/api/v1/cameras/yard").status_code == 404
         assert _segments(site, "yard"), "the deleted camera's recordings stay listed"
-        assert ACTIVE not in httpx.get(f"{site.url}/metrics").text
+        assert ACTIVE not in site.api("GET", "/metrics").text
         assert site.camera("gate")["status"] == "online"  # the file's camera ran throughout

@@ -203,17 +203,23 @@ class AlertService:
             topics.ALERTS, view.camera_id, {"type": "alert.updated", "alert": view.to_json()}
         )
 
-    async def dead_letters(self, limit: int = 100) -> list[Notification]:
-        """Notifications whose retries ran out, newest first."""
-        return await asyncio.to_thread(self._dead_letters, limit)
+    async def dead_letters(
+        self, limit: int = 100, *, cameras: frozenset[str] | None = None
+    ) -> list[Notification]:
+        """Notifications whose retries ran out, newest first; with `cameras`, only those about
+        alerts of these cameras (None: all of them)."""
+        return await asyncio.to_thread(self._dead_letters, limit, cameras)
 
-    def _dead_letters(self, limit: int) -> list[Notification]:
+    def _dead_letters(self, limit: int, cameras: frozenset[str] | None) -> list[Notification]:
+        query = select(Notification).where(Notification.status == NotificationStatus.DEAD)
+        if cameras is not None:
+            # Notifications of no alert (channel tests, summaries) belong to no camera.
+            query = query.join(Alert, Alert.id == Notification.alert_id).where(
+                Alert.camera_id.in_(sorted(cameras))
+            )
         with self._db.session() as session:
             rows = session.execute(
-                select(Notification)
-                .where(Notification.status == NotificationStatus.DEAD)
-                .order_by(Notification.updated_at.desc())
-                .limit(limit)
+                query.order_by(Notification.updated_at.desc()).limit(limit)
             ).scalars()
             out = list(rows)
             session.expunge_all()

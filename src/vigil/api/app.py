@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
-from fastapi import APIRouter, FastAPI, Request
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from vigil.api.deps import ApiServices
+from vigil.api.bodylimit import BodyLimitMiddleware, credentials_check
+from vigil.api.deps import ApiServices, bearer, current_principal, require_role
 from vigil.api.ratelimit import RateLimiter
 from vigil.api.routers import (
     alerts,
@@ -58,7 +64,8 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
-        "connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; "
+        # 'self' covers ws:/wss: to this same host (CSP Level 3); no other host may be reached.
+        "connect-src 'self'; style-src 'self' 'unsafe-inline'; "
         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     ),
 }
@@ -70,12 +77,13 @@ def dashboard_dir() -> Path | None:
 
 
 def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
+    docs = services.config.security.api_docs  # off by default: they map the whole API
     app = FastAPI(
         title="Vigil",
         version="0.1.0",
         description="AI video surveillance: cameras, events, alerts.",
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        docs_url="/api/docs" if docs else None,
+        openapi_url="/api/openapi.json" if docs else None,
         redoc_url=None,
     )
     app.state.services = services
@@ -113,6 +121,13 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
     _add_error_handlers(app)
 
     limiter = RateLimiter(services.rate_limits)
+    # Inside the rate limiter (added before it): bodies of callers without credentials are
+    # refused unread, every body is capped (uploads by their own caps).
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_max_bytes=services.config.security.max_body_bytes,
+        has_credentials=credentials_check(services),
+    )
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -130,6 +145,9 @@ def create_app(services: ApiServices, hub: AlertHub) -> FastAPI:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    trusted = services.config.security.trusted_proxies
+    if trusted:  # added last, so it runs first: rate limits and audit see the real client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted))
     _mount_dashboard(app)
     # Added last, so it runs first: before routing, rate limits and every route of the app.
     app.add_middleware(RejectControlCharacters)
@@ -169,6 +187,14 @@ class RejectControlCharacters:
         await response(scope, receive, send)
 
 
+def server_config(app: FastAPI, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for serving the API. Its own proxy-header handling stays off: it
+    believes X-Forwarded-For from 127.0.0.1 by default, so any local proxy passing the header
+    through would let callers choose their address; `create_app` trusts
+    `security.trusted_proxies` only."""
+    return uvicorn.Config(app, proxy_headers=False, **options)
+
+
 def _add_ops_routes(app: FastAPI, services: ApiServices) -> None:
     @app.get("/health/live", include_in_schema=False)
     async def live() -> dict[str, str]:
@@ -191,7 +217,18 @@ def _add_ops_routes(app: FastAPI, services: ApiServices) -> None:
         return JSONResponse(body, 503 if status == "down" or not services.health.started else 200)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Response:
+        """Prometheus metrics, which name every camera: for the configured metrics token or an
+        admin (access token or API key), never anonymous."""
+        token = services.config.security.metrics_token
+        presented = credentials.credentials if credentials is not None else ""
+        if token is None or not hmac.compare_digest(
+            presented.encode(), token.get_secret_value().encode()
+        ):
+            await require_role("admin")(await current_principal(request, services, credentials))
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -233,8 +270,7 @@ def _mount_dashboard(app: FastAPI) -> None:
         @app.get("/", include_in_schema=False)
         async def no_dashboard() -> PlainTextResponse:
             return PlainTextResponse(
-                "Vigil API is running; the dashboard is not built "
-                "(run `make web`). API docs: /api/docs",
+                "Vigil API is running; the dashboard is not built (run `make web`).",
                 503,
             )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -95,7 +94,7 @@ class Principal:
         return [c for c in camera_ids if self.can_see(c)]
 
 
-_bearer = HTTPBearer(auto_error=False)
+bearer = HTTPBearer(auto_error=False)
 _MFA_SETUP_PATHS = frozenset(
     {"/api/v1/auth/mfa/enroll", "/api/v1/auth/mfa/confirm", "/api/v1/users/me"}
 )
@@ -105,25 +104,10 @@ class MfaEnrollmentRequiredError(PermissionDeniedError):
     extra = {"mfa_enrollment_required": True}
 
 
-_SCOPE_TTL_S = 5.0
-_scope_cache: dict[str, tuple[float, frozenset[str] | None]] = {}
-
-
-async def _camera_scope(services: ApiServices, user_id: str) -> frozenset[str] | None:
-    """A user's cameras, cached for a few seconds (an admin's change applies within 5 s)."""
-    now = time.monotonic()
-    cached = _scope_cache.get(user_id)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    scope = await services.users.cameras_of(user_id)
-    _scope_cache[user_id] = (now + _SCOPE_TTL_S, scope)
-    return scope
-
-
 async def current_principal(
     request: Request,
     services: Services,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     api_key = request.headers.get("x-api-key")
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
@@ -134,12 +118,14 @@ async def current_principal(
         principal = Principal("api_key", key.key_id, f"key:{key.name}", key.role)
     elif credentials is not None and credentials.scheme.lower() == "bearer":
         claims = services.keys.verify(credentials.credentials, "access")
-        if claims.mfa_pending and request.url.path not in _MFA_SETUP_PATHS:
+        # The user as they are now: a token issued before a sign-out, a deactivation, a
+        # deletion or a change of role or cameras carries none of its old rights.
+        now = await services.sessions.current(claims)
+        if now.mfa_pending and request.url.path not in _MFA_SETUP_PATHS:
             raise MfaEnrollmentRequiredError(
                 "two-factor sign-in is required for admins: enrol an authenticator app first"
             )
-        scope = await _camera_scope(services, claims.user_id)
-        principal = Principal("user", claims.user_id, claims.username, claims.role, scope)
+        principal = Principal("user", now.user_id, now.username, now.role, now.cameras)
     else:
         raise AuthError(
             "not signed in: send 'Authorization: Bearer <access token>' or 'X-API-Key: <key>'"

@@ -66,6 +66,7 @@ class TokenClaims:
     expires_at: datetime
     jti: str
     mfa_pending: bool = False
+    session_id: str | None = None  # the sign-in (refresh-token family) an access token is of
 
 
 class KeyManager:
@@ -129,6 +130,7 @@ class KeyManager:
         *,
         jti: str | None = None,
         mfa_pending: bool = False,
+        session_id: str | None = None,
     ) -> tuple[str, datetime]:
         if self._current is None:
             raise RuntimeError("KeyManager.load_or_create() was not called")
@@ -145,6 +147,8 @@ class KeyManager:
         }
         if mfa_pending:
             payload["mfa_pending"] = True
+        if session_id is not None:
+            payload["sid"] = session_id
         token = jwt.encode(
             payload,
             self._private[self._current],
@@ -180,4 +184,5 @@ class KeyManager:
             expires_at=datetime.fromtimestamp(int(claims["exp"]), self._clock.now().tzinfo),
             jti=str(claims.get("jti", "")),
             mfa_pending=bool(claims.get("mfa_pending", False)),
+            session_id=str(claims["sid"]) if "sid" in claims else None,
         )

@@ -36,7 +36,7 @@ from vigil.alerts.notify import Notifier
 from vigil.analytics.engine import RuleEngine
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.service import AnalyticsService
-from vigil.api.app import create_app
+from vigil.api.app import create_app, server_config
 from vigil.api.security import KeyManager
 from vigil.api.services.users import UserService
 from vigil.api.wiring import build_api_services
@@ -162,7 +162,7 @@ async def _run(incidents: int, data: Path) -> dict[str, Any]:
     )  # fmt: skip
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(services, hub), host="127.0.0.1", port=port, log_level="error")
+        server_config(create_app(services, hub), host="127.0.0.1", port=port, log_level="error")
     )
     serving = asyncio.create_task(server.serve())
     await _until(lambda: server.started, 30)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
-from vigil.api.app import create_app
+from vigil.api.app import create_app, server_config
 from vigil.api.deps import ApiServices
 from vigil.api.ratelimit import RateLimitConfig
 from vigil.api.security import KeyManager
@@ -59,7 +59,7 @@ def main() -> None:
 
     async def serve() -> None:
         await hub.start()
-        config = uvicorn.Config(
+        config = server_config(
             create_app(services, hub),
             host="127.0.0.1",
             port=args.port,

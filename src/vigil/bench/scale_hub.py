@@ -54,6 +54,7 @@ CYCLE_S = 60  # one incident per camera per cycle
 IN_ZONE_S = 10
 EVALUATED = "rule_evaluation_seconds_count"
 EDGE_RATE_LIMIT = 1_000_000  # requests/min per API key at the bench's hub; see the README
+METRICS_TOKEN = "bench-metrics-token"  # the hub's /metrics (security.metrics_token)
 
 
 def camera_ids() -> list[str]:
@@ -76,7 +77,11 @@ def write_hub_config(path: Path) -> Path:
             for i, cam in enumerate(camera_ids())
         ],
         "rules": [{"id": "intrusion", "name": "Person in the yard", "clear_after_s": 20}],
-        "security": {"require_admin_mfa": False, "api_key_requests_per_minute": EDGE_RATE_LIMIT},
+        "security": {
+            "require_admin_mfa": False,
+            "api_key_requests_per_minute": EDGE_RATE_LIMIT,
+            "metrics_token": METRICS_TOKEN,  # the hub's /metrics is never anonymous
+        },
     }
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
@@ -117,8 +122,10 @@ class HubSide:
         out = []
         tls = ssl_context(self.cert)
         for url in self.metrics_urls:
-            verify = tls if url.startswith("https") else True
-            out.append(int(counter_sum(httpx.get(url, timeout=10, verify=verify).text, EVALUATED)))
+            hub = url.startswith("https")  # a worker's /metrics is on its own port (loopback)
+            headers = {"Authorization": f"Bearer {METRICS_TOKEN}"} if hub else {}
+            text = httpx.get(url, timeout=10, verify=tls if hub else True, headers=headers).text
+            out.append(int(counter_sum(text, EVALUATED)))
         return out
 
     def evaluated(self) -> int:

@@ -273,6 +273,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
     mfa_secret: Mapped[str | None]
     mfa_enabled: Mapped[bool] = mapped_column(server_default=text("false"))
+    # The newest TOTP time step (unix time // 30) accepted: codes of it or before are spent.
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # argon2 hashes of unused one-time recovery codes.
     recovery_codes: Mapped[list[str]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     created_at: Mapped[datetime] = _created()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -27,6 +27,37 @@ CHECK_TIMEOUT_S: Final = 2.0
 class ComponentHealth:
     status: Status
     detail: str | None = None
+    # Camera id -> online, for a component about cameras (`camera_health`): lets the API show
+    # a user scoped to some cameras the state of those cameras only.
+    cameras: Mapping[str, bool] | None = None
+
+    def seen_by(self, can_see: Callable[[str], bool]) -> ComponentHealth:
+        """This component as someone who may see only the cameras `can_see` accepts sees it:
+        a per-camera component is recomputed over those cameras; any other detail is free text
+        that may name any camera, so it is withheld (the status stays)."""
+        if self.cameras is None:
+            return ComponentHealth(self.status)
+        return camera_health({c: ok for c, ok in self.cameras.items() if can_see(c)})
+
+
+def camera_health(online: Mapping[str, bool]) -> ComponentHealth:
+    """Cameras by whether each is online: down when none is, degraded when some are not."""
+    if not online:
+        return ComponentHealth("ok", "no cameras started", {})
+    down = sorted(c for c, ok in online.items() if not ok)
+    if not down:
+        return ComponentHealth("ok", f"{len(online)} of {len(online)} online", dict(online))
+    status: Status = "down" if len(down) == len(online) else "degraded"
+    return ComponentHealth(status, f"not online: {', '.join(down)}", dict(online))
+
+
+def worst(components: Iterable[ComponentHealth]) -> Status:
+    """The overall status: that of the worst component (ok when there are none)."""
+    overall: Status = "ok"
+    for result in components:
+        if _ORDER[result.status] > _ORDER[overall]:
+            overall = result.status
+    return overall
 
 
 SyncCheck = Callable[[], ComponentHealth]
@@ -56,11 +87,7 @@ class HealthRegistry:
         names = [*self._checks, *self._async_checks]
         outcomes = await asyncio.gather(*(self._result(name) for name in names))
         results = dict(zip(names, outcomes, strict=True))
-        overall: Status = "ok"
-        for result in results.values():
-            if _ORDER[result.status] > _ORDER[overall]:
-                overall = result.status
-        return overall, results
+        return worst(results.values()), results
 
     async def _result(self, name: str) -> ComponentHealth:
         running = self._in_flight.get(name)

@@ -165,7 +165,7 @@ def test_security_headers_and_ops_endpoints(api: Api) -> None:
     assert r.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert api.client.get("/health/ready").status_code == 200
-    metrics = api.client.get("/metrics").text
+    metrics = api.client.get("/metrics", headers=api.login("admin")).text
     assert "ai_inference_duration_seconds" in metrics and "frames_dropped_total" in metrics
     assert api.client.get("/api/v1/nope").status_code == 404
 

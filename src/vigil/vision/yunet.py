@@ -17,7 +17,6 @@ it is written out here because the product runs on onnxruntime, not on `cv2.dnn`
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +24,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
-import onnxruntime as ort
 
 from vigil.errors import ModelError
-from vigil.vision.detectors.onnx import choose_providers
-
-log = logging.getLogger(__name__)
+from vigil.vision.detectors.onnx import open_session
 
 Image = npt.NDArray[np.uint8]
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "face_detection_yunet_2023mar.onnx"
@@ -147,20 +143,9 @@ class YuNet:
         threads: int = 1,
         providers: Sequence[str] | None = None,
     ) -> None:
-        if not model_path.is_file():
-            raise ModelError(f"face detection model not found: {model_path.name}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # no warnings about the graph on every start
-        wanted = list(providers) if providers else choose_providers(ort.get_available_providers())
-        try:
-            self._session = ort.InferenceSession(str(model_path), options, providers=wanted)
-        except Exception as err:  # onnxruntime's errors derive from Exception only
-            log.error("cannot load face detection model %s: %s", model_path, err)
-            raise ModelError(
-                f"cannot load face detection model {model_path.name} (see the server log)"
-            ) from err
+        self._session = open_session(
+            model_path, what="face detection model", threads=threads, providers=providers
+        )
         names = [i.name for i in self._session.get_inputs()]
         if names != [_INPUT]:
             raise ModelError(f"{model_path.name}: expected one input {_INPUT!r}, found {names}")

@@ -151,18 +151,40 @@ def _check_frame(image: npt.NDArray[Any]) -> None:
         raise ValueError(f"expected a uint8 frame, got dtype {image.dtype}")
 
 
-def _open_session(path: Path, threads: int, providers: list[str]) -> ort.InferenceSession:
-    """Open the model with `threads` intra-op threads; `ModelError` if missing or unusable."""
+def open_session(
+    path: Path,
+    *,
+    what: str = "model",
+    threads: int = 1,
+    providers: Sequence[str] | None = None,
+    whole_path: bool = False,
+) -> ort.InferenceSession:
+    """An onnxruntime session on `path` with `threads` intra-op threads and the best providers
+    here (or `providers`). `ModelError` when the file is missing or unusable, naming `what` and
+    the file's name only (the error can reach an API answer; `whole_path` for models loaded at
+    start, where the operator needs it); the full reason is logged."""
+    shown = str(path) if whole_path else path.name
     if not path.is_file():
-        raise ModelError(f"model file not found: {path}")
+        raise ModelError(f"{what} not found: {shown}")
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3  # no warnings about the graph on every start
+    wanted = list(providers) if providers else choose_providers(ort.get_available_providers())
     try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
+        return ort.InferenceSession(str(path), sess_options=options, providers=wanted)
     except Exception as err:  # onnxruntime's errors derive from Exception only
-        raise ModelError(f"cannot load model {path}: {err}") from err
+        logger.error("cannot load %s %s: %s", what, path, err)
+        raise ModelError(f"cannot load {what} {shown} (see the server log)") from err
+
+
+def _open_session(path: Path, threads: int, providers: list[str]) -> ort.InferenceSession:
+    """Open the detector's graph and check its signature. It is loaded at start, where the
+    operator needs the whole path of a missing file (the API's error handler cuts paths)."""
+    session = open_session(
+        path, what="model file", threads=threads, providers=providers, whole_path=True
+    )
     _check_signature(path, session)
     return session
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from vigil.api.services.users import UserService
 from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus
+from vigil.bus.messages import AlertRequest
 from vigil.clock import FakeClock
 from vigil.config import SiteConfig
 from vigil.db.session import Database
@@ -64,6 +66,18 @@ class Api:
         r = self.client.post("/api/v1/auth/login", json=body)
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    def raise_offline_alert(self, camera: str, key: str) -> None:
+        """A `camera_offline` alert on `camera` (incident `key`), through the real recorder."""
+        request = AlertRequest(
+            key=key,
+            camera_id=camera,
+            type="camera_offline",
+            severity="high",
+            title=f"{camera} offline",
+            occurred_at=NOW,
+        )
+        asyncio.run(self.recorder.raise_alert(request))
 
 
 @contextmanager

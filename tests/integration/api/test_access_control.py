@@ -25,7 +25,6 @@ from starlette.websockets import WebSocketDisconnect
 from tests.support.api import CSRF, NOW, PASSWORDS, Api, api_for_tests
 from vigil.api.app import server_config
 from vigil.api.ratelimit import RateLimitConfig
-from vigil.bus.messages import AlertRequest
 from vigil.config import SecurityConfig
 from vigil.db.models import Alert
 from vigil.db.session import Database
@@ -106,18 +105,6 @@ def _closed_with(ws: WebSocketTestSession) -> int:
     return closed.value.code
 
 
-def _offline_alert(api: Api, camera: str, key: str) -> None:
-    request = AlertRequest(
-        key=key,
-        camera_id=camera,
-        type="camera_offline",
-        severity="high",
-        title=f"{camera} offline",
-        occurred_at=NOW,
-    )
-    asyncio.run(api.recorder.raise_alert(request))
-
-
 def test_signing_out_ends_the_access_token_and_its_socket(api: Api) -> None:
     olga = api.login("olga")  # the cookie jar holds olga's refresh cookie
     with api.client.websocket_connect(f"/ws/alerts?token={_token(olga)}") as ws:
@@ -157,7 +144,7 @@ def test_a_narrowed_camera_scope_applies_to_open_sockets(api: Api) -> None:
             "gate"
         ]
         for camera in ("perimeter-north", "gate"):
-            _offline_alert(api, camera, f"scope/{camera}")
+            api.raise_offline_alert(camera, f"scope/{camera}")
         message = ws.receive_json()
         while message["type"] == "ping":
             message = ws.receive_json()
@@ -233,7 +220,7 @@ def test_system_health_shows_a_scoped_user_only_their_cameras(api: Api) -> None:
 
 def test_dead_letters_are_scoped_by_their_alerts_camera(api: Api) -> None:
     for camera in ("gate", "perimeter-north"):
-        _offline_alert(api, camera, f"dead/{camera}")
+        api.raise_offline_alert(camera, f"dead/{camera}")
     with api.db.session() as session:
         alerts = session.execute(select(Alert.id, Alert.camera_id)).all()
         for alert_id, camera in alerts:

@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.support.api import CSRF, NOW, PASSWORDS, Api, api_for_tests
 from vigil.api.ratelimit import RateLimitConfig
-from vigil.bus.messages import AlertRequest
 from vigil.db.session import Database
 
 
@@ -22,20 +21,6 @@ from vigil.db.session import Database
 def api(db: Database, tmp_path: Path) -> Iterator[Api]:
     with api_for_tests(db, tmp_path) as built:
         yield built
-
-
-def _offline_alert(api: Api, camera: str, key: str) -> None:
-    import asyncio
-
-    request = AlertRequest(
-        key=key,
-        camera_id=camera,
-        type="camera_offline",
-        severity="high",
-        title=f"{camera} offline",
-        occurred_at=NOW,
-    )
-    asyncio.run(api.recorder.raise_alert(request))
 
 
 def _gate_guard(api: Api) -> dict[str, str]:
@@ -138,7 +123,7 @@ def test_two_factor_enrolment_and_sign_in(api: Api) -> None:
 
 def test_camera_scope_hides_other_cameras_everywhere(api: Api) -> None:
     for camera in ("gate", "perimeter-north"):
-        _offline_alert(api, camera, f"test/{camera}")
+        api.raise_offline_alert(camera, f"test/{camera}")
     admin = api.login("admin")
     guard = _gate_guard(api)
     assert [c["id"] for c in api.client.get("/api/v1/cameras", headers=guard).json()] == ["gate"]
@@ -371,7 +356,7 @@ def test_alert_socket_only_carries_the_users_cameras(api: Api) -> None:
     token = _gate_guard(api)["Authorization"].split()[1]
     with api.client.websocket_connect(f"/ws/alerts?token={token}") as ws:
         for camera in ("perimeter-north", "gate"):
-            _offline_alert(api, camera, f"ws/{camera}")
+            api.raise_offline_alert(camera, f"ws/{camera}")
         message = ws.receive_json()
         assert message["type"] == "alert.created"
         assert message["alert"]["camera_id"] == "gate"  # perimeter-north was never sent

@@ -30,7 +30,7 @@ except ImportError as err:  # not Vigil dependencies any more
         "bench/tracker_compare.py for how to install them outside Vigil's environment"
     ) from err
 
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.tracker import Track, TrackerSettings, crop
 
 Box = tuple[float, float, float, float]

@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.bench.vision import _count_switches
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.tracker import ObjectTracker, TrackerSettings
 
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")

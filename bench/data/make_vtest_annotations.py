@@ -27,7 +27,7 @@ import sys
 import cv2
 import numpy as np
 
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.detectors.onnx import OnnxSsdPersonDetector
 from vigil.vision.pipeline import _concat, _nms
 

@@ -34,7 +34,6 @@ from vigil.api.security import KeyManager
 from vigil.api.wiring import build_api_services, register_cluster_health
 from vigil.api.ws import AlertHub
 from vigil.bus import Bus, topics
-from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.bus.select import bus_for, kafka_bootstrap, prepare
 from vigil.clock import Clock, SystemClock
 from vigil.config import CameraConfig, SiteConfig
@@ -55,6 +54,7 @@ from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_process
 from vigil.edge.retention import RetentionSweeper
 from vigil.edge.uplink import Uplink
 from vigil.errors import ConfigError
+from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.ops.health import (
     ComponentHealth,
     HealthRegistry,

@@ -24,13 +24,13 @@ from vigil.api.services.users import UserService
 from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus
-from vigil.bus.messages import AlertRequest
 from vigil.clock import FakeClock
 from vigil.config import SiteConfig
 from vigil.db.session import Database
 from vigil.demo import demo_config
 from vigil.edge.heartbeat import HeartbeatMonitor
 from vigil.edge.index import sync_cameras
+from vigil.model.messages import AlertRequest
 from vigil.ops.health import HealthRegistry
 from vigil.storage import FsObjectStore
 

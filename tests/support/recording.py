@@ -12,9 +12,9 @@ from pathlib import Path
 import av
 import pytest
 
-from vigil.bus.messages import SegmentInfo
 from vigil.dvr.simulator import BackgroundSimulator, DvrSimulator
 from vigil.edge.recorder import BUCKET
+from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
 
 

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from vigil.alerts.config import AlertsConfig
 from vigil.analytics.incidents import alert_view
 from vigil.bus import Bus, topics
-from vigil.bus.messages import AlertView
 from vigil.clock import Clock
 from vigil.db.models import Alert, Camera
 from vigil.db.session import Database
+from vigil.model.messages import AlertView
 from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)

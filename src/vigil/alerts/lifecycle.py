@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.analytics.incidents import alert_view
-from vigil.bus.messages import AlertView
 from vigil.db.models import Alert, Camera, User
 from vigil.db.tables_alerts import AlertNote
 from vigil.errors import ConflictError, NotFoundError
+from vigil.model.messages import AlertView
 
 MAX_NOTE_CHARS = 4000
 

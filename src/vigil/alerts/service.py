@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from vigil.alerts import lifecycle
 from vigil.analytics.incidents import alert_view
 from vigil.bus import Bus, topics
-from vigil.bus.messages import AlertView
 from vigil.clock import Clock
 from vigil.db.models import Alert, Camera
 from vigil.db.session import Database
 from vigil.db.tables_alerts import Notification, NotificationStatus
 from vigil.errors import ConflictError, NotFoundError, VigilError
+from vigil.model.messages import AlertView
 from vigil.ops import metrics
 
 log = logging.getLogger(__name__)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from vigil.analytics.outcomes import INCIDENT_NAMESPACE, Incident, IncidentEnded
 from vigil.analytics.presence import ZoneIntrusionRule
 from vigil.analytics.rules import Rule, RuleContext
 from vigil.analytics.scene_rules import AbandonedObjectRule, CrowdRule
 from vigil.analytics.track_rules import LineCrossingRule, LoiteringRule, ZoneTransitionRule
-from vigil.analytics.zones import Zone
-from vigil.bus.messages import FrameDetections
 from vigil.config import RuleConfig, SiteConfig
+from vigil.model.incidents import INCIDENT_NAMESPACE, Incident, IncidentEnded
+from vigil.model.messages import FrameDetections
+from vigil.model.zones import Zone
 
 log = logging.getLogger(__name__)
 __all__ = ["INCIDENT_NAMESPACE", "Incident", "IncidentEnded", "RuleEngine", "build_rule"]

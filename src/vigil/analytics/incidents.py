@@ -17,10 +17,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from vigil.analytics.engine import INCIDENT_NAMESPACE, Incident, IncidentEnded
 from vigil.analytics.snapshots import render_snapshot
 from vigil.bus import Bus, topics
-from vigil.bus.messages import AlertCleared, AlertRequest, AlertView
 from vigil.clock import Clock
 from vigil.db.models import Alert, Camera, Event
 from vigil.db.session import Database
+from vigil.model.messages import AlertCleared, AlertRequest, AlertView
 from vigil.ops import metrics
 from vigil.storage import ObjectStore
 

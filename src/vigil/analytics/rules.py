@@ -13,13 +13,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from vigil.analytics.outcomes import Incident, IncidentEnded
 from vigil.analytics.schedules import is_active
 from vigil.analytics.scoring import REPEAT_WINDOW_S, score
-from vigil.analytics.zones import Zone
-from vigil.bus.messages import Frame, FrameDetections
 from vigil.config import RuleConfig, ScheduleConfig
-from vigil.vision.detections import Detection
+from vigil.model.detections import Detection
+from vigil.model.incidents import Incident, IncidentEnded
+from vigil.model.messages import Frame, FrameDetections
+from vigil.model.zones import Zone
 
 Outcome = Incident | IncidentEnded
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from vigil.analytics.outcomes import IncidentEnded
 from vigil.analytics.rules import Outcome, Rule, RuleContext, distance, iou, stamp
 from vigil.analytics.static_blobs import STATIC_CLASS, StaticForeground
-from vigil.analytics.zones import Zone
-from vigil.bus.messages import FrameDetections
 from vigil.config import RuleConfig
-from vigil.vision.detections import Detection
+from vigil.model.detections import Detection
+from vigil.model.incidents import IncidentEnded
+from vigil.model.messages import FrameDetections
+from vigil.model.zones import Zone
 
 SAME_PLACE_IOU = 0.5  # a still object's box overlaps where it was by at least this much
 

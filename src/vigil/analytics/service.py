@@ -16,7 +16,7 @@ from vigil.analytics.engine import Incident, IncidentEnded, RuleEngine
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import Bus, topics
 from vigil.bus.base import Message, Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest, FrameDetections
+from vigil.model.messages import AlertCleared, AlertRequest, FrameDetections
 from vigil.ops import metrics
 from vigil.ops.tasks import cancel_and_wait
 

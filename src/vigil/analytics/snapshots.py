@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vigil.vision.detections import Detection
+from vigil.model.detections import Detection
 
 _BOX = (40, 40, 240)  # BGR red: the people who triggered the rule
 _OTHER = (60, 200, 60)

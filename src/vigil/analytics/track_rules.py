@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from vigil.analytics.outcomes import IncidentEnded
 from vigil.analytics.rules import Outcome, Rule, RuleContext, distance, stamp
-from vigil.analytics.zones import Zone
-from vigil.bus.messages import FrameDetections
 from vigil.config import RuleConfig
-from vigil.vision.detections import Detection
+from vigil.model.detections import Detection
+from vigil.model.incidents import IncidentEnded
+from vigil.model.messages import FrameDetections
+from vigil.model.zones import Zone
 
 REID_DISTANCE = 0.15  # normalised: how far a new track may appear from a lost one's last spot
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from vigil.analytics.snapshots import encode_jpeg
 from vigil.bus import Bus, topics
-from vigil.bus.messages import CameraStatus, FrameDetections
+from vigil.model.messages import CameraStatus, FrameDetections
 from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)

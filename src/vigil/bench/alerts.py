@@ -42,16 +42,16 @@ from vigil.api.services.users import UserService
 from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus, topics
-from vigil.bus.messages import Frame, FrameDetections
 from vigil.clock import SystemClock
 from vigil.config import SiteConfig, parse_config
 from vigil.db.embedded import EmbeddedPostgres
 from vigil.db.migrate import upgrade
 from vigil.db.session import Database
 from vigil.edge.index import sync_cameras
+from vigil.model.detections import Detection, Detections
+from vigil.model.messages import Frame, FrameDetections
 from vigil.ops.health import HealthRegistry
 from vigil.storage import FsObjectStore
-from vigil.vision.detections import Detection, Detections
 
 GOAL_P99_S = 2.0
 STAGGER_S = 0.1  # one new incident every 100 ms across the cameras

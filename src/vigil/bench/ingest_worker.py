@@ -18,10 +18,10 @@ import threading
 import time
 from pathlib import Path
 
-from vigil.bus.messages import CameraStatus, Frame, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.edge.camera import CameraWorker
 from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_processes
+from vigil.model.messages import CameraStatus, Frame, SegmentInfo
 from vigil.storage import FsObjectStore
 
 _REPORT_PERIOD_S = 1.0

@@ -38,15 +38,15 @@ from vigil.bench.scale_engines import (
 )
 from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus
-from vigil.bus.messages import FrameDetections
 from vigil.clock import SystemClock
 from vigil.db.admin import ensure_database
 from vigil.db.migrate import upgrade
 from vigil.db.session import Database
 from vigil.demo import free_port
 from vigil.edge.uplink import ssl_context
+from vigil.model.detections import Detections
+from vigil.model.messages import FrameDetections
 from vigil.ops.tls import self_signed
-from vigil.vision.detections import Detections
 
 SITES = 8
 CAMERAS_PER_SITE = 8

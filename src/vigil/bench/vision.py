@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.detectors.onnx import OnnxSsdPersonDetector
 from vigil.vision.lowlight import enhance_low_light
 from vigil.vision.pipeline import CameraPipeline, GateSettings

@@ -1,6 +1,6 @@
 """The message bus between stages: `Bus` protocol (base.py), in-process bus (memory.py).
 
-Message value types live in messages.py; topic names in topics.py.
+The values it carries are the domain types of vigil/model; topic names are in topics.py.
 """
 
 from vigil.bus.base import Bus, Message, Subscription

@@ -17,7 +17,9 @@ from typing import Any, Final
 
 import numpy as np
 
-from vigil.bus.messages import (
+from vigil.errors import VigilError
+from vigil.model.detections import Detection, Detections
+from vigil.model.messages import (
     AlertCleared,
     AlertRequest,
     CameraState,
@@ -27,8 +29,6 @@ from vigil.bus.messages import (
     Heartbeat,
     SegmentInfo,
 )
-from vigil.errors import VigilError
-from vigil.vision.detections import Detection, Detections
 
 TYPE_HEADER: Final = "vigil-type"
 

@@ -36,8 +36,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from vigil.bus.messages import CameraState
 from vigil.clock import utc
+from vigil.model.messages import CameraState
 
 #: Dimension of the stored face vectors: FaceNet's 512, or SFace's 128 followed by 384 zeros
 #: (cosine unchanged); `embedding_model` says which (migration 0013).

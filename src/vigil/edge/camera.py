@@ -15,7 +15,6 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
-from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.clock import Clock
 from vigil.dvr.cpplus import mask_url
 from vigil.edge.backoff import Backoff
@@ -30,6 +29,7 @@ from vigil.edge.stream import (
     StreamTimeline,
 )
 from vigil.errors import StreamAuthError, StreamError
+from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.storage.base import ObjectStore
 
 logger = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ import numpy.typing as npt
 
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest, CameraState, CameraStatus, Frame
 from vigil.clock import Clock
+from vigil.model.messages import AlertCleared, AlertRequest, CameraState, CameraStatus, Frame
 from vigil.ops.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)

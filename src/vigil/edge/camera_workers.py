@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import CameraId, CameraState, CameraStatus
 from vigil.clock import Clock
 from vigil.config import CameraConfig, SiteConfig
 from vigil.dvr.cpplus import mask_url
@@ -24,6 +23,7 @@ from vigil.edge.camera import CameraWorker
 from vigil.edge.camera_catalog import CameraCatalog
 from vigil.edge.metrics import forget_camera
 from vigil.edge.pool import CameraHandle
+from vigil.model.messages import CameraId, CameraState, CameraStatus
 from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from pathlib import Path
 from prometheus_client import REGISTRY, CollectorRegistry, Gauge
 
 from vigil.bus import Bus, topics
-from vigil.bus.messages import AlertCleared, AlertRequest
 from vigil.clock import Clock
+from vigil.model.messages import AlertCleared, AlertRequest
 from vigil.ops.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)

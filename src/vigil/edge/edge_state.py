@@ -18,9 +18,9 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from vigil.bus.messages import Heartbeat
 from vigil.db.session import Database
 from vigil.db.tables_hub import Edge
+from vigil.model.messages import Heartbeat
 
 
 @dataclass(frozen=True, slots=True)

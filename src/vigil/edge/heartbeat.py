@@ -25,9 +25,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, Gauge
 
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest, Heartbeat
 from vigil.clock import Clock
 from vigil.edge.edge_state import EdgeState, EdgeStatus, MemoryEdgeState
+from vigil.model.messages import AlertCleared, AlertRequest, Heartbeat
 from vigil.ops.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import CameraStatus, SegmentInfo
 from vigil.clock import Clock
 from vigil.config import SiteConfig
 from vigil.db.models import Camera, RuleSource, Segment
@@ -20,6 +19,7 @@ from vigil.db.tables_edge import CameraStateChange
 from vigil.edge.camera_catalog import file_cameras
 from vigil.edge.integrity import GAP_MIN_S
 from vigil.edge.metrics import recording_gap_seconds
+from vigil.model.messages import CameraStatus, SegmentInfo
 from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)

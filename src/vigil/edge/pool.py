@@ -34,12 +34,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.clock import Clock
 from vigil.dvr.cpplus import mask_url
 from vigil.edge.backoff import Backoff
 from vigil.edge.metrics import CameraMetrics, camera_metrics
 from vigil.edge.pool_child import COUNTERS, CameraSample, ChildSpec, PoolCamera, child_main
+from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.ops import metrics as ops_metrics
 from vigil.storage.base import ObjectStore
 

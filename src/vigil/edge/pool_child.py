@@ -31,9 +31,9 @@ from typing import Any
 
 from prometheus_client import REGISTRY
 
-from vigil.bus.messages import CameraStatus, Frame
 from vigil.clock import Clock
 from vigil.edge.camera import CameraWorker
+from vigil.model.messages import CameraStatus, Frame
 from vigil.ops.logging import exception_dicts, log_thread_exceptions
 from vigil.storage.base import ObjectStore
 

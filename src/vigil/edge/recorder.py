@@ -29,11 +29,11 @@ import av.error
 from av.packet import Packet
 from av.video.stream import VideoStream
 
-from vigil.bus.messages import SegmentInfo
 from vigil.edge.disk import write_probe
 from vigil.edge.metrics import CameraMetrics
 from vigil.edge.salvage import leftover_segments, salvage_segment
 from vigil.errors import StorageError
+from vigil.model.messages import SegmentInfo
 from vigil.storage.base import ObjectStore
 
 logger = logging.getLogger(__name__)

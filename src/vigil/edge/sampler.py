@@ -23,8 +23,8 @@ from av.video.codeccontext import VideoCodecContext
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
-from vigil.bus.messages import Frame
 from vigil.edge.metrics import CameraMetrics
+from vigil.model.messages import Frame
 
 logger = logging.getLogger(__name__)
 

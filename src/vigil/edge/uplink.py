@@ -29,7 +29,6 @@ import httpx
 
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import SegmentInfo
 from vigil.clock import Clock
 from vigil.db.models import Alert, Event
 from vigil.db.session import Database
@@ -46,6 +45,7 @@ from vigil.edge.uplink_config import (
 )
 from vigil.edge.uplink_faces import FACE_BATCH, new_faces
 from vigil.edge.uplink_queue import FACE_CURSOR, FILE_KINDS, Kind, Put, QueueItem, UplinkQueue
+from vigil.model.messages import SegmentInfo
 from vigil.ops.health import ComponentHealth, HealthRegistry
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import ObjectStore

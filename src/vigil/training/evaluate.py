@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from vigil.model.detections import Detections
 from vigil.training.samples import Sample
-from vigil.vision.detections import Detections
 
 IOU_THRESHOLD = 0.5
 Box = tuple[float, float, float, float]

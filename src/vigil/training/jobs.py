@@ -35,11 +35,11 @@ from vigil.config import SiteConfig
 from vigil.db.session import Database, row_by_id
 from vigil.db.tables_persons import JobKind, JobStatus, TrainingJob
 from vigil.errors import ConflictError, NotFoundError, VigilError, public_text
+from vigil.model.detections import Detections
 from vigil.storage import ObjectStore
 from vigil.training.evaluate import evaluate
 from vigil.training.export import write_coco_zip
 from vigil.training.samples import BUCKET, Sample, iter_samples, sample_keys
-from vigil.vision.detections import Detections
 from vigil.vision.detectors.base import Detector, load_detector
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
 """Vision: motion gating, detectors, tracking and faces.
 
-Detectors return the common `Detections` type of vision/detections.py.
+Detectors return the common `Detections` type of model/detections.py.
 """

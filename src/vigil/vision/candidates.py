@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from vigil.model.detections import Detections
 from vigil.storage.base import ObjectStore
-from vigil.vision.detections import Detections
 
 BUCKET = "training-data"
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.faces import EMBEDDING_MODEL, Face, FaceDetector, FaceEmbedder
 from vigil.vision.tracker import Track
 

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.detectors.base import Detector
 from vigil.vision.lowlight import enhance_low_light
 from vigil.vision.metrics import (

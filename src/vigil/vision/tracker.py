@@ -20,8 +20,8 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
+from vigil.model.detections import Detections
 from vigil.vision.bytetrack import ByteTracker, ByteTrackSettings
-from vigil.vision.detections import Detections
 
 Box = tuple[float, float, float, float]
 

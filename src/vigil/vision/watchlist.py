@@ -27,13 +27,13 @@ import numpy.typing as npt
 from sqlalchemy import func, or_, select, update
 
 from vigil.bus import Bus, topics
-from vigil.bus.messages import AlertCleared, AlertRequest
 from vigil.clock import Clock
 from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
 from vigil.db.tables_persons import Person, PersonFace, Watchlist, WatchlistPerson
+from vigil.model.detections import Detections
+from vigil.model.messages import AlertCleared, AlertRequest
 from vigil.ops.tasks import cancel_and_wait
-from vigil.vision.detections import Detections
 from vigil.vision.face_tracks import FaceCollector
 from vigil.vision.faces import EMBEDDING_MODEL, Face, FaceDetector, FaceEmbedder
 

@@ -18,12 +18,12 @@ from dataclasses import replace
 
 from vigil.bus import Bus, Message, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import Frame, FrameDetections
+from vigil.model.detections import Detections
+from vigil.model.messages import Frame, FrameDetections
 from vigil.ops import metrics
 from vigil.ops.health import ComponentHealth
 from vigil.ops.tasks import cancel_and_wait
 from vigil.vision.candidates import CandidateSampler
-from vigil.vision.detections import Detections
 from vigil.vision.detectors.base import Detector
 from vigil.vision.face_tracks import FaceCollector, FaceRecord
 from vigil.vision.motion import Polygon

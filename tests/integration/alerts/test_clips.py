@@ -12,10 +12,10 @@ import numpy as np
 from vigil.alerts.clips import CLIPS, ClipMaker
 from vigil.analytics.incidents import IncidentRecorder, alert_id_of
 from vigil.bus import MemoryBus
-from vigil.bus.messages import AlertRequest
 from vigil.clock import FakeClock
 from vigil.db.models import Event, Segment
 from vigil.db.session import Database
+from vigil.model.messages import AlertRequest
 from vigil.storage import FsObjectStore
 
 T0 = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)

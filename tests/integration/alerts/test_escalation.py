@@ -10,9 +10,9 @@ from vigil.alerts.escalation import EscalationService
 from vigil.alerts.service import AlertService
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import MemoryBus
-from vigil.bus.messages import AlertRequest, AlertView
 from vigil.clock import FakeClock
 from vigil.db.session import Database
+from vigil.model.messages import AlertRequest, AlertView
 from vigil.storage import FsObjectStore
 
 NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.integration.api.test_api_contract import Api, _incident, api  # noqa: F401
-from vigil.bus.messages import AlertCleared
 from vigil.db.models import AuditLog
+from vigil.model.messages import AlertCleared
 
 
 async def test_resolve_assign_and_notes(api: Api) -> None:  # noqa: F811

@@ -35,10 +35,10 @@ from vigil.alerts.notify import Notifier
 from vigil.alerts.service import AlertService
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import MemoryBus
-from vigil.bus.messages import AlertRequest
 from vigil.clock import FakeClock
 from vigil.db.session import Database
 from vigil.db.tables_alerts import Notification
+from vigil.model.messages import AlertRequest
 from vigil.storage import FsObjectStore
 
 NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # 23:30 in Kolkata

@@ -12,11 +12,11 @@ import pytest
 
 from tests.support.api import NOW, Api, api_for_tests
 from vigil.analytics.engine import Incident
-from vigil.analytics.zones import Zone
-from vigil.bus.messages import Frame
 from vigil.db.models import AuditLog, Event
 from vigil.db.session import Database
-from vigil.vision.detections import Detection
+from vigil.model.detections import Detection
+from vigil.model.messages import Frame
+from vigil.model.zones import Zone
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ def test_security_headers_and_ops_endpoints(api: Api) -> None:
 
 
 async def test_any_stage_can_raise_and_auto_resolve_an_alert(api: Api) -> None:
-    from vigil.bus.messages import AlertCleared, AlertRequest
+    from vigil.model.messages import AlertCleared, AlertRequest
 
     request = AlertRequest(
         key="camera-offline/gate/20261102T180000Z",

@@ -16,13 +16,13 @@ import pytest
 from tests.support.api import NOW, PASSWORDS, Api, api_for_tests
 from vigil.bus import topics
 from vigil.bus.memory import MemoryBus
-from vigil.bus.messages import CameraId, SegmentInfo
 from vigil.config import SiteConfig
 from vigil.db.models import AuditLog, Camera
 from vigil.db.session import Database
 from vigil.demo import demo_config
 from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
 from vigil.edge.index import EdgeIndexer, sync_cameras
+from vigil.model.messages import CameraId, SegmentInfo
 
 PASSWORD = "Hunter2-cam-pw"
 URL = f"rtsp://admin:{PASSWORD}@192.168.29.31:554/Streaming/Channels/101"

@@ -11,11 +11,11 @@ import pytest
 
 from tests.support.api import NOW, Api, api_for_tests
 from vigil.analytics.engine import Incident
-from vigil.analytics.zones import Zone
 from vigil.api.services.users import UserService
-from vigil.bus.messages import Frame
 from vigil.db.session import Database
-from vigil.vision.detections import Detection
+from vigil.model.detections import Detection
+from vigil.model.messages import Frame
+from vigil.model.zones import Zone
 
 
 @pytest.fixture

@@ -47,11 +47,11 @@ from tests.support.tls import self_signed
 from vigil.analytics.rules import stamp
 from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus, partitions_of
-from vigil.bus.messages import FrameDetections
 from vigil.db.models import Alert
 from vigil.db.session import Database
 from vigil.demo import demo_config
-from vigil.vision.detections import Detection, Detections
+from vigil.model.detections import Detection, Detections
+from vigil.model.messages import FrameDetections
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

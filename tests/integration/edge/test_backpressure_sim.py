@@ -17,12 +17,12 @@ import pytest
 from prometheus_client import REGISTRY
 
 from vigil.bus import MemoryBus, topics
-from vigil.bus.messages import Frame, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.dvr.simulator import BackgroundSimulator, DvrSimulator
 from vigil.edge.camera import CameraWorker
+from vigil.model.detections import Detections
+from vigil.model.messages import Frame, SegmentInfo
 from vigil.storage import FsObjectStore
-from vigil.vision.detections import Detections
 from vigil.vision.pipeline import GateSettings
 from vigil.vision.worker import DetectionWorker
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import av
 import pytest
 
-from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.dvr.simulator import BackgroundSimulator, DvrSimulator
 from vigil.edge.backoff import Backoff
 from vigil.edge.camera import CameraWorker
 from vigil.edge.recorder import BUCKET
+from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.storage import FsObjectStore
 
 pytestmark = pytest.mark.slow

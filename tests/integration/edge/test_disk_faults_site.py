@@ -33,9 +33,9 @@ import pytest
 from tests.support.mounts import read_only, tmpfs
 from tests.support.site import RunningSite, running_site, wait_for
 from tests.unit.edge.edge_clips import FPS, feed_clip, inspect_segment, make_clip
-from vigil.bus.messages import SegmentInfo
 from vigil.clock import FakeClock
 from vigil.edge.recorder import BUCKET, SegmentRecorder
+from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
 
 pytestmark = pytest.mark.slow

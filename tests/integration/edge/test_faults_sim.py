@@ -20,12 +20,12 @@ import pytest
 
 from tests.integration.edge.fault_proxy import FaultProxy
 from tests.support.recording import assert_all_play, gaps_s, running_simulator, wait_until
-from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.dvr.simulator import BackgroundSimulator
 from vigil.edge.backoff import Backoff
 from vigil.edge.camera import CameraWorker
 from vigil.edge.recorder import BUCKET
+from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.storage import FsObjectStore
 
 pytestmark = pytest.mark.slow

@@ -18,13 +18,13 @@ import pytest
 
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest, CameraStatus, Frame, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.config import CameraHealthConfig
 from vigil.dvr.simulator import BackgroundSimulator, DvrSimulator
 from vigil.edge.backoff import Backoff
 from vigil.edge.camera import CameraWorker
 from vigil.edge.camera_health import CameraHealthMonitor, HealthSettings
+from vigil.model.messages import AlertCleared, AlertRequest, CameraStatus, Frame, SegmentInfo
 from vigil.storage import FsObjectStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]

@@ -11,10 +11,10 @@ import pytest
 from prometheus_client import REGISTRY
 
 from tests.support.api import NOW, Api, api_for_tests
-from vigil.bus.messages import CameraState, CameraStatus, SegmentInfo
 from vigil.db.session import Database
 from vigil.edge.index import EdgeIndexer
 from vigil.edge.recorder import segment_key
+from vigil.model.messages import CameraState, CameraStatus, SegmentInfo
 
 
 @pytest.fixture

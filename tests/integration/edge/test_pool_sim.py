@@ -19,11 +19,11 @@ import pytest
 from prometheus_client import REGISTRY
 
 from tests.support.recording import assert_all_play, gaps_s, running_simulator, wait_until
-from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.dvr.simulator import BackgroundSimulator
 from vigil.edge.backoff import Backoff
 from vigil.edge.pool import IngestPool, PoolCamera
+from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.storage import FsObjectStore
 
 pytestmark = pytest.mark.slow

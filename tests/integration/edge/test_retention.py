@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from tests.support.mounts import read_only
 from vigil.bus import MemoryBus
-from vigil.bus.messages import SegmentInfo
 from vigil.clock import FakeClock
 from vigil.db.models import Segment
 from vigil.db.session import Database
 from vigil.edge.index import EdgeIndexer
 from vigil.edge.recorder import BUCKET, segment_key
 from vigil.edge.retention import RetentionSweeper
+from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
 
 NOW = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)

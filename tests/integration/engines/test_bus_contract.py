@@ -19,8 +19,8 @@ import pytest
 from vigil.bus import Bus, MemoryBus, Message, topics
 from vigil.bus.base import MAX_ATTEMPTS, Subscription
 from vigil.bus.kafka import KafkaBus
-from vigil.bus.messages import Frame, FrameDetections, SegmentInfo
-from vigil.vision.detections import Detection, Detections
+from vigil.model.detections import Detection, Detections
+from vigil.model.messages import Frame, FrameDetections, SegmentInfo
 
 WAIT_S = 30.0  # liveness bound: a group join on a fresh broker takes a few seconds
 

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest
 from vigil.clock import FakeClock
 from vigil.db.models import Alert
 from vigil.db.session import Database
 from vigil.edge.edge_state import DbEdgeState, EdgeState, MemoryEdgeState
 from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
+from vigil.model.messages import AlertCleared, AlertRequest
 from vigil.storage import FsObjectStore
 
 T0 = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)

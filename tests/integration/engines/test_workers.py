@@ -32,12 +32,12 @@ from sqlalchemy import select
 from tests.support.engines import free_port
 from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus
-from vigil.bus.messages import AlertRequest, Frame, FrameDetections
 from vigil.clock import SystemClock
 from vigil.config import load_config
 from vigil.db.models import Alert
 from vigil.db.session import Database
 from vigil.edge.index import sync_cameras
+from vigil.model.messages import AlertRequest, Frame, FrameDetections
 from vigil.runtime import RuntimeOptions, Vigil
 
 pytestmark = pytest.mark.slow

@@ -12,10 +12,10 @@ import av
 import numpy as np
 
 from vigil.bus import MemoryBus
-from vigil.bus.messages import SegmentInfo
 from vigil.db.session import Database
 from vigil.edge.index import EdgeIndexer
 from vigil.edge.recorder import SegmentRecorder
+from vigil.model.messages import SegmentInfo
 from vigil.storage import ObjectStore
 
 FPS = 25

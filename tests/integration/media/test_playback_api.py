@@ -19,8 +19,8 @@ import pytest
 
 from tests.integration.media.recorded import encode_clip, record
 from tests.support.api import NOW, Api, api_for_tests
-from vigil.bus.messages import SegmentInfo
 from vigil.db.session import Database
+from vigil.model.messages import SegmentInfo
 
 CAM = "gate"
 T0 = NOW - timedelta(minutes=5)

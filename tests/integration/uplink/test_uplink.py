@@ -21,7 +21,6 @@ from tests.integration.uplink.hub import Edge, Hub
 from vigil.analytics.incidents import IncidentRecorder, alert_id_of
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.db.models import FACE_EMBEDDING_DIM, Alert, Event, FaceEmbedding, Segment
 from vigil.edge.heartbeat import HEARTBEATS, Heartbeat
@@ -33,6 +32,7 @@ from vigil.edge.uplink import (
     uplink_refused_total,
     uplink_sent_total,
 )
+from vigil.model.messages import AlertCleared, AlertRequest, SegmentInfo
 from vigil.vision.face_search import FaceSearch
 from vigil.vision.face_tracks import FaceRecord, store_faces
 from vigil.vision.faces import EMBEDDING_MODEL

@@ -28,12 +28,12 @@ from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app
 from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus, topics
-from vigil.bus.messages import AlertCleared, AlertRequest, Frame
 from vigil.clock import FakeClock
 from vigil.config import DetectionConfig
 from vigil.db.models import Alert
 from vigil.db.session import Database
 from vigil.demo import demo_config
+from vigil.model.messages import AlertCleared, AlertRequest, Frame
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.face_search import FaceSearch

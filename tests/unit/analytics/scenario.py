@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vigil.analytics.engine import Incident, IncidentEnded, RuleEngine
-from vigil.bus.messages import FrameDetections
 from vigil.config import SiteConfig, parse_config
-from vigil.vision.detections import Detection, Detections
+from vigil.model.detections import Detection, Detections
+from vigil.model.messages import FrameDetections
 
 NIGHT = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # 23:30 in Kolkata (a Monday)
 DAY = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)  # 11:30 in Kolkata

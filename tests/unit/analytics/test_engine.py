@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from vigil.analytics.engine import Incident, IncidentEnded, RuleEngine
-from vigil.bus.messages import FrameDetections
 from vigil.config import SiteConfig, parse_config
-from vigil.vision.detections import Detection, Detections
+from vigil.model.detections import Detection, Detections
+from vigil.model.messages import FrameDetections
 
 T0 = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # 23:30 in Kolkata: night
 DAY = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)  # 11:30 in Kolkata
@@ -137,7 +137,7 @@ def test_incident_ids_are_deterministic() -> None:
 def test_detections_carry_frame_for_snapshot() -> None:
     engine = RuleEngine(site())
     image = np.zeros((108, 96, 3), np.uint8)
-    from vigil.bus.messages import Frame
+    from vigil.model.messages import Frame
 
     out: list[Incident | IncidentEnded] = []
     for i in range(2):

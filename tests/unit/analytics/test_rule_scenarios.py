@@ -20,8 +20,8 @@ from tests.unit.analytics.scenario import (
     thing,
 )
 from vigil.analytics.engine import RuleEngine
-from vigil.bus.messages import Frame, FrameDetections
-from vigil.vision.detections import Detection, Detections
+from vigil.model.detections import Detection, Detections
+from vigil.model.messages import Frame, FrameDetections
 
 LINE = [[0.0, 0.5], [1.0, 0.5]]  # drawn left to right: 'in' is moving down the picture
 

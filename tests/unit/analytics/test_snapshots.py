@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from vigil.analytics.snapshots import render_snapshot
-from vigil.vision.detections import Detection
+from vigil.model.detections import Detection
 
 
 def test_snapshot_draws_box_and_zone_at_scaled_positions() -> None:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from vigil.bus import codec
-from vigil.bus.messages import AlertCleared, AlertRequest, CameraState, CameraStatus, Heartbeat
-from vigil.vision.detections import Detection
+from vigil.model.detections import Detection
+from vigil.model.messages import AlertCleared, AlertRequest, CameraState, CameraStatus, Heartbeat
 
 T = datetime(2026, 11, 2, 22, 15, 3, tzinfo=UTC)
 

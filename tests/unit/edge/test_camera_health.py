@@ -14,9 +14,9 @@ import pytest
 
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest, CameraState, CameraStatus, Frame
 from vigil.clock import FakeClock
 from vigil.edge.camera_health import CameraHealthMonitor, FrameHealth, HealthSettings
+from vigil.model.messages import AlertCleared, AlertRequest, CameraState, CameraStatus, Frame
 
 DATA = Path("/usr/share/doc/opencv-doc/examples/data")
 

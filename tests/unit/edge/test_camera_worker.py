@@ -10,10 +10,10 @@ from pathlib import Path
 from prometheus_client import REGISTRY
 
 from tests.unit.edge.rtsp_stub import RtspStub
-from vigil.bus.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.clock import SystemClock
 from vigil.edge.backoff import Backoff
 from vigil.edge.camera import CameraWorker
+from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.storage import FsObjectStore
 
 

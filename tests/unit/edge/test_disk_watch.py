@@ -12,9 +12,9 @@ from prometheus_client import REGISTRY
 
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest
 from vigil.clock import FakeClock
 from vigil.edge.disk import DiskState, DiskWatch, write_probe
+from vigil.model.messages import AlertCleared, AlertRequest
 
 
 async def drain(sub: Subscription) -> list[object]:

@@ -8,9 +8,9 @@ import av
 import pytest
 
 from tests.unit.edge.edge_clips import CLIP_S, FPS, feed_clip
-from vigil.bus.messages import Frame
 from vigil.clock import FakeClock
 from vigil.edge.sampler import FrameSampler
+from vigil.model.messages import Frame
 
 
 def gaps_s(frames: list[Frame]) -> list[float]:

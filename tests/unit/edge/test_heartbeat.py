@@ -7,9 +7,9 @@ from pathlib import Path
 
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
-from vigil.bus.messages import AlertCleared, AlertRequest
 from vigil.clock import FakeClock
 from vigil.edge.heartbeat import HEARTBEATS, Heartbeat, HeartbeatMonitor, HeartbeatPublisher
+from vigil.model.messages import AlertCleared, AlertRequest
 
 
 async def drain(sub: Subscription) -> list[object]:

@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 from prometheus_client import REGISTRY
 
-from vigil.bus.messages import CameraState, CameraStatus, Frame
 from vigil.clock import FakeClock, SystemClock
 from vigil.edge.backoff import Backoff
 from vigil.edge.pool import IngestPool, PoolCamera, PooledCamera, ingest_processes
 from vigil.edge.pool_child import CameraSample, Channel
+from vigil.model.messages import CameraState, CameraStatus, Frame
 from vigil.ops.logging import configure_logging
 from vigil.storage import FsObjectStore
 

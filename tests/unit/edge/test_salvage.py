@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.unit.edge.edge_clips import FPS, feed_clip, inspect_segment
-from vigil.bus.messages import SegmentInfo
 from vigil.clock import FakeClock
 from vigil.edge.recorder import BUCKET, SegmentRecorder
 from vigil.edge.salvage import leftover_segments, salvage_segment
+from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from tests.unit.edge.edge_clips import FPS, clip_packets, feed_clip, inspect_segment
-from vigil.bus.messages import SegmentInfo
 from vigil.clock import FakeClock
 from vigil.edge.recorder import BUCKET, SegmentRecorder, segment_key
 from vigil.errors import StorageError
+from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vigil.model.detections import Detections
 from vigil.training.evaluate import Evaluation, average_precision, iou
 from vigil.training.samples import Label, Sample
-from vigil.vision.detections import Detections
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import numpy as np
 
 from vigil.bench import BENCHMARKS
 from vigil.bench.vision import ANNOTATIONS, _count_switches, _match
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 
 
 def _boxes(*rows: tuple[float, float, float, float]) -> np.ndarray:

@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
+from vigil.model.detections import Detection, Detections
 from vigil.storage import FsObjectStore
 from vigil.vision.candidates import BUCKET, CandidateSampler
-from vigil.vision.detections import Detection, Detections
 
 T0 = datetime(2026, 5, 4, 2, 30, 15, tzinfo=UTC)
 

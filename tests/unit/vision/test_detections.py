@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from vigil.vision.detections import Detection, Detections
+from vigil.model.detections import Detection, Detections
 
 
 def _boxes(n: int) -> np.ndarray:

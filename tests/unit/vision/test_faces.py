@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pytest
 import skimage.data
 
-from vigil.vision.detections import Detection, Detections
+from vigil.model.detections import Detection, Detections
 from vigil.vision.face_tracks import FaceCollector
 from vigil.vision.faces import (
     ARCFACE_TEMPLATE,

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pytest
 
 from vigil.errors import ModelError
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.detectors.nanodet import (
     INPUT_SIZE,

@@ -14,7 +14,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from vigil.errors import ModelError
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.detectors.onnx import DEFAULT_MODEL_PATH, OnnxSsdPersonDetector, choose_providers
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.pipeline import CameraPipeline, GateSettings
 from vigil.vision.tracker import ClassFilter, TrackerSettings

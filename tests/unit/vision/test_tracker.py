@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from vigil.vision.detections import Detection, Detections
+from vigil.model.detections import Detection, Detections
 from vigil.vision.tracker import ClassFilter, ObjectTracker, TrackerSettings
 
 T0 = datetime(2026, 1, 1, 22, 0, tzinfo=UTC)

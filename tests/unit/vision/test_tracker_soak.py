@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 from vigil.vision.tracker import ObjectTracker, TrackerSettings
 
 pytestmark = pytest.mark.slow  # ~40 s of one core here, tracemalloc being slow

@@ -11,8 +11,8 @@ import numpy.typing as npt
 import skimage.data
 
 from vigil.bus import MemoryBus, topics
-from vigil.bus.messages import Frame, FrameDetections
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
+from vigil.model.messages import Frame, FrameDetections
 from vigil.vision.detectors.base import load_detector
 from vigil.vision.face_tracks import FaceCollector, FaceRecord
 from vigil.vision.faces import FaceDetector, SFaceEmbedder

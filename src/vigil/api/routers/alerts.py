@@ -12,8 +12,8 @@ from vigil.alerts.service import STATUSES
 from vigil.api.cursor import decode_cursor, encode_cursor
 from vigil.api.deps import CurrentUser, Operator, Principal, Services, audit_success
 from vigil.api.schemas import AlertCounts, AlertPage, AlertPublic, ErrorBody
-from vigil.bus.messages import AlertView
 from vigil.errors import NotFoundError
+from vigil.model.messages import AlertView
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}}

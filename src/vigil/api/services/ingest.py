@@ -31,13 +31,13 @@ from sqlalchemy.orm import Session
 from vigil.analytics.incidents import alert_view
 from vigil.api.schemas import AwareInstant
 from vigil.bus import Bus, topics
-from vigil.bus.messages import AlertView, SegmentInfo
 from vigil.clock import Clock
 from vigil.db.models import FACE_EMBEDDING_DIM, Alert, Camera, Event, FaceEmbedding
 from vigil.db.session import Database
 from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
 from vigil.edge.index import EdgeIndexer
 from vigil.errors import VigilError
+from vigil.model.messages import AlertView, SegmentInfo
 from vigil.storage import ObjectStore
 from vigil.storage.base import plain_key
 

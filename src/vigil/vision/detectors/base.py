@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.errors import ModelError
-from vigil.vision.detections import Detections
+from vigil.model.detections import Detections
 
 
 class Detector(Protocol):

@@ -25,8 +25,8 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from vigil.errors import ModelError
+from vigil.model.detections import Detections
 from vigil.ops.metrics import ai_inference_duration_seconds
-from vigil.vision.detections import Detections
 from vigil.vision.detectors.onnx import choose_providers
 from vigil.vision.detectors.yolo import COCO_CLASSES, _nms_per_class, letterbox
 

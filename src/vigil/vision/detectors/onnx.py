@@ -20,8 +20,8 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from vigil.errors import ModelError
+from vigil.model.detections import Detections
 from vigil.ops.metrics import ai_inference_duration_seconds
-from vigil.vision.detections import Detections
 
 logger = logging.getLogger(__name__)
 

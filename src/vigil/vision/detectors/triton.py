@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.errors import ModelError
+from vigil.model.detections import Detections
 from vigil.ops.metrics import ai_inference_duration_seconds
-from vigil.vision.detections import Detections
 from vigil.vision.detectors.yolo import COCO_CLASSES, Letterbox, decode, letterbox
 
 logger = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from vigil.errors import ModelError
+from vigil.model.detections import Detections
 from vigil.ops.metrics import ai_inference_duration_seconds
-from vigil.vision.detections import Detections
 from vigil.vision.detectors.onnx import choose_providers
 
 logger = logging.getLogger(__name__)

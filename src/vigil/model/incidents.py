@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from vigil.analytics.zones import Zone
-from vigil.bus.messages import Frame
-from vigil.vision.detections import Detection
+from vigil.model.detections import Detection
+from vigil.model.messages import Frame
+from vigil.model.zones import Zone
 
 # Ids derived from the incident key: a replayed frame or a retried write gives the same ids.
 INCIDENT_NAMESPACE = uuid.UUID("6f1c4c1e-6a8b-4f0e-9b53-2f0f4a1a7c11")

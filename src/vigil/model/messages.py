@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vigil.vision.detections import Detection, Detections
+from vigil.model.detections import Detection, Detections
 
 CameraId = str
 

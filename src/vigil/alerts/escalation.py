@@ -15,10 +15,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from vigil.alerts.config import AlertsConfig
 from vigil.analytics.incidents import alert_view
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
+from vigil.config.alerts import AlertsConfig
 from vigil.db.models import Alert, Camera
 from vigil.db.session import Database
 from vigil.model.messages import AlertView

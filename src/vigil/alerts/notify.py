@@ -28,12 +28,12 @@ from vigil.alerts.channels.base import Channel, DeliveryError, Kind, Message
 from vigil.alerts.channels.email import EmailSender
 from vigil.alerts.channels.http import PushSender, SmsSender, WebhookSender
 from vigil.alerts.channels.local import AlarmSender, MqttSender
-from vigil.alerts.config import LEVELS, AlertsConfig, RecipientConfig
 from vigil.alerts.limits import SendLimiter
 from vigil.alerts.outbox import Outbox
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import Clock
+from vigil.config.alerts import LEVELS, AlertsConfig, RecipientConfig
 from vigil.db.models import Alert
 from vigil.db.session import Database
 from vigil.ops.tasks import cancel_and_wait

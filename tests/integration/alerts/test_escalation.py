@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from vigil.alerts.config import AlertsConfig
 from vigil.alerts.escalation import EscalationService
 from vigil.alerts.service import AlertService
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
+from vigil.config.alerts import AlertsConfig
 from vigil.db.session import Database
 from vigil.model.messages import AlertRequest, AlertView
 from vigil.storage import FsObjectStore

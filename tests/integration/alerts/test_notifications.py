@@ -30,12 +30,12 @@ from tests.integration.alerts.servers import (
     serve_smtp,
 )
 from vigil.alerts.channels.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from vigil.alerts.config import AlertsConfig
 from vigil.alerts.notify import Notifier
 from vigil.alerts.service import AlertService
 from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
+from vigil.config.alerts import AlertsConfig
 from vigil.db.session import Database
 from vigil.db.tables_alerts import Notification
 from vigil.model.messages import AlertRequest

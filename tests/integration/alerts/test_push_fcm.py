@@ -22,8 +22,8 @@ from tests.integration.alerts.fcm_server import (
 )
 from vigil.alerts.channels.base import DeliveryError, Message
 from vigil.alerts.channels.http import PushSender
-from vigil.alerts.config import PushChannel
 from vigil.config import parse_config
+from vigil.config.alerts import PushChannel
 from vigil.errors import ConfigError
 
 ALERT = Message(

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from vigil.alerts.channels.base import DeliveryError, Message
-from vigil.alerts.config import EmailChannel
+from vigil.config.alerts import EmailChannel
 
 
 def render(message: Message, sender: str) -> EmailMessage:

@@ -22,7 +22,7 @@ import httpx
 from google.oauth2 import service_account
 
 from vigil.alerts.channels.base import DeliveryError
-from vigil.alerts.config import PushChannel
+from vigil.config.alerts import PushChannel
 from vigil.errors import ConfigError
 
 logger = logging.getLogger(__name__)

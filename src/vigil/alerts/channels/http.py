@@ -12,8 +12,8 @@ import httpx
 
 from vigil.alerts.channels.base import DeliveryError, Message
 from vigil.alerts.channels.fcm import FcmAuth
-from vigil.alerts.config import PushChannel, SmsChannel, WebhookChannel
 from vigil.clock import Clock
+from vigil.config.alerts import PushChannel, SmsChannel, WebhookChannel
 
 SIGNATURE_HEADER = "X-Vigil-Signature"
 TIMESTAMP_HEADER = "X-Vigil-Timestamp"

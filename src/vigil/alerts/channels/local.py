@@ -9,7 +9,7 @@ import json
 import aiomqtt
 
 from vigil.alerts.channels.base import DeliveryError, Message
-from vigil.alerts.config import LEVELS, AlarmChannel, MqttChannel
+from vigil.config.alerts import LEVELS, AlarmChannel, MqttChannel
 
 
 class MqttSender:

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field, SecretStr
 
 from vigil.alerts.channels.base import DeliveryError, Message
-from vigil.alerts.config import AlertsConfig, ChannelsConfig, RecipientConfig
 from vigil.alerts.notify import build_channels
 from vigil.api.deps import Admin, CurrentUser, Services, client_ip
 from vigil.api.schemas import ErrorBody
+from vigil.config.alerts import AlertsConfig, ChannelsConfig, RecipientConfig
 from vigil.errors import NotFoundError
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])

@@ -1,8 +1,4 @@
-"""The `alerts` section of site.yaml: escalation, channels, recipients and their preferences.
-
-Self-contained (it imports nothing from `vigil.config`, which embeds it) so the two modules do
-not import each other.
-"""
+"""The `alerts` section of site.yaml: escalation, channels, recipients and their preferences."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from websockets.sync.client import connect
 
 from tests.support.site import RunningSite, running_site, wait_for
-from vigil.db.models import Segment
+from vigil.db.tables import Segment
 
 pytestmark = pytest.mark.slow
 

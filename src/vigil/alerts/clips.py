@@ -23,8 +23,8 @@ from sqlalchemy import select, update
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import Clock
-from vigil.db.models import Alert, Event, Segment
 from vigil.db.session import Database
+from vigil.db.tables import Alert, Event, Segment
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import ObjectStore
 from vigil.storage.remux import local_sources, remux_range

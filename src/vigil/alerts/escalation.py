@@ -19,8 +19,8 @@ from vigil.analytics.incidents import alert_view
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
 from vigil.config.alerts import AlertsConfig
-from vigil.db.models import Alert, Camera
 from vigil.db.session import Database
+from vigil.db.tables import Alert, Camera
 from vigil.model.messages import AlertView
 from vigil.ops.tasks import cancel_and_wait
 

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.analytics.incidents import alert_view
-from vigil.db.models import Alert, Camera, User
-from vigil.db.tables_alerts import AlertNote
+from vigil.db.tables import Alert, AlertNote, Camera, User
 from vigil.errors import ConflictError, NotFoundError
 from vigil.model.messages import AlertView
 

@@ -34,8 +34,8 @@ from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import Clock
 from vigil.config.alerts import LEVELS, AlertsConfig, RecipientConfig
-from vigil.db.models import Alert
 from vigil.db.session import Database
+from vigil.db.tables import Alert
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import ObjectStore
 

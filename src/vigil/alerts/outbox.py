@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from vigil.clock import Clock
 from vigil.db.session import Database
-from vigil.db.tables_alerts import Notification, NotificationStatus
+from vigil.db.tables import Notification, NotificationStatus
 from vigil.ops.health import ComponentHealth
 
 

@@ -16,9 +16,8 @@ from vigil.alerts import lifecycle
 from vigil.analytics.incidents import alert_view
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
-from vigil.db.models import Alert, Camera
 from vigil.db.session import Database
-from vigil.db.tables_alerts import Notification, NotificationStatus
+from vigil.db.tables import Alert, Camera, Notification, NotificationStatus
 from vigil.errors import ConflictError, NotFoundError, VigilError
 from vigil.model.messages import AlertView
 from vigil.ops import metrics

@@ -28,9 +28,8 @@ from vigil.analytics.rulebook import (
 )
 from vigil.clock import Clock
 from vigil.config import RuleConfig, SiteConfig, ZoneConfig
-from vigil.db.models import RuleSource, ZoneKind
 from vigil.db.session import Database
-from vigil.db.tables_rules import AlertRule, PerimeterZone
+from vigil.db.tables import AlertRule, PerimeterZone, RuleSource, ZoneKind
 from vigil.errors import ConfigError, ConflictError, NotFoundError
 
 log = logging.getLogger(__name__)

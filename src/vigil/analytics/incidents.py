@@ -18,8 +18,8 @@ from vigil.analytics.engine import INCIDENT_NAMESPACE, Incident, IncidentEnded
 from vigil.analytics.snapshots import render_snapshot
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
-from vigil.db.models import Alert, Camera, Event
 from vigil.db.session import Database
+from vigil.db.tables import Alert, Camera, Event
 from vigil.model.messages import AlertCleared, AlertRequest, AlertView
 from vigil.ops import metrics
 from vigil.storage import ObjectStore

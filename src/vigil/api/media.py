@@ -30,8 +30,8 @@ from vigil.api.services.exports import ExportService
 from vigil.api.webrtc import DEFAULT_MAX_PEERS, StreamName, WebRtcRelay
 from vigil.clock import Clock
 from vigil.config import SiteConfig
-from vigil.db.models import Segment
 from vigil.db.session import Database
+from vigil.db.tables import Segment
 from vigil.dvr.cpplus import MAIN_STREAM, SUB_STREAM, build_rtsp_url
 from vigil.edge.integrity import GAP_MIN_S
 from vigil.edge.live_hls import FILE_NAME_RE, PLAYLIST

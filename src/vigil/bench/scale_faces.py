@@ -25,8 +25,8 @@ from pgvector.psycopg import register_vector
 from sqlalchemy import make_url, text
 
 from vigil.bench import nearest_rank, progress
-from vigil.db.models import FACE_EMBEDDING_DIM
 from vigil.db.session import Database
+from vigil.db.tables import FACE_EMBEDDING_DIM
 from vigil.vision.face_search import FaceSearch
 from vigil.vision.faces import EMBEDDING_MODEL
 

@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 
 from vigil.clock import Clock
 from vigil.config import CameraConfig, SiteConfig
-from vigil.db.models import Camera, RuleSource
 from vigil.db.session import Database
-from vigil.db.tables_rules import AlertRule, PerimeterZone
+from vigil.db.tables import AlertRule, Camera, PerimeterZone, RuleSource
 from vigil.errors import ConflictError, NotFoundError
 
 log = logging.getLogger(__name__)

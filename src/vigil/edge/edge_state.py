@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from vigil.db.session import Database
-from vigil.db.tables_hub import Edge
+from vigil.db.tables import Edge
 from vigil.model.messages import Heartbeat
 
 

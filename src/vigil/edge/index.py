@@ -13,9 +13,8 @@ from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import Clock
 from vigil.config import SiteConfig
-from vigil.db.models import Camera, RuleSource, Segment
 from vigil.db.session import Database
-from vigil.db.tables_edge import CameraStateChange
+from vigil.db.tables import Camera, CameraStateChange, RuleSource, Segment
 from vigil.edge.camera_catalog import file_cameras
 from vigil.edge.integrity import GAP_MIN_S
 from vigil.edge.metrics import recording_gap_seconds

@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from vigil.clock import Clock
-from vigil.db.models import Camera, Segment
 from vigil.db.session import Database
-from vigil.db.tables_edge import CameraStateChange
+from vigil.db.tables import Camera, CameraStateChange, Segment
 
 GAP_MIN_S = 1.0  # holes shorter than this are keyframe-cut jitter, not lost video
 # The newest segment is still being written: up to this much after the last indexed one

@@ -19,8 +19,8 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from vigil.clock import Clock
-from vigil.db.models import Segment
 from vigil.db.session import Database
+from vigil.db.tables import Segment
 from vigil.edge.recorder import BUCKET
 from vigil.errors import StorageError
 from vigil.ops.metrics import retention_delete_failures_total

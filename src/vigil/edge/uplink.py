@@ -30,8 +30,8 @@ import httpx
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import Clock
-from vigil.db.models import Alert, Event
 from vigil.db.session import Database
+from vigil.db.tables import Alert, Event
 from vigil.edge.backoff import Backoff
 from vigil.edge.heartbeat import HEARTBEATS, Heartbeat
 from vigil.edge.uplink_config import (

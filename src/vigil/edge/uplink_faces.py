@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, literal, select, tuple_
 
-from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
+from vigil.db.tables import FaceEmbedding
 
 FACE_BATCH = 200  # faces taken from the database per round
 

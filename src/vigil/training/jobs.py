@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from vigil.clock import Clock
 from vigil.config import SiteConfig
 from vigil.db.session import Database, row_by_id
-from vigil.db.tables_persons import JobKind, JobStatus, TrainingJob
+from vigil.db.tables import JobKind, JobStatus, TrainingJob
 from vigil.errors import ConflictError, NotFoundError, VigilError, public_text
 from vigil.model.detections import Detections
 from vigil.storage import ObjectStore

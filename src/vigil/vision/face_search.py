@@ -13,9 +13,8 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, select
 
-from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
-from vigil.db.tables_persons import Person
+from vigil.db.tables import FaceEmbedding, Person
 from vigil.errors import NotFoundError, VigilError
 from vigil.vision.faces import EMBEDDING_MODEL, FaceDetector, FaceEmbedder
 

@@ -16,8 +16,8 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
+from vigil.db.tables import FaceEmbedding
 from vigil.model.detections import Detections
 from vigil.vision.faces import EMBEDDING_MODEL, Face, FaceDetector, FaceEmbedder
 from vigil.vision.tracker import Track

@@ -28,9 +28,8 @@ from sqlalchemy import func, or_, select, update
 
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
-from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
-from vigil.db.tables_persons import Person, PersonFace, Watchlist, WatchlistPerson
+from vigil.db.tables import FaceEmbedding, Person, PersonFace, Watchlist, WatchlistPerson
 from vigil.model.detections import Detections
 from vigil.model.messages import AlertCleared, AlertRequest
 from vigil.ops.tasks import cancel_and_wait

@@ -13,8 +13,8 @@ from vigil.alerts.clips import CLIPS, ClipMaker
 from vigil.analytics.incidents import IncidentRecorder, alert_id_of
 from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
-from vigil.db.models import Event, Segment
 from vigil.db.session import Database
+from vigil.db.tables import Event, Segment
 from vigil.model.messages import AlertRequest
 from vigil.storage import FsObjectStore
 

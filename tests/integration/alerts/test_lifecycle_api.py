@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.integration.api.test_api_contract import Api, _incident, api  # noqa: F401
-from vigil.db.models import AuditLog
+from vigil.db.tables import AuditLog
 from vigil.model.messages import AlertCleared
 
 
@@ -83,7 +83,7 @@ async def test_rule_end_with_resolve_resolves_the_alert(api: Api) -> None:  # no
 def test_dead_letters_are_listed_for_operators(api: Api) -> None:  # noqa: F811
     import uuid
 
-    from vigil.db.tables_alerts import Notification
+    from vigil.db.tables import Notification
 
     with api.db.session() as session:
         session.add(

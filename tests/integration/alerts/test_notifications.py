@@ -37,7 +37,7 @@ from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
 from vigil.config.alerts import AlertsConfig
 from vigil.db.session import Database
-from vigil.db.tables_alerts import Notification
+from vigil.db.tables import Notification
 from vigil.model.messages import AlertRequest
 from vigil.storage import FsObjectStore
 

@@ -26,9 +26,8 @@ from tests.support.api import CSRF, NOW, PASSWORDS, Api, api_for_tests
 from vigil.api.app import server_config
 from vigil.api.ratelimit import RateLimitConfig
 from vigil.config import SecurityConfig
-from vigil.db.models import Alert
 from vigil.db.session import Database
-from vigil.db.tables_alerts import Notification
+from vigil.db.tables import Alert, Notification
 from vigil.demo import demo_config
 from vigil.ops.health import ComponentHealth, camera_health
 

@@ -12,8 +12,8 @@ import pytest
 
 from tests.support.api import NOW, Api, api_for_tests
 from vigil.analytics.engine import Incident
-from vigil.db.models import AuditLog, Event
 from vigil.db.session import Database
+from vigil.db.tables import AuditLog, Event
 from vigil.model.detections import Detection
 from vigil.model.messages import Frame
 from vigil.model.zones import Zone

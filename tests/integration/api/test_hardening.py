@@ -14,8 +14,8 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from tests.support.api import CSRF, NOW, Api, api_for_tests, assert_no_leak
-from vigil.db.models import Event
 from vigil.db.session import Database
+from vigil.db.tables import Event
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ import pytest
 from tests.support.api import Api, api_for_tests
 from vigil.alerts.channels.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from vigil.config import SiteConfig
-from vigil.db.models import AuditLog
 from vigil.db.session import Database
+from vigil.db.tables import AuditLog
 from vigil.demo import demo_config, free_port
 
 SECRET = "hook-signing-secret"

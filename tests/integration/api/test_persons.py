@@ -18,9 +18,8 @@ from tests.support.api import CSRF, PASSWORDS, api_for_tests
 from tests.support.faces import astronaut, jpeg, messi, png, two_people, wall
 from vigil.api.app import create_app
 from vigil.api.ws import AlertHub
-from vigil.db.models import AuditLog
 from vigil.db.session import Database
-from vigil.db.tables_persons import PersonFace
+from vigil.db.tables import AuditLog, PersonFace
 from vigil.vision.face_search import FaceSearch
 from vigil.vision.faces import FaceDetector, SFaceEmbedder
 

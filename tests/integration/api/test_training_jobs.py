@@ -20,7 +20,7 @@ import pytest
 from tests.support.api import CSRF, Api, api_for_tests
 from tests.support.faces import OPENCV_DATA, astronaut, jpeg, png
 from vigil.db.session import Database
-from vigil.db.tables_persons import TrainingJob
+from vigil.db.tables import TrainingJob
 from vigil.training.jobs import site_training_jobs
 
 SAMPLES: list[tuple[str, bytes, list[list[float]]]] = [

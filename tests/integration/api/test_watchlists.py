@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.api import CSRF, Api, api_for_tests
-from vigil.db.models import AuditLog
 from vigil.db.session import Database
-from vigil.db.tables_persons import Person
+from vigil.db.tables import AuditLog, Person
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ import pytest
 
 from tests.support.api import Api, api_for_tests
 from vigil.bus import topics
-from vigil.db.models import AuditLog
 from vigil.db.session import Database
-from vigil.db.tables_rules import AlertRule, PerimeterZone
+from vigil.db.tables import AlertRule, AuditLog, PerimeterZone
 
 WHOLE = [[0, 0], [1, 0], [1, 1], [0, 1]]
 ZONE = {"camera_id": "gate", "id": "driveway", "name": "Driveway", "polygon": WHOLE}

@@ -47,8 +47,8 @@ from tests.support.tls import self_signed
 from vigil.analytics.rules import stamp
 from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus, partitions_of
-from vigil.db.models import Alert
 from vigil.db.session import Database
+from vigil.db.tables import Alert
 from vigil.demo import demo_config
 from vigil.model.detections import Detection, Detections
 from vigil.model.messages import FrameDetections

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from vigil.db.models import AuditLog
 from vigil.db.session import Database
+from vigil.db.tables import AuditLog
 
 
 @pytest.fixture

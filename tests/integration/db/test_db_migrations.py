@@ -13,16 +13,16 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 
 from vigil.db.migrate import current_revision, head_revision, upgrade
-from vigil.db.models import (
+from vigil.db.session import Database
+from vigil.db.tables import (
     AlertStatus,
     AuditOutcome,
     Base,
-    CameraState,
     Role,
     RuleSource,
     ZoneKind,
 )
-from vigil.db.session import Database
+from vigil.model.messages import CameraState
 
 PARTITION = re.compile(r"^events_(default|y\d{4}m\d{2})$")
 TABLES = {

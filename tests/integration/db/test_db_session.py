@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from vigil.db.models import SystemState, User
 from vigil.db.session import Database
+from vigil.db.tables import SystemState, User
 from vigil.errors import DatabaseError
 
 

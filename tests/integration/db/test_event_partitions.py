@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from vigil.db.models import Alert, Event
 from vigil.db.partitions import ensure_event_partitions
 from vigil.db.session import Database
+from vigil.db.tables import Alert, Event
 
 
 def _event(when: datetime, **kw: object) -> Event:

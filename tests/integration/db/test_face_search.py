@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 
-from vigil.db.models import FACE_EMBEDDING_DIM, FaceEmbedding
 from vigil.db.session import Database
+from vigil.db.tables import FACE_EMBEDDING_DIM, FaceEmbedding
 
 
 def _vector(rng: random.Random) -> list[float]:

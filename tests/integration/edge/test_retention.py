@@ -12,8 +12,8 @@ from sqlalchemy import select
 from tests.support.mounts import read_only
 from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
-from vigil.db.models import Segment
 from vigil.db.session import Database
+from vigil.db.tables import Segment
 from vigil.edge.index import EdgeIndexer
 from vigil.edge.recorder import BUCKET, segment_key
 from vigil.edge.retention import RetentionSweeper

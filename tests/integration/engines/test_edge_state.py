@@ -17,8 +17,8 @@ from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import FakeClock
-from vigil.db.models import Alert
 from vigil.db.session import Database
+from vigil.db.tables import Alert
 from vigil.edge.edge_state import DbEdgeState, EdgeState, MemoryEdgeState
 from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
 from vigil.model.messages import AlertCleared, AlertRequest

@@ -34,8 +34,8 @@ from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus
 from vigil.clock import SystemClock
 from vigil.config import load_config
-from vigil.db.models import Alert
 from vigil.db.session import Database
+from vigil.db.tables import Alert
 from vigil.edge.index import sync_cameras
 from vigil.model.messages import AlertRequest, Frame, FrameDetections
 from vigil.runtime import RuntimeOptions, Vigil

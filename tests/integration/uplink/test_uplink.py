@@ -22,7 +22,7 @@ from vigil.analytics.incidents import IncidentRecorder, alert_id_of
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import SystemClock
-from vigil.db.models import FACE_EMBEDDING_DIM, Alert, Event, FaceEmbedding, Segment
+from vigil.db.tables import FACE_EMBEDDING_DIM, Alert, Event, FaceEmbedding, Segment
 from vigil.edge.heartbeat import HEARTBEATS, Heartbeat
 from vigil.edge.recorder import segment_key
 from vigil.edge.uplink import (

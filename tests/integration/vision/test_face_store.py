@@ -11,8 +11,8 @@ import numpy as np
 import skimage.data
 from sqlalchemy import select
 
-from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database
+from vigil.db.tables import FaceEmbedding
 from vigil.vision.face_tracks import FaceRecord, store_faces
 from vigil.vision.faces import FaceDetector, SFaceEmbedder
 

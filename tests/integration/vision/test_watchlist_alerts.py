@@ -30,8 +30,8 @@ from vigil.api.ws import AlertHub
 from vigil.bus import MemoryBus, topics
 from vigil.clock import FakeClock
 from vigil.config import DetectionConfig
-from vigil.db.models import Alert
 from vigil.db.session import Database
+from vigil.db.tables import Alert
 from vigil.demo import demo_config
 from vigil.model.messages import AlertCleared, AlertRequest, Frame
 from vigil.storage import FsObjectStore

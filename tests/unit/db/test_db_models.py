@@ -9,8 +9,8 @@ from sqlalchemy import DateTime
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from vigil.db.models import AlertStatus, Base, UtcDateTime, one_of
 from vigil.db.partitions import month_start, partition_name
+from vigil.db.tables import AlertStatus, Base, UtcDateTime, one_of
 
 TABLES = {
     "cameras": ["id"],

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.api.deps import Admin, CurrentUser, Services, audit_success, client_ip
 from vigil.api.schemas import ErrorBody, Input
-from vigil.db.tables_persons import JobKind
+from vigil.db.tables import JobKind
 from vigil.errors import VigilError
 from vigil.training.jobs import JobRecord, TrainingJobs
 from vigil.training.samples import BUCKET

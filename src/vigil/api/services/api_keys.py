@@ -19,7 +19,7 @@ from sqlalchemy import select
 from vigil.api.security import Role, as_role
 from vigil.clock import Clock
 from vigil.db.session import Database
-from vigil.db.tables_api import ApiKey
+from vigil.db.tables import ApiKey
 from vigil.errors import AuthError, NotFoundError
 
 _PREFIX = "vgl_"

@@ -11,8 +11,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from vigil.clock import Clock
-from vigil.db.models import AuditLog
 from vigil.db.session import Database
+from vigil.db.tables import AuditLog
 
 log = logging.getLogger(__name__)
 Outcome = Literal["success", "failure", "denied"]

@@ -27,9 +27,8 @@ import av.error
 from sqlalchemy import select
 
 from vigil.clock import Clock
-from vigil.db.models import Segment
 from vigil.db.session import Database
-from vigil.db.tables_media import ClipExport
+from vigil.db.tables import ClipExport, Segment
 from vigil.errors import NotFoundError, StorageError, VigilError, public_text
 from vigil.storage import ObjectStore
 from vigil.storage.remux import local_sources, remux_range

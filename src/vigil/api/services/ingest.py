@@ -32,8 +32,8 @@ from vigil.analytics.incidents import alert_view
 from vigil.api.schemas import AwareInstant
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
-from vigil.db.models import FACE_EMBEDDING_DIM, Alert, Camera, Event, FaceEmbedding
 from vigil.db.session import Database
+from vigil.db.tables import FACE_EMBEDDING_DIM, Alert, Camera, Event, FaceEmbedding
 from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
 from vigil.edge.index import EdgeIndexer
 from vigil.errors import VigilError

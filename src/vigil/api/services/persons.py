@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 
 from vigil.api.uploads import ImageUpload
 from vigil.clock import Clock
-from vigil.db.models import FaceEmbedding
 from vigil.db.session import Database, row_by_id
-from vigil.db.tables_persons import Person, PersonFace, Watchlist, WatchlistPerson
+from vigil.db.tables import FaceEmbedding, Person, PersonFace, Watchlist, WatchlistPerson
 from vigil.errors import NotFoundError, VigilError
 from vigil.storage import ObjectStore
 from vigil.vision.face_search import FaceSearch

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from vigil.db.models import Alert, Event
 from vigil.db.session import Database
+from vigil.db.tables import Alert, Event
 
 ACK_GOAL_S = 300.0  # the reference's 5-minute acknowledgement goal
 

@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 
 from vigil.api.security import ACCESS_TTL, KeyManager, Role, TokenClaims, as_role
 from vigil.clock import Clock
-from vigil.db.models import User
 from vigil.db.session import Database
-from vigil.db.tables_api import RefreshToken, UserCamera
+from vigil.db.tables import RefreshToken, User, UserCamera
 from vigil.errors import AuthError
 
 log = logging.getLogger(__name__)

@@ -24,9 +24,8 @@ from vigil.api.security import (
     verify_password,
 )
 from vigil.clock import Clock
-from vigil.db.models import User
 from vigil.db.session import Database
-from vigil.db.tables_api import UserCamera
+from vigil.db.tables import User, UserCamera
 from vigil.errors import AuthError, ConflictError, NotFoundError, VigilError
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vigil.db.session import Database, row_by_id
-from vigil.db.tables_persons import Person, Watchlist, WatchlistPerson
+from vigil.db.tables import Person, Watchlist, WatchlistPerson
 from vigil.errors import VigilError
 
 

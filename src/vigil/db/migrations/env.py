@@ -9,7 +9,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
-from vigil.db.models import Base
+from vigil.db.tables import Base
 
 #: Monthly and default partitions of `events`: created by SQL, not by the models.
 PARTITION = re.compile(r"^events_(default|y\d{4}m\d{2})$")

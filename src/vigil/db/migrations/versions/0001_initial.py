@@ -5,7 +5,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-29
 
-Written by hand and kept independent of `vigil.db.models` (which will change); a test checks
+Written by hand and kept independent of `vigil.db.tables` (which will change); a test checks
 that the two describe the same schema.
 """
 

@@ -1,17 +1,17 @@
-"""ORM models added by issue 8 (many sites): the hub's view of its edges, shared by replicas.
-
-Kept out of models.py so parallel work does not collide; models.py imports this module so the
-tables register on `Base.metadata`. Migration: versions/0010_edges.py.
-"""
+"""The hub's view of its edges, shared by API replicas."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger
+from sqlalchemy import (
+    BigInteger,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vigil.db.models import Base
+from vigil.db.tables.base import (
+    Base,
+)
 
 
 class Edge(Base):

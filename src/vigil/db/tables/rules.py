@@ -1,21 +1,32 @@
-"""ORM models of zones and rules (issue 6): those of site.yaml (source "config", rewritten on
-every start: the file wins) and those made through the API (source "api", editable).
-
-The tables are the reference architecture's `perimeter_zones` and `alert_rules`, created by
-0001 and reshaped by versions/0006_rules.py. Kept out of models.py so parallel work does not
-collide; models.py imports this module so the tables register on `Base.metadata`.
-"""
+"""Zones and rules: those of site.yaml (source "config", rewritten on every start) and those
+added through the API (source "api")."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, PrimaryKeyConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    PrimaryKeyConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vigil.db.models import Base, RuleSource, ZoneKind, _created, _updated, one_of
+from vigil.db.tables.base import (
+    Base,
+    RuleSource,
+    created_at_column,
+    one_of,
+    updated_at_column,
+)
+
+
+class ZoneKind(StrEnum):
+    ZONE = "zone"
+    LINE = "line"
 
 
 class PerimeterZone(Base):
@@ -38,8 +49,8 @@ class PerimeterZone(Base):
     criticality: Mapped[str]
     source: Mapped[str]
     defined_in: Mapped[str | None]
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _updated()
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
 
 
 class AlertRule(Base):
@@ -57,5 +68,5 @@ class AlertRule(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSONB)
     source: Mapped[str]
     defined_in: Mapped[str | None]
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _updated()
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()

@@ -18,8 +18,8 @@ from vigil.ops.console import Output, cli_console
 from vigil.ops.logging import LOG_FORMATS, LogFormat
 
 if TYPE_CHECKING:
-    from vigil.api.security import Role
-    from vigil.demo import SimulatorProcess
+    from vigil.app.demo import SimulatorProcess
+    from vigil.auth.security import Role
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -192,7 +192,7 @@ def worker(
     the config is the hub's site.yaml. Workers of one role share a consumer group: Kafka
     spreads the cameras over them and moves a dead worker's cameras to the others.
     """
-    from vigil.workers import WORKER_ROLES
+    from vigil.app.workers import WORKER_ROLES
 
     if role not in WORKER_ROLES:
         raise typer.BadParameter(f"{role!r}: give {', '.join(WORKER_ROLES)}", param_hint="--role")
@@ -204,7 +204,7 @@ def worker(
 
 
 async def _work(out: Output, site: SiteConfig, role: str, data: Path, host: str, port: int) -> None:
-    from vigil.workers import Worker, WorkerRole
+    from vigil.app.workers import Worker, WorkerRole
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -232,7 +232,7 @@ async def _work(out: Output, site: SiteConfig, role: str, data: Path, host: str,
 async def _up(
     out: Output, config_path: Path | None, demo: bool, host: str, port: int, data: Path
 ) -> None:
-    from vigil.demo import SimulatorProcess, demo_config, demo_password, free_port
+    from vigil.app.demo import SimulatorProcess, demo_config, demo_password, free_port
 
     simulator: SimulatorProcess | None = None
     if demo:
@@ -264,7 +264,7 @@ async def _serve(
 ) -> None:
     """Start Vigil in `role`, run until SIGINT/SIGTERM, stop it (and the demo simulator)."""
     with out.steps.step("Loading Vigil (detection, video and web modules)"):  # seconds
-        from vigil.runtime import RuntimeOptions, Vigil
+        from vigil.app.runtime import RuntimeOptions, Vigil
 
     if role == "all" and site.uplink is not None:
         out.say("[yellow]warning:[/yellow] `vigil up` does not use the uplink: section; "
@@ -307,7 +307,7 @@ async def _serve(
 
 
 def _announce(out: Output, vigil: object) -> None:
-    from vigil.runtime import Vigil
+    from vigil.app.runtime import Vigil
 
     assert isinstance(vigil, Vigil)
     out.say(f"\n[bold green]Vigil is running[/bold green]: open {vigil.url}")
@@ -350,8 +350,8 @@ def config_check(
 
 
 def _probe_cameras(site: SiteConfig) -> bool:
+    from vigil.app.runtime import camera_url
     from vigil.edge.probe import probe_stream
-    from vigil.runtime import camera_url
 
     all_ok = True
     for cam in site.cameras:
@@ -459,8 +459,8 @@ def keys_create(
 
 
 async def _create_key(name: str, role: Role, data: Path) -> None:
-    from vigil.api.services.api_keys import ApiKeyService
-    from vigil.api.services.audit import AuditService
+    from vigil.auth.api_keys import ApiKeyService
+    from vigil.auth.audit import AuditService
     from vigil.clock import SystemClock
     from vigil.db.embedded import EmbeddedPostgres
     from vigil.db.migrate import upgrade

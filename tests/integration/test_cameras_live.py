@@ -18,8 +18,8 @@ from aiortc.mediastreams import MediaStreamError
 
 from tests.support.site import RunningSite, running_site, wait_for
 from tests.support.webrtc import loopback_ice, open_viewer
-from vigil.api.webrtc import WebRtcRelay
 from vigil.clock import SystemClock
+from vigil.media.webrtc import WebRtcRelay
 
 pytestmark = pytest.mark.slow
 GATE = {"id": "gate", "name": "Main gate", "channel": 1}

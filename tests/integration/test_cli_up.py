@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from tests.support.site import wait_for
-from vigil.demo import free_port
+from vigil.app.demo import free_port
 
 pytestmark = pytest.mark.slow
 VIGIL = [sys.executable, "-m", "vigil.cli"]

@@ -11,8 +11,8 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.support.site import SIM_PASSWORD, Simulator
+from vigil.app.demo import free_port
 from vigil.cli import app
-from vigil.demo import free_port
 
 
 @pytest.fixture(scope="module")

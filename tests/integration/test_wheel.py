@@ -34,8 +34,8 @@ _PROBE = textwrap.dedent(
     import numpy as np
 
     import vigil
-    import vigil.runtime  # what `vigil up` and `vigil edge` run: no cluster package needed
-    import vigil.workers
+    import vigil.app.runtime  # what `vigil up` and `vigil edge` run: no cluster package needed
+    import vigil.app.workers
     from vigil.vision.detectors.base import load_detector
     from vigil.vision.faces import FaceDetector, SFaceEmbedder, similarity
     from vigil.vision.tracker import ObjectTracker

@@ -16,15 +16,15 @@ import uvicorn
 from websockets.sync.client import ClientConnection, connect
 
 from vigil.api.app import create_app
-from vigil.api.fanout import RedisFanout
 from vigil.api.ratelimit import RateLimitConfig
-from vigil.api.security import KeyManager
-from vigil.api.wiring import build_api_services, register_cluster_health
 from vigil.api.ws import AlertHub
+from vigil.app.wiring import build_api_services, register_cluster_health
+from vigil.auth.security import KeyManager
 from vigil.bus.kafka import KafkaBus
 from vigil.clock import SystemClock
 from vigil.config import SiteConfig
 from vigil.db.session import Database
+from vigil.hub.fanout import RedisFanout
 from vigil.ops.health import HealthRegistry, database_health
 from vigil.storage import FsObjectStore
 

@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from vigil.app.demo import demo_config, free_port
+from vigil.app.runtime import RuntimeOptions, Vigil
 from vigil.config import SiteConfig
-from vigil.demo import demo_config, free_port
-from vigil.runtime import RuntimeOptions, Vigil
 
 T = TypeVar("T")
 ADMIN_PASSWORD = "test-admin-password-1"

@@ -260,7 +260,7 @@ def test_cli_check_verdicts_are_one_line_whatever_the_path_and_width(tmp_path: P
 
 
 def test_a_camera_given_by_url_needs_no_channel() -> None:
-    from vigil.api.media import camera_stream_url
+    from vigil.media.video import camera_stream_url
 
     url = "rtsp://admin:cam-pw@192.168.29.40:554/Streaming/Channels/101"
     config = parse_config(

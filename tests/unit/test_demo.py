@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from vigil.demo import ChildLog
+from vigil.app.demo import ChildLog
 
 HEAD = "2026-12-08 01:23:45,678"
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from vigil.analytics.incidents import alert_view
+from vigil.alerts.incidents import alert_view
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
 from vigil.config.alerts import AlertsConfig

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vigil.analytics.incidents import alert_view
+from vigil.alerts.incidents import alert_view
 from vigil.db.tables import Alert, AlertNote, Camera, User
 from vigil.errors import ConflictError, NotFoundError
 from vigil.model.messages import AlertView

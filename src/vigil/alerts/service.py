@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.alerts import lifecycle
-from vigil.analytics.incidents import alert_view
+from vigil.alerts.incidents import alert_view
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
 from vigil.db.session import Database

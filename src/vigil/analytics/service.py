@@ -12,8 +12,8 @@ import time
 from datetime import datetime
 from typing import Final
 
+from vigil.alerts.incidents import IncidentRecorder
 from vigil.analytics.engine import Incident, IncidentEnded, RuleEngine
-from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import Bus, topics
 from vigil.bus.base import Message, Subscription
 from vigil.model.messages import AlertCleared, AlertRequest, FrameDetections

@@ -23,9 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vigil.api.deps import ApiServices
 from vigil.api.routers.persons import MAX_PHOTOS_PER_REQUEST
-from vigil.api.services.ingest import MAX_SEGMENT_BYTES, MAX_SNAPSHOT_BYTES
-from vigil.api.uploads import MAX_UPLOAD_BYTES
 from vigil.errors import AuthError
+from vigil.hub.ingest import MAX_SEGMENT_BYTES, MAX_SNAPSHOT_BYTES
+from vigil.model.images import MAX_UPLOAD_BYTES
 
 MiB = 1 << 20
 _FORM_OVERHEAD = MiB  # multipart boundaries and the small form fields beside the files

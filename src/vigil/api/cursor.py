@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from vigil.api.schemas import in_time_range
 from vigil.errors import VigilError
+from vigil.model.times import in_time_range
 
 
 class BadCursorError(VigilError):

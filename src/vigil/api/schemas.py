@@ -2,48 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Any, Final, Literal
+from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Severity = Literal["info", "low", "medium", "high", "critical"]
+from vigil.config import Severity
+from vigil.model.views import EventPublic
+
 AlertStatus = Literal["new", "acknowledged", "resolved"]
-
-
-# Times a request may name. Python's datetime ends at 9999-12-31: a later bound leaves a year for
-# the arithmetic done on a given time (a day's end, a default range) without an OverflowError.
-EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST: Final = datetime(9999, 1, 1, tzinfo=UTC)  # exclusive
-_RANGE_TEXT = "must lie between 1970-01-01 and 9998-12-31 (UTC)"
-
-
-def in_time_range(value: datetime) -> bool:
-    """Whether `value` lies in [EARLIEST, LATEST) once in UTC (a naive time is read as UTC;
-    the route says whether it needs an offset)."""
-    try:
-        utc = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00+14:00 is before year 1 in UTC
-        return False
-    return EARLIEST <= utc < LATEST
-
-
-def _sane_time(value: datetime) -> datetime:
-    if not in_time_range(value):
-        raise ValueError(_RANGE_TEXT)
-    return value
-
-
-def _sane_day(value: date) -> date:
-    if not EARLIEST.date() <= value < LATEST.date():
-        raise ValueError("must lie between 1970-01-01 and 9998-12-31")
-    return value
-
-
-# Use these (not bare datetime/date) for every time a request carries: query and body alike.
-Instant = Annotated[datetime, AfterValidator(_sane_time)]
-AwareInstant = Annotated[AwareDatetime, AfterValidator(_sane_time)]
-Day = Annotated[date, AfterValidator(_sane_day)]
 
 
 class Input(BaseModel):
@@ -170,24 +137,6 @@ class AlertCounts(BaseModel):
 class AlertPage(BaseModel):
     items: list[AlertPublic]
     next_cursor: str | None
-
-
-class EventPublic(BaseModel):
-    id: str
-    occurred_at: datetime
-    camera_id: str
-    camera_name: str
-    type: str
-    severity: Severity
-    rule_id: str | None
-    zone_id: str | None
-    confidence: float | None
-    bbox: list[float] | None
-    snapshot_url: str | None
-    clip_url: str | None = Field(
-        None, description="The event's clip (MP4, stream copy); null until it has been made."
-    )
-    data: dict[str, object]
 
 
 class EventPage(BaseModel):

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 
-from vigil.api.fanout import FanoutError, RedisFanout
-from vigil.api.services.sessions import SignedIn
+from vigil.auth.sessions import SignedIn
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.errors import AuthError
+from vigil.hub.fanout import FanoutError, RedisFanout
 from vigil.ops import metrics
 from vigil.ops.tasks import cancel_and_wait
 

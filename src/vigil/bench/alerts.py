@@ -32,15 +32,15 @@ import numpy as np
 import uvicorn
 import websockets
 
+from vigil.alerts.incidents import IncidentRecorder
 from vigil.alerts.notify import Notifier
 from vigil.analytics.engine import RuleEngine
-from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app, server_config
-from vigil.api.security import KeyManager
-from vigil.api.services.users import UserService
-from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
+from vigil.app.wiring import build_api_services
+from vigil.auth.security import KeyManager
+from vigil.auth.users import UserService
 from vigil.bus import MemoryBus, topics
 from vigil.clock import SystemClock
 from vigil.config import SiteConfig, parse_config

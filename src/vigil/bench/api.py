@@ -30,14 +30,14 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from vigil.api.services.users import UserService
+from vigil.app.demo import free_port
+from vigil.auth.users import UserService
 from vigil.bench import nearest_rank, progress
 from vigil.clock import SystemClock
 from vigil.db.embedded import EmbeddedPostgres
 from vigil.db.migrate import upgrade
 from vigil.db.partitions import ensure_event_partitions
 from vigil.db.session import Database
-from vigil.demo import free_port
 
 CAMERAS = [
     "gate",

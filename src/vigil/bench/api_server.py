@@ -15,13 +15,13 @@ import uvicorn
 from vigil.api.app import create_app, server_config
 from vigil.api.deps import ApiServices
 from vigil.api.ratelimit import RateLimitConfig
-from vigil.api.security import KeyManager
-from vigil.api.wiring import build_api_services
 from vigil.api.ws import AlertHub
+from vigil.app.demo import demo_config
+from vigil.app.wiring import build_api_services
+from vigil.auth.security import KeyManager
 from vigil.bus import MemoryBus
 from vigil.clock import SystemClock
 from vigil.db.session import Database
-from vigil.demo import demo_config
 from vigil.ops.health import HealthRegistry
 from vigil.storage import FsObjectStore
 

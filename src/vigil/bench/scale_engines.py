@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from vigil.demo import free_port
+from vigil.app.demo import free_port
 from vigil.errors import VigilError
 
 

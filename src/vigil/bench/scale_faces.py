@@ -27,7 +27,7 @@ from sqlalchemy import make_url, text
 from vigil.bench import nearest_rank, progress
 from vigil.db.session import Database
 from vigil.db.tables import FACE_EMBEDDING_DIM
-from vigil.vision.face_search import FaceSearch
+from vigil.faces.search import FaceSearch
 from vigil.vision.faces import EMBEDDING_MODEL
 
 INDEX = "ix_face_embeddings_embedding_hnsw"

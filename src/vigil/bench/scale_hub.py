@@ -26,7 +26,8 @@ import numpy as np
 import yaml
 from sqlalchemy import make_url, text
 
-from vigil.api.services.api_keys import ApiKeyService
+from vigil.app.demo import free_port
+from vigil.auth.api_keys import ApiKeyService
 from vigil.bench import progress
 from vigil.bench.scale_engines import (
     BenchEngineError,
@@ -42,7 +43,6 @@ from vigil.clock import SystemClock
 from vigil.db.admin import ensure_database
 from vigil.db.migrate import upgrade
 from vigil.db.session import Database
-from vigil.demo import free_port
 from vigil.edge.uplink import ssl_context
 from vigil.model.detections import Detections
 from vigil.model.messages import FrameDetections

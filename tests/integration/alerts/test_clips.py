@@ -10,7 +10,7 @@ import av
 import numpy as np
 
 from vigil.alerts.clips import CLIPS, ClipMaker
-from vigil.analytics.incidents import IncidentRecorder, alert_id_of
+from vigil.alerts.incidents import IncidentRecorder, alert_id_of
 from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
 from vigil.db.session import Database

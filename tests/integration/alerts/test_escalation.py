@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vigil.alerts.escalation import EscalationService
+from vigil.alerts.incidents import IncidentRecorder
 from vigil.alerts.service import AlertService
-from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
 from vigil.config.alerts import AlertsConfig

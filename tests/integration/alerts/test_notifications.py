@@ -30,9 +30,9 @@ from tests.integration.alerts.servers import (
     serve_smtp,
 )
 from vigil.alerts.channels.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from vigil.alerts.incidents import IncidentRecorder
 from vigil.alerts.notify import Notifier
 from vigil.alerts.service import AlertService
-from vigil.analytics.incidents import IncidentRecorder
 from vigil.bus import MemoryBus
 from vigil.clock import FakeClock
 from vigil.config.alerts import AlertsConfig

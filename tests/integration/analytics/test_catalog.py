@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vigil.analytics.catalog import RuleCatalog
+from vigil.app.demo import demo_config
 from vigil.clock import FakeClock
 from vigil.config import RuleConfig, SiteConfig, ZoneConfig
 from vigil.db.session import Database
 from vigil.db.tables import AlertRule, PerimeterZone
-from vigil.demo import demo_config
 
 WHOLE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
 

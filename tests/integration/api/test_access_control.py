@@ -25,10 +25,10 @@ from starlette.websockets import WebSocketDisconnect
 from tests.support.api import CSRF, NOW, PASSWORDS, Api, api_for_tests
 from vigil.api.app import server_config
 from vigil.api.ratelimit import RateLimitConfig
+from vigil.app.demo import demo_config
 from vigil.config import SecurityConfig
 from vigil.db.session import Database
 from vigil.db.tables import Alert, Notification
-from vigil.demo import demo_config
 from vigil.ops.health import ComponentHealth, camera_health
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from tests.support.api import Api, api_for_tests
 from tests.support.site import SIM_PASSWORD, Simulator
+from vigil.app.demo import demo_config, free_port
 from vigil.db.session import Database
 from vigil.db.tables import AuditLog
-from vigil.demo import demo_config, free_port
 from vigil.dvr.cpplus import build_rtsp_url
 
 WRONG = "Wr0ng-Secret-77"

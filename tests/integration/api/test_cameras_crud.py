@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from tests.support.api import NOW, PASSWORDS, Api, api_for_tests
+from vigil.app.demo import demo_config
 from vigil.bus import topics
 from vigil.bus.memory import MemoryBus
 from vigil.config import SiteConfig
 from vigil.db.session import Database
 from vigil.db.tables import AuditLog, Camera
-from vigil.demo import demo_config
 from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
 from vigil.edge.index import EdgeIndexer, sync_cameras
 from vigil.model.messages import CameraId, SegmentInfo

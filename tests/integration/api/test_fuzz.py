@@ -19,9 +19,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support.api import api_for_tests, assert_no_leak
 from vigil.api.ratelimit import RateLimitConfig
+from vigil.app.demo import demo_config
 from vigil.config import SiteConfig
 from vigil.db.session import Database
-from vigil.demo import demo_config
 
 _UNLIMITED = RateLimitConfig(
     anonymous_per_minute=100_000,

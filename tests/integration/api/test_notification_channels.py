@@ -15,10 +15,10 @@ import pytest
 
 from tests.support.api import Api, api_for_tests
 from vigil.alerts.channels.http import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from vigil.app.demo import demo_config, free_port
 from vigil.config import SiteConfig
 from vigil.db.session import Database
 from vigil.db.tables import AuditLog
-from vigil.demo import demo_config, free_port
 
 SECRET = "hook-signing-secret"
 TOKEN_PATH = "/hooks/T0KEN-in-the-path"

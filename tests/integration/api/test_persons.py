@@ -20,7 +20,7 @@ from vigil.api.app import create_app
 from vigil.api.ws import AlertHub
 from vigil.db.session import Database
 from vigil.db.tables import AuditLog, PersonFace
-from vigil.vision.face_search import FaceSearch
+from vigil.faces.search import FaceSearch
 from vigil.vision.faces import FaceDetector, SFaceEmbedder
 
 

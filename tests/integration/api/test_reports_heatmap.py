@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.api import NOW, Api, api_for_tests
 from vigil.analytics.engine import Incident
-from vigil.api.services.users import UserService
+from vigil.auth.users import UserService
 from vigil.db.session import Database
 from vigil.model.detections import Detection
 from vigil.model.messages import Frame

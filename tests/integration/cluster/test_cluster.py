@@ -45,11 +45,11 @@ from tests.support.cluster import (
 from tests.support.site import SIM_PASSWORD, Simulator, wait_for
 from tests.support.tls import self_signed
 from vigil.analytics.rules import stamp
+from vigil.app.demo import demo_config
 from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus, partitions_of
 from vigil.db.session import Database
 from vigil.db.tables import Alert
-from vigil.demo import demo_config
 from vigil.model.detections import Detection, Detections
 from vigil.model.messages import FrameDetections
 

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from vigil.db.migrate import upgrade
 from vigil.db.session import Database
-from vigil.vision.face_search import FaceSearch
+from vigil.faces.search import FaceSearch
 from vigil.vision.faces import EMBEDDING_MODEL
 from vigil.vision.watchlist import label_face
 

@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from vigil.analytics.incidents import IncidentRecorder
+from vigil.alerts.incidents import IncidentRecorder
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import FakeClock
 from vigil.db.session import Database
 from vigil.db.tables import Alert
-from vigil.edge.edge_state import DbEdgeState, EdgeState, MemoryEdgeState
-from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
+from vigil.edge.heartbeat import Heartbeat
+from vigil.hub.edge_state import DbEdgeState, EdgeState, MemoryEdgeState
+from vigil.hub.heartbeat import HeartbeatMonitor
 from vigil.model.messages import AlertCleared, AlertRequest
 from vigil.storage import FsObjectStore
 

@@ -26,10 +26,10 @@ from tests.support import engines
 from tests.support.cluster_api import ClusterApi
 from tests.support.db import template_copy
 from tests.support.freeze import frozen, postgres_pids
+from vigil.app.demo import demo_config
 from vigil.bus import topics
 from vigil.bus.kafka import QUEUE_FULL_WAIT_S, BusError, KafkaBus
 from vigil.db.admin import drop_database
-from vigil.demo import demo_config
 from vigil.ops.health import CHECK_TIMEOUT_S
 
 LIVE_S = 1.0  # /health/live, whatever is frozen

@@ -34,17 +34,17 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.integration.media.recorded import encode_clip, record
 from tests.support.db import template_copy
-from vigil.analytics.incidents import IncidentRecorder, event_id_of
+from vigil.alerts.incidents import IncidentRecorder, event_id_of
+from vigil.app.demo import demo_config
+from vigil.app.runtime import RuntimeOptions, Vigil
 from vigil.bus import MemoryBus, topics
 from vigil.bus.kafka import KafkaBus
 from vigil.clock import SystemClock
 from vigil.config import SiteConfig
 from vigil.db.admin import drop_database
 from vigil.db.session import Database
-from vigil.demo import demo_config
 from vigil.edge.heartbeat import Heartbeat
 from vigil.model.messages import AlertRequest
-from vigil.runtime import RuntimeOptions, Vigil
 from vigil.storage.s3 import S3ObjectStore
 from vigil.storage.select import object_store_for
 

@@ -16,12 +16,12 @@ from pydantic import SecretStr
 from starlette.requests import Request
 
 from tests.support.engines import free_port
-from vigil.api.fanout import RedisFanout, masked_redis_url, redis_url
 from vigil.api.ratelimit import RateLimitConfig, RateLimiter
 from vigil.api.ws import AlertHub
 from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus
 from vigil.config import SecurityConfig
+from vigil.hub.fanout import RedisFanout, masked_redis_url, redis_url
 
 WAIT_S = 30.0  # liveness bound only
 

@@ -30,6 +30,7 @@ import yaml
 from sqlalchemy import select
 
 from tests.support.engines import free_port
+from vigil.app.runtime import RuntimeOptions, Vigil
 from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus
 from vigil.clock import SystemClock
@@ -38,7 +39,6 @@ from vigil.db.session import Database
 from vigil.db.tables import Alert
 from vigil.edge.index import sync_cameras
 from vigil.model.messages import AlertRequest, Frame, FrameDetections
-from vigil.runtime import RuntimeOptions, Vigil
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.uplink.hub import Edge, Hub
-from vigil.analytics.incidents import IncidentRecorder, alert_id_of
+from vigil.alerts.incidents import IncidentRecorder, alert_id_of
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import SystemClock
@@ -32,8 +32,8 @@ from vigil.edge.uplink import (
     uplink_refused_total,
     uplink_sent_total,
 )
+from vigil.faces.search import FaceSearch
 from vigil.model.messages import AlertCleared, AlertRequest, SegmentInfo
-from vigil.vision.face_search import FaceSearch
 from vigil.vision.face_tracks import FaceRecord, store_faces
 from vigil.vision.faces import EMBEDDING_MODEL
 

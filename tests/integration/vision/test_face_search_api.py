@@ -18,7 +18,7 @@ from tests.support.api import PASSWORDS, api_for_tests
 from vigil.api.app import create_app
 from vigil.api.ws import AlertHub
 from vigil.db.session import Database
-from vigil.vision.face_search import FaceSearch
+from vigil.faces.search import FaceSearch
 from vigil.vision.face_tracks import FaceRecord, store_faces
 from vigil.vision.faces import FaceDetector, SFaceEmbedder
 

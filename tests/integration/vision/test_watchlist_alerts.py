@@ -22,21 +22,21 @@ from sqlalchemy import select
 
 from tests.support.api import CSRF, PASSWORDS, api_for_tests
 from tests.support.faces import Image, astronaut, messi, png
+from vigil.alerts.incidents import IncidentRecorder
 from vigil.analytics.engine import RuleEngine
-from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app
 from vigil.api.ws import AlertHub
+from vigil.app.demo import demo_config
 from vigil.bus import MemoryBus, topics
 from vigil.clock import FakeClock
 from vigil.config import DetectionConfig
 from vigil.db.session import Database
 from vigil.db.tables import Alert
-from vigil.demo import demo_config
+from vigil.faces.search import FaceSearch
 from vigil.model.messages import AlertCleared, AlertRequest, Frame
 from vigil.storage import FsObjectStore
 from vigil.vision.detectors.base import load_detector
-from vigil.vision.face_search import FaceSearch
 from vigil.vision.faces import FaceDetector, SFaceEmbedder
 from vigil.vision.pipeline import GateSettings
 from vigil.vision.settings import face_stage

@@ -3,7 +3,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vigil.analytics.snapshots import render_snapshot
+from vigil.alerts.snapshots import render_snapshot
 from vigil.model.detections import Detection
 
 

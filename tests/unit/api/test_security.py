@@ -7,7 +7,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from vigil.api.security import KeyManager, generate_password, hash_password, verify_password
+from vigil.auth.security import KeyManager, generate_password, hash_password, verify_password
 from vigil.clock import FakeClock
 from vigil.errors import AuthError
 

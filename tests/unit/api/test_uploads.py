@@ -10,12 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vigil.api.uploads import (
-    UnsupportedMediaError,
-    UploadError,
-    UploadTooLargeError,
-    check_image,
-)
+from vigil.model.images import UnsupportedMediaError, UploadError, UploadTooLargeError, check_image
 
 MESSI = Path("/usr/share/doc/opencv-doc/examples/data/messi5.jpg")
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from vigil.bus import MemoryBus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import FakeClock
-from vigil.edge.heartbeat import HEARTBEATS, Heartbeat, HeartbeatMonitor, HeartbeatPublisher
+from vigil.edge.heartbeat import HEARTBEATS, Heartbeat, HeartbeatPublisher
+from vigil.hub.heartbeat import HeartbeatMonitor
 from vigil.model.messages import AlertCleared, AlertRequest
 
 

@@ -10,8 +10,8 @@ from pydantic import Field
 
 from vigil.api.deps import Admin, Services, client_ip
 from vigil.api.schemas import ErrorBody, Input
-from vigil.api.security import Role
-from vigil.api.services.api_keys import ApiKeyRecord
+from vigil.auth.api_keys import ApiKeyRecord
+from vigil.auth.security import Role
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from vigil.api.deps import Admin, Services
-from vigil.api.services.audit import AuditEntry
+from vigil.auth.audit import AuditEntry
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services, client_ip
 from vigil.api.schemas import ErrorBody, Input, LoginRequest, LoginResponse, UserPublic
-from vigil.api.security import REFRESH_TTL
-from vigil.api.services.sessions import RefreshReuseError, Tokens
-from vigil.api.services.users import MfaRequiredError
 from vigil.api.ws import access_changed
+from vigil.auth.security import REFRESH_TTL
+from vigil.auth.sessions import RefreshReuseError, Tokens
+from vigil.auth.users import MfaRequiredError
 from vigil.errors import AuthError, PermissionDeniedError
 
 router = APIRouter(prefix="/auth", tags=["auth"])

@@ -7,11 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from vigil.alerts.events import EventFilter
 from vigil.api.cursor import decode_cursor, encode_cursor
 from vigil.api.deps import CurrentUser, Services
-from vigil.api.schemas import ErrorBody, EventPage, EventPublic, Instant, Severity
-from vigil.api.services.events import EventFilter
+from vigil.api.schemas import ErrorBody, EventPage
+from vigil.config import Severity
 from vigil.errors import NotFoundError, VigilError
+from vigil.model.times import Instant
+from vigil.model.views import EventPublic
 
 router = APIRouter(prefix="/events", tags=["events"])
 

@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigil.api.deps import Operator, Principal, Services, audit_success
 from vigil.api.routers.cameras import visible_camera
 from vigil.api.routers.live import media_of
-from vigil.api.schemas import ErrorBody, Instant
-from vigil.api.services.exports import ExportView, sha256_of
+from vigil.api.schemas import ErrorBody
 from vigil.errors import NotFoundError
+from vigil.media.exports import ExportView, sha256_of
+from vigil.model.times import Instant
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 

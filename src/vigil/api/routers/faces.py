@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 
 from vigil.api.deps import Operator, Services
 from vigil.api.schemas import ErrorBody
-from vigil.api.uploads import UploadError, read_image
+from vigil.api.uploads import read_image
 from vigil.errors import VigilError
-from vigil.vision.face_search import FaceMatch, FaceSearch
+from vigil.faces.search import FaceMatch, FaceSearch
+from vigil.model.images import UploadError
 
 router = APIRouter(prefix="/search/faces", tags=["faces"])
 

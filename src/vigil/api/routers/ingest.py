@@ -15,8 +15,9 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services
-from vigil.api.schemas import AwareInstant, ErrorBody, Input
-from vigil.api.services.ingest import (
+from vigil.api.schemas import ErrorBody, Input
+from vigil.errors import PermissionDeniedError, VigilError
+from vigil.hub.ingest import (
     MAX_SEGMENT_BYTES,
     MAX_SNAPSHOT_BYTES,
     SNAPSHOTS_BUCKET,
@@ -29,7 +30,7 @@ from vigil.api.services.ingest import (
     SegmentUpload,
     UploadError,
 )
-from vigil.errors import PermissionDeniedError, VigilError
+from vigil.model.times import AwareInstant
 from vigil.storage.base import plain_key
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigil.api.deps import Admin, Operator, Services, audit_success
 from vigil.api.routers.faces import FacesUnavailableError
 from vigil.api.schemas import ErrorBody, Input
-from vigil.api.services.persons import PersonRecord, PersonService, Photo
 from vigil.api.uploads import read_image
 from vigil.errors import VigilError
-from vigil.vision.face_search import FaceSearch
+from vigil.faces.persons import PersonRecord, PersonService, Photo
+from vigil.faces.search import FaceSearch
 
 router = APIRouter(prefix="/persons", tags=["persons"])
 MAX_PHOTOS_PER_REQUEST = 10

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services
-from vigil.api.schemas import Instant
 from vigil.edge.integrity import Coverage, RecordingQueries
 from vigil.errors import NotFoundError, VigilError
+from vigil.model.times import Instant
 
 router = APIRouter(prefix="/recordings", tags=["recordings"])
 

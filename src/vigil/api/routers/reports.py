@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from vigil.api.deps import CurrentUser, Services
-from vigil.api.schemas import Day, ErrorBody, Instant
+from vigil.api.schemas import ErrorBody
 from vigil.errors import NotFoundError, VigilError
+from vigil.model.times import Day, Instant
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 

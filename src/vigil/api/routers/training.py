@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from vigil.api.deps import CurrentUser, Operator, Services, audit_success
 from vigil.api.schemas import ErrorBody
-from vigil.api.uploads import UploadError, read_image
+from vigil.api.uploads import read_image
 from vigil.config import format_loc
+from vigil.model.images import UploadError
 
 router = APIRouter(prefix="/training", tags=["training"])
 BUCKET = "training-data"

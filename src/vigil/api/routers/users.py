@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from vigil.api.deps import Admin, CurrentUser, Services, client_ip
 from vigil.api.schemas import ErrorBody, Input
-from vigil.api.security import Role
-from vigil.api.services.users import UserRecord
 from vigil.api.ws import access_changed
+from vigil.auth.security import Role
+from vigil.auth.users import UserRecord
 from vigil.errors import VigilError
 
 router = APIRouter(prefix="/users", tags=["users"])

@@ -16,14 +16,15 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from vigil.api.deps import Admin, Operator, Principal, Services, audit_success
-from vigil.api.schemas import ErrorBody, Input, Severity
-from vigil.api.services.watchlists import (
+from vigil.api.schemas import ErrorBody, Input
+from vigil.config import Severity
+from vigil.errors import NotFoundError, VigilError
+from vigil.faces.watchlists import (
     WatchlistInputError,
     WatchlistRecord,
     WatchlistService,
     WatchlistSpec,
 )
-from vigil.errors import NotFoundError, VigilError
 
 router = APIRouter(prefix="/watchlists", tags=["persons"])
 Cameras = Annotated[

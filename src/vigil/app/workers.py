@@ -27,6 +27,14 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from vigil.app.stages import (
+    StageContext,
+    Started,
+    load_site_detector,
+    start_analytics,
+    start_inference,
+    start_notify,
+)
 from vigil.bus.select import BOOTSTRAP_ENV, bus_for, kafka_bootstrap, prepare
 from vigil.clock import Clock, SystemClock
 from vigil.config import SiteConfig
@@ -35,14 +43,6 @@ from vigil.db.session import Database
 from vigil.errors import ConfigError
 from vigil.ops.health import HealthRegistry, database_health
 from vigil.ops.serve import QuietServer
-from vigil.stages import (
-    StageContext,
-    Started,
-    load_site_detector,
-    start_analytics,
-    start_inference,
-    start_notify,
-)
 from vigil.storage.select import lifecycle_tiers, object_store_for
 
 log = logging.getLogger(__name__)

@@ -6,34 +6,34 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from vigil.alerts.events import EventQueries
+from vigil.alerts.reports import ReportService
 from vigil.alerts.service import AlertService
 from vigil.analytics.catalog import RuleCatalog
 from vigil.api.deps import ApiServices
-from vigil.api.fanout import RedisFanout, redis_url
-from vigil.api.live import LiveView
-from vigil.api.media import MediaServices
 from vigil.api.ratelimit import RateLimitConfig
-from vigil.api.security import KeyManager
-from vigil.api.services.api_keys import ApiKeyService
-from vigil.api.services.audit import AuditService
-from vigil.api.services.events import EventQueries
-from vigil.api.services.ingest import IngestService
-from vigil.api.services.persons import PersonService
-from vigil.api.services.reports import ReportService
-from vigil.api.services.sessions import SessionService
-from vigil.api.services.users import UserService
-from vigil.api.services.watchlists import WatchlistService
+from vigil.auth.api_keys import ApiKeyService
+from vigil.auth.audit import AuditService
+from vigil.auth.security import KeyManager
+from vigil.auth.sessions import SessionService
+from vigil.auth.users import UserService
 from vigil.bus import Bus
 from vigil.clock import Clock
 from vigil.config import SecurityConfig, SiteConfig
 from vigil.db.session import Database
 from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
-from vigil.edge.heartbeat import HeartbeatMonitor
 from vigil.edge.integrity import RecordingQueries
+from vigil.faces.persons import PersonService
+from vigil.faces.search import FaceSearch
+from vigil.faces.watchlists import WatchlistService
+from vigil.hub.fanout import RedisFanout, redis_url
+from vigil.hub.heartbeat import HeartbeatMonitor
+from vigil.hub.ingest import IngestService
+from vigil.media.live import LiveView
+from vigil.media.video import MediaServices
 from vigil.ops.health import HealthRegistry
 from vigil.storage import ObjectStore
 from vigil.training.jobs import site_training_jobs
-from vigil.vision.face_search import FaceSearch
 
 
 def rate_limits_of(security: SecurityConfig) -> RateLimitConfig:

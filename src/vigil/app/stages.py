@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from vigil.alerts.escalation import EscalationService
+from vigil.alerts.incidents import IncidentRecorder
 from vigil.alerts.notify import Notifier
 from vigil.analytics.catalog import RuleCatalog
-from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.reload import RuleReloader
 from vigil.analytics.rulebook import Effective
 from vigil.analytics.service import AnalyticsService

@@ -19,20 +19,25 @@ from typing import Any, Literal
 import uvicorn
 
 from vigil.alerts.clips import ClipMaker
+from vigil.alerts.incidents import IncidentRecorder
 from vigil.alerts.service import AlertService
 from vigil.analytics.catalog import RuleCatalog
-from vigil.analytics.incidents import IncidentRecorder
 from vigil.analytics.reload import RuleReloader
 from vigil.analytics.rulebook import Effective
 from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app, server_config
 from vigil.api.deps import ApiServices
-from vigil.api.fanout import RedisFanout, masked_redis_url, redis_url
-from vigil.api.live import LiveView
-from vigil.api.media import MediaServices
-from vigil.api.security import KeyManager
-from vigil.api.wiring import build_api_services, register_cluster_health
 from vigil.api.ws import AlertHub
+from vigil.app.stages import (
+    StageContext,
+    Started,
+    load_site_detector,
+    start_analytics,
+    start_inference,
+    start_notify,
+)
+from vigil.app.wiring import build_api_services, register_cluster_health
+from vigil.auth.security import KeyManager
 from vigil.bus import Bus, topics
 from vigil.bus.select import bus_for, kafka_bootstrap, prepare
 from vigil.clock import Clock, SystemClock
@@ -47,13 +52,17 @@ from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
 from vigil.edge.camera_health import CameraHealthMonitor, HealthSettings
 from vigil.edge.camera_workers import CameraWorkers
 from vigil.edge.disk import DiskWatch
-from vigil.edge.edge_state import DbEdgeState
-from vigil.edge.heartbeat import HeartbeatMonitor, HeartbeatPublisher
+from vigil.edge.heartbeat import HeartbeatPublisher
 from vigil.edge.index import EdgeIndexer, sync_cameras
 from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_processes
 from vigil.edge.retention import RetentionSweeper
 from vigil.edge.uplink import Uplink
 from vigil.errors import ConfigError
+from vigil.hub.edge_state import DbEdgeState
+from vigil.hub.fanout import RedisFanout, masked_redis_url, redis_url
+from vigil.hub.heartbeat import HeartbeatMonitor
+from vigil.media.live import LiveView
+from vigil.media.video import MediaServices
 from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.ops.health import (
     ComponentHealth,
@@ -64,14 +73,6 @@ from vigil.ops.health import (
 from vigil.ops.progress import NO_STEPS, Steps
 from vigil.ops.serve import QuietServer
 from vigil.ops.tasks import cancel_and_wait
-from vigil.stages import (
-    StageContext,
-    Started,
-    load_site_detector,
-    start_analytics,
-    start_inference,
-    start_notify,
-)
 from vigil.storage import ObjectStore
 from vigil.storage.select import lifecycle_tiers, object_store_for, uses_s3
 from vigil.vision.worker import DetectionWorker

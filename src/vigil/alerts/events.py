@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy import Select, String, and_, cast, func, or_, select
 
-from vigil.api.schemas import EventPublic
 from vigil.db.session import Database
 from vigil.db.tables import Camera, Event
 from vigil.errors import NotFoundError
+from vigil.model.views import EventPublic
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,13 +21,13 @@ import numpy.typing as npt
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from vigil.api.uploads import ImageUpload
 from vigil.clock import Clock
 from vigil.db.session import Database, row_by_id
 from vigil.db.tables import FaceEmbedding, Person, PersonFace, Watchlist, WatchlistPerson
 from vigil.errors import NotFoundError, VigilError
+from vigil.faces.search import FaceSearch
+from vigil.model.images import ImageUpload
 from vigil.storage import ObjectStore
-from vigil.vision.face_search import FaceSearch
 from vigil.vision.faces import EMBEDDING_MODEL
 
 BUCKET = "persons"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from vigil.api.security import ACCESS_TTL, KeyManager, Role, TokenClaims, as_role
+from vigil.auth.security import ACCESS_TTL, KeyManager, Role, TokenClaims, as_role
 from vigil.clock import Clock
 from vigil.db.session import Database
 from vigil.db.tables import RefreshToken, User, UserCamera

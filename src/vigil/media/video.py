@@ -26,8 +26,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from vigil.api.services.exports import ExportService
-from vigil.api.webrtc import DEFAULT_MAX_PEERS, StreamName, WebRtcRelay
 from vigil.clock import Clock
 from vigil.config import SiteConfig
 from vigil.db.session import Database
@@ -37,6 +35,8 @@ from vigil.edge.integrity import GAP_MIN_S
 from vigil.edge.live_hls import FILE_NAME_RE, PLAYLIST
 from vigil.edge.recorder import BUCKET
 from vigil.errors import NotFoundError, VigilError
+from vigil.media.exports import ExportService
+from vigil.media.webrtc import DEFAULT_MAX_PEERS, StreamName, WebRtcRelay
 from vigil.storage import ObjectStore
 
 HLS_CONTENT_TYPES = {

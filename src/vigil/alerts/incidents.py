@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from vigil.alerts.snapshots import render_snapshot
 from vigil.analytics.engine import INCIDENT_NAMESPACE, Incident, IncidentEnded
-from vigil.analytics.snapshots import render_snapshot
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
 from vigil.db.session import Database

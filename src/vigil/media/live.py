@@ -10,7 +10,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from vigil.analytics.snapshots import encode_jpeg
+from vigil.alerts.snapshots import encode_jpeg
 from vigil.bus import Bus, topics
 from vigil.model.messages import CameraStatus, FrameDetections
 from vigil.ops.tasks import cancel_and_wait

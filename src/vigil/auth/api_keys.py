@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from vigil.api.security import Role, as_role
+from vigil.auth.security import Role, as_role
 from vigil.clock import Clock
 from vigil.db.session import Database
 from vigil.db.tables import ApiKey

@@ -16,7 +16,7 @@ import segno
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from vigil.api.security import (
+from vigil.auth.security import (
     Role,
     as_role,
     generate_password,

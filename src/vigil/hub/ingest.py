@@ -28,16 +28,17 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from vigil.analytics.incidents import alert_view
-from vigil.api.schemas import AwareInstant
+from vigil.alerts.incidents import alert_view
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
 from vigil.db.session import Database
 from vigil.db.tables import FACE_EMBEDDING_DIM, Alert, Camera, Event, FaceEmbedding
-from vigil.edge.heartbeat import Heartbeat, HeartbeatMonitor
+from vigil.edge.heartbeat import Heartbeat
 from vigil.edge.index import EdgeIndexer
 from vigil.errors import VigilError
+from vigil.hub.heartbeat import HeartbeatMonitor
 from vigil.model.messages import AlertView, SegmentInfo
+from vigil.model.times import AwareInstant
 from vigil.storage import ObjectStore
 from vigil.storage.base import plain_key
 

@@ -1,1 +1,0 @@
-"""Services the API calls that belong to no pipeline stage: users and event queries."""

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from vigil.alerts.snapshots import render_snapshot
-from vigil.analytics.engine import INCIDENT_NAMESPACE, Incident, IncidentEnded
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
 from vigil.db.session import Database
 from vigil.db.tables import Alert, Camera, Event
+from vigil.model.incidents import INCIDENT_NAMESPACE, Incident, IncidentEnded
 from vigil.model.messages import AlertCleared, AlertRequest, AlertView
 from vigil.ops import metrics
 from vigil.storage import ObjectStore

@@ -15,12 +15,12 @@ from vigil.analytics.rules import Rule, RuleContext
 from vigil.analytics.scene_rules import AbandonedObjectRule, CrowdRule
 from vigil.analytics.track_rules import LineCrossingRule, LoiteringRule, ZoneTransitionRule
 from vigil.config import RuleConfig, SiteConfig
-from vigil.model.incidents import INCIDENT_NAMESPACE, Incident, IncidentEnded
+from vigil.model.incidents import Incident, IncidentEnded
 from vigil.model.messages import FrameDetections
 from vigil.model.zones import Zone
 
 log = logging.getLogger(__name__)
-__all__ = ["INCIDENT_NAMESPACE", "Incident", "IncidentEnded", "RuleEngine", "build_rule"]
+__all__ = ["RuleEngine", "build_rule"]
 
 _KINDS: dict[str, type[Rule]] = {
     "zone_intrusion": ZoneIntrusionRule,

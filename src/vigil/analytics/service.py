@@ -1,7 +1,6 @@
-"""The analytics stage: detections in, incidents recorded as events and alerts.
-
-It also records alert requests that other stages publish (camera health, edge heartbeats) on
-`alerts.requests`, so every alert takes the same path.
+"""The analytics stage: detections in, rule outcomes (incidents opened and ended) out to the
+alert path (`vigil.alerts.requests.AlertPath`, given as the `OutcomeSink`), which records them as
+events and alerts before this stage commits the frames behind them.
 """
 
 from __future__ import annotations
@@ -10,31 +9,34 @@ import asyncio
 import logging
 import time
 from datetime import datetime
-from typing import Final
+from typing import Final, Protocol
 
-from vigil.alerts.incidents import IncidentRecorder
-from vigil.analytics.engine import Incident, IncidentEnded, RuleEngine
+from vigil.analytics.engine import RuleEngine
 from vigil.bus import Bus, topics
 from vigil.bus.base import Message, Subscription
-from vigil.model.messages import AlertCleared, AlertRequest, FrameDetections
+from vigil.model.incidents import Incident, IncidentEnded
+from vigil.model.messages import FrameDetections
 from vigil.ops import metrics
 from vigil.ops.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
-_WRITE_ATTEMPTS = 5
 # Longest a partition's commits wait for a quiet point (seconds of message time).
 MAX_HOLD_S: Final = 300.0
-Outcome = Incident | IncidentEnded | AlertRequest | AlertCleared
+
+
+class OutcomeSink(Protocol):
+    """Where rule outcomes go: written (retried, dead-lettered) before `apply` returns."""
+
+    async def apply(self, outcome: Incident | IncidentEnded) -> None: ...
 
 
 class AnalyticsService:
-    def __init__(self, bus: Bus, engine: RuleEngine, recorder: IncidentRecorder) -> None:
+    def __init__(self, bus: Bus, engine: RuleEngine, sink: OutcomeSink) -> None:
         self._bus = bus
         self._engine = engine
-        self._recorder = recorder
+        self._sink = sink
         self._tasks: list[asyncio.Task[None]] = []
         self.frames_evaluated = 0
-        self.incidents = 0
         # Per partition: cameras with rule state, the highest offset processed, and when the
         # oldest message not yet committed was published.
         self._busy: dict[int, set[str]] = {}
@@ -43,11 +45,7 @@ class AnalyticsService:
 
     async def start(self) -> None:
         detections = self._bus.subscribe(topics.DETECTIONS, "analytics")
-        requests = self._bus.subscribe(topics.ALERT_REQUESTS, "analytics")
-        self._tasks = [
-            asyncio.create_task(self._run(detections), name="analytics"),
-            asyncio.create_task(self._run_requests(requests), name="alert-requests"),
-        ]
+        self._tasks = [asyncio.create_task(self._run(detections), name="analytics")]
 
     async def stop(self) -> None:
         await cancel_and_wait(self._tasks)
@@ -64,7 +62,7 @@ class AnalyticsService:
                 metrics.rule_evaluation_seconds.observe(time.perf_counter() - start)
                 self.frames_evaluated += 1
                 for outcome in outcomes:
-                    await self._apply(outcome)
+                    await self._sink.apply(outcome)
                 busy = self._busy.setdefault(part, set())
                 if self._engine.busy(fd.camera_id):
                     busy.add(fd.camera_id)
@@ -88,35 +86,3 @@ class AnalyticsService:
             return
         sub.commit(message)
         del self._held_since[part]
-
-    async def _run_requests(self, sub: Subscription) -> None:
-        async for message in sub:
-            if isinstance(message.value, AlertRequest | AlertCleared):
-                await self._apply(message.value)
-            else:
-                log.warning("ignoring a %s on %s", type(message.value).__name__, sub)
-            sub.commit(message)
-
-    async def _apply(self, outcome: Outcome) -> None:
-        for attempt in range(_WRITE_ATTEMPTS):
-            try:
-                if isinstance(outcome, Incident):
-                    if await self._recorder.record(outcome):
-                        self.incidents += 1
-                elif isinstance(outcome, AlertRequest):
-                    if await self._recorder.raise_alert(outcome):
-                        self.incidents += 1
-                elif isinstance(outcome, AlertCleared):
-                    await self._recorder.clear(outcome)
-                else:
-                    await self._recorder.end(outcome)
-                return
-            except Exception:
-                log.exception(
-                    "recording %s failed (attempt %d of %d)",
-                    outcome.key,
-                    attempt + 1,
-                    _WRITE_ATTEMPTS,
-                )
-                await asyncio.sleep(min(2**attempt, 10))
-        self._bus.publish(topics.dead_letter(topics.ALERT_REQUESTS), outcome.camera_id, outcome)

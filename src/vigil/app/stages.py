@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from vigil.alerts.escalation import EscalationService
 from vigil.alerts.incidents import IncidentRecorder
 from vigil.alerts.notify import Notifier
+from vigil.alerts.requests import AlertPath, AlertRequestConsumer
 from vigil.analytics.catalog import RuleCatalog
 from vigil.analytics.reload import RuleReloader
 from vigil.analytics.rulebook import Effective
@@ -84,13 +85,17 @@ async def start_analytics(
     await rules.start()
     ctx.started.add("rules reload", rules.stop)
     ctx.health.register("rules", rules.health)
-    analytics = AnalyticsService(ctx.bus, engine, recorder)
+    path = AlertPath(ctx.bus, recorder)
+    analytics = AnalyticsService(ctx.bus, engine, path)
     await analytics.start()
     ctx.started.add("analytics", analytics.stop)
+    requests = AlertRequestConsumer(ctx.bus, path)
+    await requests.start()
+    ctx.started.add("alert requests", requests.stop)
     ctx.health.register(
         "analytics",
         lambda: ComponentHealth(
-            "ok", f"{analytics.frames_evaluated} frames, {analytics.incidents} incidents"
+            "ok", f"{analytics.frames_evaluated} frames, {path.incidents} incidents"
         ),
     )
     return rules, analytics

@@ -34,6 +34,7 @@ import websockets
 
 from vigil.alerts.incidents import IncidentRecorder
 from vigil.alerts.notify import Notifier
+from vigil.alerts.requests import AlertPath
 from vigil.analytics.engine import RuleEngine
 from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app, server_config
@@ -150,7 +151,7 @@ async def _run(incidents: int, data: Path) -> dict[str, Any]:
     hub = AlertHub(bus)
     await hub.start()
     recorder = IncidentRecorder(db, store, bus, clock)
-    analytics = AnalyticsService(bus, RuleEngine(config), recorder)
+    analytics = AnalyticsService(bus, RuleEngine(config), AlertPath(bus, recorder))
     await analytics.start()
     notifier = Notifier(db, bus, clock, config.alerts, config.site.tz, store)
     await notifier.start(digests=False)

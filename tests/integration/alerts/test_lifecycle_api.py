@@ -66,7 +66,7 @@ async def test_condition_clearing_resolves_automatically(api: Api) -> None:  # n
 
 
 async def test_rule_end_with_resolve_resolves_the_alert(api: Api) -> None:  # noqa: F811
-    from vigil.analytics.engine import IncidentEnded
+    from vigil.model.incidents import IncidentEnded
 
     incident = _incident()
     await api.recorder.record(incident)

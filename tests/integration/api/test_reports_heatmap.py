@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from tests.support.api import NOW, Api, api_for_tests
-from vigil.analytics.engine import Incident
 from vigil.auth.users import UserService
 from vigil.db.session import Database
 from vigil.model.detections import Detection
+from vigil.model.incidents import Incident
 from vigil.model.messages import Frame
 from vigil.model.zones import Zone
 

@@ -1,7 +1,7 @@
 """Watchlists end to end on real parts: persons enrolled through the API from real photos; the
 real detection stage (SSDLite, tracker, YuNet, SFace) on frames showing them; the face
 sink storing faces and handing them to the matcher; alerts recorded by the normal alert path
-(bus -> AnalyticsService -> IncidentRecorder -> PostgreSQL)."""
+(bus `alerts.requests` -> AlertRequestConsumer -> IncidentRecorder -> PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,9 @@ from sqlalchemy import select
 from tests.support.api import CSRF, PASSWORDS, api_for_tests
 from tests.support.faces import Image, astronaut, messi, png
 from vigil.alerts.incidents import IncidentRecorder
-from vigil.analytics.engine import RuleEngine
-from vigil.analytics.service import AnalyticsService
+from vigil.alerts.requests import AlertPath, AlertRequestConsumer
 from vigil.api.app import create_app
 from vigil.api.ws import AlertHub
-from vigil.app.demo import demo_config
 from vigil.bus import MemoryBus, topics
 from vigil.clock import FakeClock
 from vigil.config import DetectionConfig
@@ -118,8 +116,9 @@ async def _watch(db: Database, store: FsObjectStore, scenes: dict[str, Image]) -
     clock = FakeClock(T0)
     bus = MemoryBus(clock)
     await bus.start()
-    config = demo_config(8554, "pw", channels=2).model_copy(update={"rules": []})
-    analytics = AnalyticsService(bus, RuleEngine(config), IncidentRecorder(db, store, bus, clock))
+    recorder = IncidentRecorder(db, store, bus, clock)
+    path = AlertPath(bus, recorder)
+    alert_requests = AlertRequestConsumer(bus, path)
     matcher = WatchlistMatcher(db, bus, clock, clear_after_s=60)
     collector, sink = face_stage(
         DetectionConfig.model_validate({"faces": {"enabled": True}}), db, matcher.submit
@@ -132,7 +131,7 @@ async def _watch(db: Database, store: FsObjectStore, scenes: dict[str, Image]) -
         faces=collector,
         on_faces=sink,
     )
-    for component in (analytics, matcher, worker):
+    for component in (alert_requests, matcher, worker):
         await component.start()
     try:
         seq = 0
@@ -147,7 +146,7 @@ async def _watch(db: Database, store: FsObjectStore, scenes: dict[str, Image]) -
         # Each track's first face is matched at once, its best face again when it ends.
         assert matcher.received == 2 * len(scenes)
         await _until(lambda: matcher.processed == matcher.received, "the watchlist matcher")
-        await _until(lambda: analytics.incidents == matcher.matched, "the alert path")
+        await _until(lambda: path.incidents == matcher.matched, "the alert path")
         # The person is not seen again: the visit ends after the clear time.
         clock.advance(61)
         cleared = len(_alerts(db))
@@ -156,7 +155,7 @@ async def _watch(db: Database, store: FsObjectStore, scenes: dict[str, Image]) -
             lambda: sum("cleared_at" in a.data for a in _alerts(db)) == cleared, "the clear"
         )
     finally:
-        for component in (worker, matcher, analytics):
+        for component in (worker, matcher, alert_requests):
             await component.stop()
         await bus.stop()
     return clock

@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from vigil.analytics.engine import Incident, IncidentEnded, RuleEngine
+from vigil.analytics.engine import RuleEngine
 from vigil.config import SiteConfig, parse_config
 from vigil.model.detections import Detection, Detections
+from vigil.model.incidents import Incident, IncidentEnded
 from vigil.model.messages import FrameDetections
 
 NIGHT = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # 23:30 in Kolkata (a Monday)

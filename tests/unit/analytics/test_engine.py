@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from vigil.analytics.engine import Incident, IncidentEnded, RuleEngine
+from vigil.analytics.engine import RuleEngine
 from vigil.config import SiteConfig, parse_config
 from vigil.model.detections import Detection, Detections
+from vigil.model.incidents import Incident, IncidentEnded
 from vigil.model.messages import FrameDetections
 
 T0 = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # 23:30 in Kolkata: night

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from tests.unit.analytics.test_engine import T0, person_at, run, site
-from vigil.analytics.engine import Incident, RuleEngine
+from vigil.analytics.engine import RuleEngine
 from vigil.analytics.reload import RuleReloader, change_notice
 from vigil.analytics.rulebook import Effective, merge
 from vigil.bus import MemoryBus, topics
 from vigil.config import RuleConfig, ZoneConfig
+from vigil.model.incidents import Incident
 
 WHOLE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
 YARD = ZoneConfig(id="yard", name="Yard", polygon=WHOLE)

@@ -87,6 +87,7 @@ system-deps:
 lint: venv
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache  # the layers of pyproject.toml's [tool.importlinter]
 
 typecheck: venv
 	$(BIN)/mypy

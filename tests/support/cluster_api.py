@@ -23,9 +23,9 @@ from vigil.auth.security import KeyManager
 from vigil.bus.kafka import KafkaBus
 from vigil.clock import SystemClock
 from vigil.config import SiteConfig
-from vigil.db.session import Database
+from vigil.db.session import Database, database_health
 from vigil.hub.fanout import RedisFanout
-from vigil.ops.health import HealthRegistry, database_health
+from vigil.ops.health import HealthRegistry
 from vigil.storage import FsObjectStore
 
 ADMIN_PASSWORD = "cluster-api-admin-password-1"

@@ -45,7 +45,7 @@ from vigil.config import CameraConfig, SiteConfig
 from vigil.db.embedded import EmbeddedPostgres
 from vigil.db.migrate import upgrade
 from vigil.db.partitions import ensure_event_partitions
-from vigil.db.session import Database
+from vigil.db.session import Database, database_health
 from vigil.dvr.cpplus import build_rtsp_url, mask_url
 from vigil.edge.camera import CameraWorker
 from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
@@ -64,12 +64,7 @@ from vigil.hub.heartbeat import HeartbeatMonitor
 from vigil.media.live import LiveView
 from vigil.media.video import MediaServices
 from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
-from vigil.ops.health import (
-    ComponentHealth,
-    HealthRegistry,
-    camera_health,
-    database_health,
-)
+from vigil.ops.health import ComponentHealth, HealthRegistry, camera_health
 from vigil.ops.progress import NO_STEPS, Steps
 from vigil.ops.serve import QuietServer
 from vigil.ops.tasks import cancel_and_wait

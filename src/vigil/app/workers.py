@@ -39,9 +39,9 @@ from vigil.bus.select import BOOTSTRAP_ENV, bus_for, kafka_bootstrap, prepare
 from vigil.clock import Clock, SystemClock
 from vigil.config import SiteConfig
 from vigil.db.migrate import upgrade
-from vigil.db.session import Database
+from vigil.db.session import Database, database_health
 from vigil.errors import ConfigError
-from vigil.ops.health import HealthRegistry, database_health
+from vigil.ops.health import HealthRegistry
 from vigil.ops.serve import QuietServer
 from vigil.storage.select import lifecycle_tiers, object_store_for
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.errors import DatabaseError, NotFoundError
+from vigil.ops.health import ComponentHealth
 
 _Row = TypeVar("_Row")
 _RV = TypeVar("_RV")
@@ -170,3 +171,13 @@ def row_by_id(
     if row is None:
         raise NotFoundError(f"no {what} {row_id}")
     return row
+
+
+def database_health(db: Database) -> ComponentHealth:
+    """One `SELECT 1`: down (with the error's type, never its text: it may hold the URL)."""
+    try:
+        with db.session() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as err:
+        return ComponentHealth("down", f"database unreachable: {type(err).__name__}")
+    return ComponentHealth("ok")

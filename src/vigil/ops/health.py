@@ -13,10 +13,7 @@ import contextlib
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
-
-if TYPE_CHECKING:
-    from vigil.db.session import Database
+from typing import Final, Literal
 
 Status = Literal["ok", "degraded", "down"]
 _ORDER: dict[Status, int] = {"ok": 0, "degraded": 1, "down": 2}
@@ -139,15 +136,3 @@ def _in_thread(check: SyncCheck, thread_name: str) -> asyncio.Future[ComponentHe
 
     threading.Thread(target=run, name=thread_name, daemon=True).start()
     return future
-
-
-def database_health(db: Database) -> ComponentHealth:
-    """One `SELECT 1`: down (with the error's type, never its text: it may hold the URL)."""
-    from sqlalchemy import text
-
-    try:
-        with db.session() as session:
-            session.execute(text("SELECT 1"))
-    except Exception as err:
-        return ComponentHealth("down", f"database unreachable: {type(err).__name__}")
-    return ComponentHealth("ok")

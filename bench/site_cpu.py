@@ -1,7 +1,7 @@
 """CPU cost of a whole demo site: `vigil up --demo` (8 simulated CP PLUS channels, 960x1080
 25 fps) measured over a minute once it has settled.
 
-Run: .venv/bin/python bench/site_cpu.py [--seconds 60]
+Run (from the checkout): .venv/bin/python -m bench.site_cpu [--seconds 60]
 
 Prints a table and, as the last line, one JSON object. The anchor (the reference design's two
 ffmpeg processes per camera, ingest only) is measured in the same run by `vigil bench ingest`
@@ -23,7 +23,7 @@ import time
 import httpx
 import psutil
 
-from vigil.bench.scale_engines import counter_sum
+from bench.scale_engines import counter_sum
 
 
 def _cpu_s(proc: psutil.Process) -> float:

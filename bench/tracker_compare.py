@@ -21,7 +21,7 @@ them missing the script says so and reports the new tracker alone. For example:
 
     pip install --no-deps --target /tmp/trk-old-pkgs trackers==2.6.1 supervision==0.31.2 \\
         pydeprecate tqdm defusedxml
-    PYTHONPATH=src:bench:/tmp/trk-old-pkgs .venv/bin/python bench/tracker_compare.py [--quick]
+    PYTHONPATH=/tmp/trk-old-pkgs .venv/bin/python -m bench.tracker_compare [--quick]
 
 (numpy, scipy and opencv come from Vigil's environment). vtest detections are cached in
 /tmp/vigil-vtest-detections.npz; delete it to detect again.
@@ -44,7 +44,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from vigil.bench.vision import _count_switches
+from bench.vision import _count_switches
 from vigil.model.detections import Detections
 from vigil.vision.tracker import ObjectTracker, TrackerSettings
 
@@ -63,7 +63,7 @@ Factory = Callable[[], Tracker]
 def legacy_factory() -> Factory | None:
     """The old tracker, when `trackers` and `supervision` can be imported."""
     try:
-        from legacy_tracker import ObjectTracker as LegacyTracker
+        from bench.legacy_tracker import ObjectTracker as LegacyTracker
     except ImportError as err:
         print(f"old tracker unavailable ({err}): measuring the new one only", file=sys.stderr)
         return None

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
@@ -427,9 +428,20 @@ def bench(
     """Run benchmark NAME; prints a table and, as the last line, one JSON object.
 
     Options after NAME that `vigil bench` does not know go to the benchmark itself;
-    `vigil bench NAME -- --help` lists them.
+    `vigil bench NAME -- --help` lists them. The benchmarks live in the source checkout's
+    bench/ (they are not installed with Vigil).
     """
-    from vigil.bench import run_benchmark
+    checkout = Path(__file__).resolve().parents[2]
+    if not (checkout / "bench" / "__init__.py").is_file():
+        console.print(
+            "[red]error:[/red] the benchmarks are not installed with Vigil: they live in the "
+            "source checkout's bench/ folder. Clone the repository, run `make venv` and then "
+            "`vigil bench` (or `python -m bench`) there."
+        )
+        raise typer.Exit(2)
+    if str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    from bench import run_benchmark
 
     try:
         code = run_benchmark(name, quick=quick, args=list(ctx.args))

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from vigil.bench.live_page import CHROMIUM, CHROMIUM_BASE_ARGS
+from bench.live_page import CHROMIUM, CHROMIUM_BASE_ARGS
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 

@@ -135,3 +135,9 @@ def test_the_built_wheel_detects_tracks_and_embeds_faces_in_a_fresh_virtualenv(
     site = ROOT / "examples" / "site.yaml"
     verdict = _run(cli, "config", "check", site, cwd=tmp_path, VIGIL_DVR_PASSWORD="x")
     assert "OK" in verdict and "camera(s)" in verdict, verdict
+    # The benchmarks stay in the checkout: the wheel has none, and says where they are.
+    bench = subprocess.run(
+        [str(cli), "bench", "ingest", "--quick"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert bench.returncode == 2, bench.stdout + bench.stderr
+    assert "source checkout's bench/" in " ".join(bench.stdout.split()), bench.stdout

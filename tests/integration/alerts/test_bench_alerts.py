@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from bench import BENCHMARKS
+from bench.alerts import main
 
-from vigil.bench import BENCHMARKS
-from vigil.bench.alerts import main
 from vigil.db.session import Database
 
 
 def test_alerts_benchmark_smoke(
     db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert BENCHMARKS["alerts"] == "vigil.bench.alerts:main"
+    assert BENCHMARKS["alerts"] == "bench.alerts:main"
     monkeypatch.setenv("VIGIL_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
     assert main(True, ["--incidents", "5"]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

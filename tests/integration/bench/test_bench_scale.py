@@ -8,9 +8,9 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from bench.scale import main
 from sqlalchemy import text
 
-from vigil.bench.scale import main
 from vigil.db.admin import drop_database
 from vigil.db.session import Database
 

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from vigil.bench.ingest import Simulator, _ffmpeg, measure
-from vigil.bench.sides import AnchorSide, Side, VigilSide
+from bench.ingest import Simulator, _ffmpeg, measure
+from bench.sides import AnchorSide, Side, VigilSide
 
 pytestmark = pytest.mark.slow
 

@@ -162,7 +162,7 @@ def test_a_process_killed_mid_segment_leaves_a_playable_indexed_segment(
     out = tmp_path / "edge"
     out.mkdir()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vigil.bench.ingest_worker", str(out)],
+        [sys.executable, "-m", "bench.ingest_worker", str(out)],
         stdin=subprocess.PIPE,
         stderr=(tmp_path / "worker.log").open("wb"),
     )

@@ -1,5 +1,5 @@
 """The Chromium page the media tests play video in (shared with `vigil bench live`)."""
 
-from vigil.bench.live_page import media_page
+from bench.live_page import media_page
 
 __all__ = ["media_page"]

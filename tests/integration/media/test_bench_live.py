@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from bench import BENCHMARKS
+from bench.live import main
 
 from tests.support.site import SIM_CACHE
-from vigil.bench import BENCHMARKS
-from vigil.bench.live import main
 
 pytestmark = pytest.mark.slow
 
 
 def test_live_benchmark_smoke(capsys: pytest.CaptureFixture[str]) -> None:
-    assert BENCHMARKS["live"] == "vigil.bench.live:main"
+    assert BENCHMARKS["live"] == "bench.live:main"
     assert main(True, ["--seconds", "3", "--cache-dir", str(SIM_CACHE / "dvr-sim")]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["bench"] == "live" and last["anchor_hls_latency_s"].startswith("35-65")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 
 import pytest
-
-from vigil.bench import BENCHMARKS, UnknownBenchmarkError, run_benchmark
-from vigil.bench.ingest import Measurement, _segments
-from vigil.bench.sides import Segment, Snapshot, _JpegCounter
+from bench import BENCHMARKS, UnknownBenchmarkError, run_benchmark
+from bench.ingest import Measurement, _segments
+from bench.sides import Segment, Snapshot, _JpegCounter
 
 
 def test_unknown_benchmark_names_the_known_ones() -> None:
@@ -19,7 +19,8 @@ def test_unknown_benchmark_names_the_known_ones() -> None:
 def test_every_registered_benchmark_is_module_colon_function() -> None:
     for target in BENCHMARKS.values():
         module, _, func = target.partition(":")
-        assert module.startswith("vigil.") and func
+        assert module.startswith("bench.") and func
+        assert importlib.util.find_spec(module) is not None, module
 
 
 def _segs(*spans: tuple[float, float]) -> list[Segment]:

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+from bench import BENCHMARKS
+from bench.vision import ANNOTATIONS, _count_switches, _match
 
-from vigil.bench import BENCHMARKS
-from vigil.bench.vision import ANNOTATIONS, _count_switches, _match
 from vigil.model.detections import Detections
 
 
@@ -46,4 +46,4 @@ def test_annotations_cover_40_frames_and_the_benchmark_is_registered() -> None:
     boxes = [b for rows in frames.values() for b in rows]
     assert len(boxes) > 150
     assert all(0 <= b[0] < b[2] <= 768 and 0 <= b[1] < b[3] <= 576 for b in boxes)
-    assert BENCHMARKS["vision"] == "vigil.bench.vision:main"
+    assert BENCHMARKS["vision"] == "bench.vision:main"

@@ -27,9 +27,9 @@ from typing import Any
 import aioice.ice
 import httpx
 
+from bench.live_page import media_page
 from vigil.app.demo import demo_config, free_port
 from vigil.app.runtime import RuntimeOptions, Vigil
-from vigil.bench.live_page import media_page
 
 ANCHOR_HLS_S = (35.0, 65.0)  # the reference design's HLS path (quoted)
 GOAL_WEBRTC_S, GOAL_HLS_S = 1.0, 5.0

@@ -1,7 +1,7 @@
 """The API alone, on an existing database, for `vigil bench api` (run as a child process so
 the load generator does not share its interpreter).
 
-python -m vigil.bench.api_server --database-url URL --data-dir DIR --port P
+python -m bench.api_server --database-url URL --data-dir DIR --port P
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Benchmarks run by `vigil bench NAME [--quick]`; each prints a table whose last line is JSON.
+"""Vigil's benchmarks: a development package of the source checkout, not installed with Vigil.
+Run one with `vigil bench NAME [--quick]` or `python -m bench NAME [--quick]` from the checkout;
+each prints a table whose last line is JSON.
 
 Register one with a line in `BENCHMARKS`: name -> "module:function", where the function is
 `main(quick: bool, argv: list[str]) -> int` (argv: the benchmark's own options).
@@ -14,12 +16,12 @@ from typing import cast
 from vigil.errors import VigilError
 
 BENCHMARKS: dict[str, str] = {
-    "ingest": "vigil.bench.ingest:main",
-    "vision": "vigil.bench.vision:main",
-    "alerts": "vigil.bench.alerts:main",
-    "api": "vigil.bench.api:main",
-    "live": "vigil.bench.live:main",
-    "scale": "vigil.bench.scale:main",
+    "ingest": "bench.ingest:main",
+    "vision": "bench.vision:main",
+    "alerts": "bench.alerts:main",
+    "api": "bench.api:main",
+    "live": "bench.live:main",
+    "scale": "bench.scale:main",
 }
 
 

@@ -36,7 +36,7 @@ from vigil.vision.pipeline import CameraPipeline, GateSettings
 from vigil.vision.tracker import ObjectTracker, TrackerSettings
 
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
-ANNOTATIONS = Path(__file__).resolve().parents[3] / "bench" / "data" / "vtest_people.json"
+ANNOTATIONS = Path(__file__).resolve().parents[1] / "bench" / "data" / "vtest_people.json"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 Frame = npt.NDArray[np.uint8]
 

@@ -1,6 +1,6 @@
 """One Vigil edge ingest process for `vigil bench ingest`: record + sample N cameras.
 
-`python -m vigil.bench.ingest_worker OUT_DIR [PROCESSES]` reads `{"camera_id": url, ...}` as
+`python -m bench.ingest_worker OUT_DIR [PROCESSES]` reads `{"camera_id": url, ...}` as
 JSON on stdin (so passwords stay out of `ps`), runs one `CameraWorker` per camera until SIGTERM
 (in this process, or with PROCESSES = N or "auto" in an `IngestPool` of child processes, as
 `recording.ingest_processes` does on a site) and reports through files in OUT_DIR:

@@ -18,7 +18,7 @@ from vigil.errors import VigilError
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
 
-ROOT = Path(__file__).parents[3]  # the repository (hls.js from web/node_modules)
+ROOT = Path(__file__).parents[1]  # the repository (hls.js from web/node_modules)
 HLS_JS = ROOT / "web" / "node_modules" / "hls.js" / "dist" / "hls.min.js"
 PROBE_JS = ROOT / "tests" / "support" / "latency_probe.js"
 CHROMIUM = next(

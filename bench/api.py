@@ -30,9 +30,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
+from bench import nearest_rank, progress
 from vigil.app.demo import free_port
 from vigil.auth.users import UserService
-from vigil.bench import nearest_rank, progress
 from vigil.clock import SystemClock
 from vigil.db.embedded import EmbeddedPostgres
 from vigil.db.migrate import upgrade
@@ -167,8 +167,7 @@ def main(quick: bool, argv: list[str]) -> int:
         server = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "vigil.bench.api_server",
+                str(Path(__file__).with_name("api_server.py")),
                 "--database-url",
                 url,
                 "--data-dir",

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from pgvector.psycopg import register_vector
 from sqlalchemy import make_url, text
 
-from vigil.bench import nearest_rank, progress
+from bench import nearest_rank, progress
 from vigil.db.session import Database
 from vigil.db.tables import FACE_EMBEDDING_DIM
 from vigil.faces.search import FaceSearch

@@ -26,10 +26,8 @@ import numpy as np
 import yaml
 from sqlalchemy import make_url, text
 
-from vigil.app.demo import free_port
-from vigil.auth.api_keys import ApiKeyService
-from vigil.bench import progress
-from vigil.bench.scale_engines import (
+from bench import progress
+from bench.scale_engines import (
     BenchEngineError,
     Children,
     counter_sum,
@@ -37,6 +35,8 @@ from vigil.bench.scale_engines import (
     vigil_command,
     wait_started,
 )
+from vigil.app.demo import free_port
+from vigil.auth.api_keys import ApiKeyService
 from vigil.bus import topics
 from vigil.bus.kafka import KafkaBus
 from vigil.clock import SystemClock

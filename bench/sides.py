@@ -41,6 +41,9 @@ class Snapshot:
     reconnects: dict[str, int] = field(default_factory=dict)
 
 
+_WORKER = Path(__file__).with_name("ingest_worker.py")  # run by path: bench is no installed package
+
+
 class Side(Protocol):
     name: str
 
@@ -153,7 +156,7 @@ def _read_csv_list(path: Path) -> list[Segment]:
 
 
 class VigilSide:
-    """Vigil's edge ingest in `processes` children (`vigil.bench.ingest_worker`), cameras
+    """Vigil's edge ingest in `processes` children (`bench.ingest_worker`), cameras
     dealt round-robin; with `pool` ("N" or "auto") each runs an `IngestPool` of its own
     child processes, as `recording.ingest_processes` does (their CPU is counted too)."""
 
@@ -174,7 +177,12 @@ class VigilSide:
         for i in range(n):
             part = dict(items[i::n])
             proc = subprocess.Popen(
-                [sys.executable, "-m", "vigil.bench.ingest_worker", str(out), *pool_arg],
+                [
+                    sys.executable,
+                    str(Path(__file__).with_name("ingest_worker.py")),
+                    str(out),
+                    *pool_arg,
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=(out / f"worker-{i}.log").open("ab"),

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from vigil.bench import progress
-from vigil.bench.scale_hub import CAMERAS_PER_SITE, CYCLE_S, HubSide
+from bench import progress
+from bench.scale_hub import CAMERAS_PER_SITE, CYCLE_S, HubSide
 from vigil.bus import MemoryBus
 from vigil.clock import SystemClock
 from vigil.db.session import Database

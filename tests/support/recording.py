@@ -13,9 +13,9 @@ import av
 import pytest
 
 from vigil.dvr.simulator import BackgroundSimulator, DvrSimulator
-from vigil.edge.recorder import BUCKET
 from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
+from vigil.storage.recordings import BUCKET
 
 
 def wait_until(cond: Callable[[], bool], timeout_s: float) -> None:

@@ -485,7 +485,7 @@ class Vigil:
                 await asyncio.to_thread(self._prepare_partitions, db)
             except Exception:
                 log.exception("housekeeping failed; retrying in %.0f s", _HOUSEKEEPING_S)
-            await asyncio.sleep(_HOUSEKEEPING_S)
+            await self.clock.sleep(_HOUSEKEEPING_S)
 
     def _prepare_partitions(self, db: Database) -> None:
         with db.session() as session:

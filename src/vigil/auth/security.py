@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -25,8 +26,15 @@ log = logging.getLogger(__name__)
 ACCESS_TTL = timedelta(minutes=15)
 REFRESH_TTL = timedelta(days=7)
 _hasher = PasswordHasher()
-# Verified against when a username does not exist, so both paths cost the same (no enumeration).
-_DUMMY_HASH = _hasher.hash("vigil-no-such-user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when a username does not exist, so both paths cost the same (no
+    enumeration). Made on first use, not at import: a hash costs ~50 ms and 64 MiB, and most
+    importers (the CLI, workers, tests) never sign anyone in."""
+    return _hasher.hash("vigil-no-such-user")
+
 
 Role = Literal["admin", "operator", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "operator", "viewer")
@@ -46,7 +54,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

@@ -309,4 +309,4 @@ class CameraHealthMonitor:
     async def _tick(self) -> None:
         while True:
             self.check_offline()
-            await asyncio.sleep(self._tick_s)
+            await self._clock.sleep(self._tick_s)

@@ -207,4 +207,4 @@ class DiskWatch:
                 await self.check()
             except Exception:  # the watch must outlive a bad reading
                 logger.exception("disk check of %s failed", self.directory)
-            await asyncio.sleep(self.period_s)
+            await self._clock.sleep(self.period_s)

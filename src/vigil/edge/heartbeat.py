@@ -95,4 +95,4 @@ class HeartbeatPublisher:
                 self.beat()
             except Exception:
                 logger.exception("heartbeat failed")
-            await asyncio.sleep(self.period_s)
+            await self._clock.sleep(self.period_s)

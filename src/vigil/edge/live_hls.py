@@ -29,13 +29,13 @@ import av.container
 from av.packet import Packet
 from av.video.stream import VideoStream
 
+from vigil.storage.recordings import PLAYLIST
+
 logger = logging.getLogger(__name__)
 
-PLAYLIST = "live.m3u8"
 DEFAULT_SEGMENT_S = 1.0
 DEFAULT_LIST_SIZE = 6
 # Every file the writer produces matches this; the API serves nothing else.
-FILE_NAME_RE = re.compile(r"^(?:live\.m3u8|init-[0-9]{1,9}\.mp4|seg-[0-9]{1,9}-[0-9]{1,12}\.m4s)$")
 _LOG_EVERY_S = 30.0
 _OUT_TIME_BASE = Fraction(1, 90_000)
 

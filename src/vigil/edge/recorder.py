@@ -35,10 +35,10 @@ from vigil.edge.salvage import leftover_segments, salvage_segment
 from vigil.errors import StorageError
 from vigil.model.messages import SegmentInfo
 from vigil.storage.base import ObjectStore
+from vigil.storage.recordings import BUCKET, segment_key
 
 logger = logging.getLogger(__name__)
 
-BUCKET = "video-segments"
 DEFAULT_SEGMENT_S = 10.0
 # A backwards DTS step larger than this is a timestamp reset, not a glitch: re-base.
 _DISCONTINUITY_S = 1.0
@@ -53,12 +53,6 @@ _MAX_PARTIAL = 16
 # Fragmented MP4: the header up front and a self-contained fragment per keyframe, so a
 # killed process leaves a file that plays up to its last GOP instead of one with no moov.
 _MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
-
-
-def segment_key(camera_id: str, start: datetime) -> str:
-    """Object key of the segment whose first packet was captured at `start`."""
-    t = start.astimezone(UTC)
-    return f"{camera_id}/{t:%Y/%m/%d/%H}/{camera_id}-{t:%Y%m%dT%H%M%S.%f}Z.mp4"
 
 
 @dataclass(slots=True)

@@ -21,10 +21,10 @@ from sqlalchemy import delete, select
 from vigil.clock import Clock
 from vigil.db.session import Database
 from vigil.db.tables import Segment
-from vigil.edge.recorder import BUCKET
 from vigil.errors import StorageError
 from vigil.ops.metrics import retention_delete_failures_total
 from vigil.storage.base import ObjectStore
+from vigil.storage.recordings import BUCKET
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class RetentionSweeper:
                 await asyncio.to_thread(self.sweep)
             except Exception:  # retention must keep trying: the disk depends on it
                 logger.exception("retention sweep failed")
-            await asyncio.sleep(self.period_s)
+            await self._clock.sleep(self.period_s)
 
     def _below_floor(self) -> bool:
         total, _used, free = self._usage(self.disk_dir)

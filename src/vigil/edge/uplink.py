@@ -287,7 +287,7 @@ class Uplink:
                 log.exception("uplink could not queue new faces")
                 taken = 0
             if taken < FACE_BATCH:  # caught up (or the queue has no room): wait a round
-                await asyncio.sleep(self._faces_every_s)
+                await self._clock.sleep(self._faces_every_s)
 
     async def queue_faces(self) -> int:
         """Queue the faces stored after the cursor (at most FACE_BATCH, while there is room);

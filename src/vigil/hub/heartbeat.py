@@ -152,4 +152,4 @@ class HeartbeatMonitor:
                 await asyncio.to_thread(self.check)
             except Exception:  # e.g. the database away for a moment: check again next tick
                 logger.exception("checking edge heartbeats failed")
-            await asyncio.sleep(self._tick_s)
+            await self._clock.sleep(self._tick_s)

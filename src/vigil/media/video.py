@@ -32,12 +32,11 @@ from vigil.db.session import Database
 from vigil.db.tables import Segment
 from vigil.dvr.cpplus import MAIN_STREAM, SUB_STREAM, build_rtsp_url
 from vigil.edge.integrity import GAP_MIN_S
-from vigil.edge.live_hls import FILE_NAME_RE, PLAYLIST
-from vigil.edge.recorder import BUCKET
 from vigil.errors import NotFoundError, VigilError
 from vigil.media.exports import ExportService
 from vigil.media.webrtc import DEFAULT_MAX_PEERS, StreamName, WebRtcRelay
 from vigil.storage import ObjectStore
+from vigil.storage.recordings import BUCKET, FILE_NAME_RE, PLAYLIST
 
 HLS_CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",

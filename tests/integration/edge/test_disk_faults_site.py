@@ -34,9 +34,10 @@ from tests.support.mounts import read_only, tmpfs
 from tests.support.site import RunningSite, running_site, wait_for
 from tests.unit.edge.edge_clips import FPS, feed_clip, inspect_segment, make_clip
 from vigil.clock import FakeClock
-from vigil.edge.recorder import BUCKET, SegmentRecorder
+from vigil.edge.recorder import SegmentRecorder
 from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
+from vigil.storage.recordings import BUCKET
 
 pytestmark = pytest.mark.slow
 

@@ -24,9 +24,9 @@ from vigil.clock import SystemClock
 from vigil.dvr.simulator import BackgroundSimulator
 from vigil.edge.backoff import Backoff
 from vigil.edge.camera import CameraWorker
-from vigil.edge.recorder import BUCKET
 from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
 from vigil.storage import FsObjectStore
+from vigil.storage.recordings import BUCKET
 
 pytestmark = pytest.mark.slow
 

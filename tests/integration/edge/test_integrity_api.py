@@ -13,8 +13,8 @@ from prometheus_client import REGISTRY
 from tests.support.api import NOW, Api, api_for_tests
 from vigil.db.session import Database
 from vigil.edge.index import EdgeIndexer
-from vigil.edge.recorder import segment_key
 from vigil.model.messages import CameraState, CameraStatus, SegmentInfo
+from vigil.storage.recordings import segment_key
 
 
 @pytest.fixture

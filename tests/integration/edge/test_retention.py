@@ -15,10 +15,10 @@ from vigil.clock import FakeClock
 from vigil.db.session import Database
 from vigil.db.tables import Segment
 from vigil.edge.index import EdgeIndexer
-from vigil.edge.recorder import BUCKET, segment_key
 from vigil.edge.retention import RetentionSweeper
 from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
+from vigil.storage.recordings import BUCKET, segment_key
 
 NOW = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
 SIZE = 1000

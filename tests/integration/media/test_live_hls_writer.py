@@ -12,7 +12,8 @@ import av
 import pytest
 
 from tests.integration.media.recorded import encode_clip
-from vigil.edge.live_hls import FILE_NAME_RE, LiveHlsWriter
+from vigil.edge.live_hls import LiveHlsWriter
+from vigil.storage.recordings import FILE_NAME_RE
 
 
 @pytest.fixture(scope="module")

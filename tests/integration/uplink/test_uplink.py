@@ -24,7 +24,6 @@ from vigil.bus.base import Subscription
 from vigil.clock import SystemClock
 from vigil.db.tables import FACE_EMBEDDING_DIM, Alert, Event, FaceEmbedding, Segment
 from vigil.edge.heartbeat import HEARTBEATS, Heartbeat
-from vigil.edge.recorder import segment_key
 from vigil.edge.uplink import (
     Uplink,
     UplinkSendError,
@@ -34,6 +33,7 @@ from vigil.edge.uplink import (
 )
 from vigil.faces.search import FaceSearch
 from vigil.model.messages import AlertCleared, AlertRequest, SegmentInfo
+from vigil.storage.recordings import segment_key
 from vigil.vision.face_tracks import FaceRecord, store_faces
 from vigil.vision.faces import EMBEDDING_MODEL
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import jwt
@@ -67,3 +69,22 @@ def test_passwords() -> None:
     assert not verify_password(None, "anything")
     pw = generate_password()
     assert len(pw) == 23 and pw != generate_password()
+
+
+def test_no_password_is_hashed_at_import() -> None:
+    """Importing the auth code costs no argon2 hash; the first unknown-user sign-in makes the
+    dummy hash it verifies against, so an unknown user costs what a known one does."""
+    probe = (
+        "import argon2\n"
+        "calls = []\n"
+        "real = argon2.PasswordHasher.hash\n"
+        "argon2.PasswordHasher.hash = lambda self, p, **k: calls.append(p) or real(self, p, **k)\n"
+        "import vigil.auth.security as s\n"
+        "assert calls == [], calls\n"
+        "assert s.verify_password(None, 'guess') is False\n"
+        "assert len(calls) == 1, calls\n"
+        "assert s.verify_password(None, 'again') is False\n"
+        "assert len(calls) == 1, calls\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

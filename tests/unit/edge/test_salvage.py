@@ -10,10 +10,11 @@ import pytest
 
 from tests.unit.edge.edge_clips import FPS, feed_clip, inspect_segment
 from vigil.clock import FakeClock
-from vigil.edge.recorder import BUCKET, SegmentRecorder
+from vigil.edge.recorder import SegmentRecorder
 from vigil.edge.salvage import leftover_segments, salvage_segment
 from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
+from vigil.storage.recordings import BUCKET
 
 
 def _killed_mid_segment(clip: Path, clock: FakeClock, staging: Path, packets: int) -> Path:

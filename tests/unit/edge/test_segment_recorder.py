@@ -9,10 +9,11 @@ import pytest
 
 from tests.unit.edge.edge_clips import FPS, clip_packets, feed_clip, inspect_segment
 from vigil.clock import FakeClock
-from vigil.edge.recorder import BUCKET, SegmentRecorder, segment_key
+from vigil.edge.recorder import SegmentRecorder
 from vigil.errors import StorageError
 from vigil.model.messages import SegmentInfo
 from vigil.storage import FsObjectStore
+from vigil.storage.recordings import BUCKET, segment_key
 
 
 def recorder(store: Any, tmp_path: Path, segments: list[SegmentInfo], **kw: Any) -> SegmentRecorder:

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigil.api.deps import CurrentUser, Services
 from vigil.api.routers.cameras import visible_camera
 from vigil.api.schemas import ErrorBody
-from vigil.edge.live_hls import PLAYLIST
 from vigil.errors import NotFoundError, VigilError
 from vigil.media.video import HLS_CONTENT_TYPES, MediaServices
+from vigil.storage.recordings import PLAYLIST
 
 router = APIRouter(prefix="/cameras", tags=["live"])
 

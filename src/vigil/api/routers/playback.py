@@ -15,11 +15,11 @@ from vigil.api.deps import CurrentUser, Services
 from vigil.api.routers.cameras import visible_camera
 from vigil.api.routers.live import media_of
 from vigil.api.schemas import ErrorBody
-from vigil.edge.recorder import BUCKET
 from vigil.errors import NotFoundError, VigilError
 from vigil.media.video import vod_playlist
 from vigil.model.times import Instant
 from vigil.storage.base import ByteRange, RangeNotSatisfiableError
+from vigil.storage.recordings import BUCKET
 
 router = APIRouter(prefix="/recordings", tags=["playback"])
 

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { SessionExpiredError } from "../../api/client.ts";
 import { BUTTON_SECONDARY, LIST_ROW } from "../../components/formStyles.ts";
-import type { ChannelTestResult } from "../api.ts";
+import type { ChannelTestResult } from "../../api/types.ts";
 import { errorText, QueryState, queryStatus, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 

@@ -16,7 +16,8 @@ WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
 # check the edge firewall and unit in deploy/.
 DEBIAN_PKGS := opencv-doc chromium mosquitto redis-server wireguard-tools nftables systemd
 
-.PHONY: run test venv web system-deps lint typecheck test-py test-web clean lock deps-latest
+.PHONY: run test venv web system-deps lint typecheck test-py test-web clean lock deps-latest \
+	api-types api-types-check
 
 run: venv web
 	-@$(MAKE) --no-print-directory system-deps DEBIAN_PKGS=opencv-doc
@@ -85,15 +86,38 @@ system-deps:
 	fi
 
 lint: venv
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/lint-imports --no-cache  # the layers of pyproject.toml's [tool.importlinter]
 
 typecheck: venv
 	$(BIN)/mypy
 
-test-web: web
+test-web: web api-types-check
 	cd web && npm run lint && npm run typecheck && npm run format:check && npm run test -- --run
+
+# The dashboard's API types: web/src/api/openapi.json is the server's OpenAPI schema
+# (tools/openapi.py builds the app without starting anything), web/src/api/schema.d.ts is what
+# openapi-typescript makes of it, and web/src/api/types.ts names those types for the dashboard.
+# `make api-types` rewrites both files after a change to the API (then `npm run typecheck` says
+# what in the dashboard no longer fits); `make test` fails while they are out of date.
+API_DIR := web/src/api
+api-types: venv web/node_modules/.package-lock.json
+	$(BIN)/python tools/openapi.py > $(API_DIR)/openapi.json.tmp
+	mv $(API_DIR)/openapi.json.tmp $(API_DIR)/openapi.json
+	cd web && npm run api:types
+
+api-types-check: venv web/node_modules/.package-lock.json
+	@set -e; tmp=$$(mktemp -d -t vigil-api-types-XXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	$(BIN)/python tools/openapi.py > $$tmp/openapi.json; \
+	(cd web && npx --no-install openapi-typescript $$tmp/openapi.json -o $$tmp/schema.d.ts \
+	  >$$tmp/openapi-typescript.log 2>&1) || { cat $$tmp/openapi-typescript.log; exit 1; }; \
+	stale=0; \
+	diff -u $(API_DIR)/openapi.json $$tmp/openapi.json >$$tmp/diff || stale=1; \
+	diff -u $(API_DIR)/schema.d.ts $$tmp/schema.d.ts >>$$tmp/diff || stale=1; \
+	if [ $$stale -ne 0 ]; then head -n 80 $$tmp/diff; \
+	  echo "web/src/api/schema.d.ts is out of date with the server: run make api-types"; exit 1; fi; \
+	echo "api-types-check: web/src/api/schema.d.ts matches the server's OpenAPI schema"
 
 # The cluster test spends two of its three minutes with the edges' link cut (waiting, not
 # computing), so it runs beside the rest: its own basetemp (each pytest run resets

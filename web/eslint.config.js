@@ -6,7 +6,8 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default defineConfig([
-  globalIgnores(["node_modules", "dist", "coverage"]),
+  // schema.d.ts is generated (openapi-typescript; `make api-types`).
+  globalIgnores(["node_modules", "dist", "coverage", "src/api/schema.d.ts"]),
   {
     files: ["**/*.{ts,tsx}"],
     extends: [

@@ -23,7 +23,7 @@ import { PlaybackView } from "./video/PlaybackView.tsx";
 import { AlertsView } from "./views/alerts/AlertsView.tsx";
 import { useCriticalAlertSound } from "./views/alerts/sound.ts";
 import { AnalyticsView } from "./views/analytics/AnalyticsView.tsx";
-import type { VigilEvent } from "./views/api.ts";
+import type { VigilEvent } from "./api/types.ts";
 import { EventsView } from "./views/events/EventsView.tsx";
 import { FacesView } from "./views/faces/FacesView.tsx";
 import { SettingsView } from "./views/settings/SettingsView.tsx";

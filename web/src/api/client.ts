@@ -7,6 +7,7 @@ import type {
   AuditFilter,
   AuditPage,
   Camera,
+  CameraIntegrity,
   Health,
   LoginResponse,
   MfaEnrollment,
@@ -16,7 +17,6 @@ import type {
   UserCreate,
   UserUpdate,
 } from "./types.ts";
-import type { CameraIntegrity } from "../components/RecordingIntegrityCard.tsx";
 
 /**
  * An HTTP error from the API, carrying the server's `detail` text and any
@@ -241,7 +241,7 @@ export function createApiClient(options: ApiClientOptions) {
       json<ApiKey>(`/api/v1/api-keys/${encodeURIComponent(keyId)}`, { method: "DELETE" }),
     audit: (filter: AuditFilter, signal?: AbortSignal) =>
       json<AuditPage>(`/api/v1/audit?${auditQuery(filter)}`, { signal }),
-    /** Any JSON GET of `/api/v1` (for modules that keep their own typed wrappers, e.g. video/). */
+    /** Any JSON GET of `/api/v1` (the typed wrappers of api/video.ts, api/cameras.ts use it). */
     getJson: <T>(path: string, signal?: AbortSignal) => json<T>(path, { signal }),
     /** Any JSON POST of `/api/v1`. */
     postJson: <T>(path: string, body: unknown, signal?: AbortSignal) =>
@@ -249,7 +249,7 @@ export function createApiClient(options: ApiClientOptions) {
     /** The raw response of an authenticated GET (when headers matter, e.g. a download's checksum). */
     download: (path: string, signal?: AbortSignal): Promise<Response> =>
       send(path, { signal, accept: "*/*" }),
-    /** Any other JSON call of `/api/v1` (the views' typed wrappers in views/api.ts use it). */
+    /** Any other JSON call of `/api/v1` (the typed wrappers of api/views.ts use it). */
     request: <T>(path: string, request: ApiRequest = {}) => json<T>(path, request),
     /** A call whose answer has no body worth reading (204, DELETE). */
     requestNoContent: (path: string, request: ApiRequest = {}) => noContent(path, request),

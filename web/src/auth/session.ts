@@ -81,7 +81,7 @@ export class SessionStore {
       token: response.access_token,
       user: response.user,
       expiresAtMs: this.nowMs() + response.expires_in * 1000,
-      mfaEnrollmentRequired: response.mfa_enrollment_required === true,
+      mfaEnrollmentRequired: response.mfa_enrollment_required,
     };
     this.write(session);
     this.set({ session, resuming: false, notice: null, lastUsername: session.user.username });

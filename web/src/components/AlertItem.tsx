@@ -80,16 +80,16 @@ export function AlertItem({
         <div className="flex flex-wrap items-center gap-2">
           <SeverityBadge severity={alert.severity} />
           <Pill tone={status.tone}>{status.label}</Pill>
-          {(alert.escalation_level ?? 0) > 0 && (
+          {alert.escalation_level > 0 && (
             <span data-testid="alert-escalated" className="text-sm font-bold text-red-300">
               Escalated
             </span>
           )}
         </div>
         <h3 className="mt-1 text-lg leading-snug font-semibold text-white">{alert.title}</h3>
-        <p className="truncate text-base text-slate-300" title={alert.rule_name}>
+        <p className="truncate text-base text-slate-300" title={alert.rule_name ?? undefined}>
           {alert.camera_name}
-          <span className="text-slate-500"> · {alert.rule_name}</span>
+          {alert.rule_name !== null && <span className="text-slate-500"> · {alert.rule_name}</span>}
         </p>
         {createdMs !== null && (
           <p className="text-base text-slate-400 tabular-nums">

@@ -1,10 +1,7 @@
 import { render, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import {
-  coverageTone,
-  RecordingIntegrityCard,
-  type CameraIntegrity,
-} from "./RecordingIntegrityCard.tsx";
+import type { CameraIntegrity } from "../api/types.ts";
+import { coverageTone, RecordingIntegrityCard } from "./RecordingIntegrityCard.tsx";
 
 const gate: CameraIntegrity = {
   camera_id: "gate",

@@ -1,24 +1,6 @@
+import type { CameraIntegrity } from "../api/types.ts";
 import { Pill } from "./Pill.tsx";
 import type { Tone } from "./styles.ts";
-
-/** One gap in a camera's recording, from the segment index (`/recordings/integrity`). */
-export interface RecordingGap {
-  start: string;
-  end: string;
-  seconds: number;
-  cause: string;
-}
-
-/** Per-camera recording integrity as `/api/v1/recordings/integrity` returns it. */
-export interface CameraIntegrity {
-  camera_id: string;
-  coverage_hour_pct: number;
-  coverage_day_pct: number;
-  recorded_day_s: number;
-  expected_day_s: number;
-  gap_day_s: number;
-  gaps: RecordingGap[];
-}
 
 /** Green at 99.9% and above, amber from 95%, red below. */
 export function coverageTone(pct: number): Tone {

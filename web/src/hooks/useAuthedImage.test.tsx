@@ -37,6 +37,7 @@ describe("useAuthedImage", () => {
         access_token: "tok-9",
         token_type: "bearer",
         expires_in: 60,
+        mfa_enrollment_required: false,
         user: { id: "u", username: "u", role: "viewer" },
       },
     );

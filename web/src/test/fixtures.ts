@@ -14,6 +14,8 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
     created_at: "2025-01-01T02:00:00Z",
     acknowledged_at: null,
     acknowledged_by: null,
+    resolved_at: null,
+    escalation_level: 0,
     event_id: null,
     snapshot_url: null,
     ...overrides,
@@ -35,6 +37,11 @@ export function makeCamera(overrides: Partial<Camera> = {}): Camera {
     id: "cam-1",
     name: "Main gate",
     channel: 1,
+    stream: 0,
+    own_url: false,
+    source: "config",
+    enabled: true,
+    display_aspect_setting: "auto",
     status: "online",
     status_detail: null,
     last_frame_at: null,
@@ -51,6 +58,7 @@ export const LOGIN: LoginResponse = {
   access_token: "tok-1",
   token_type: "bearer",
   expires_in: 900,
+  mfa_enrollment_required: false,
   user: { id: "u1", username: "night.guard", role: "operator" },
 };
 

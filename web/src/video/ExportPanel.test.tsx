@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { LOGIN } from "../test/fixtures.ts";
 import { renderWithServices } from "../test/render.tsx";
 import { sentJson } from "../test/requests.ts";
-import type { ClipExport } from "./api.ts";
+import type { ClipExport } from "../api/types.ts";
 import { ExportPanel } from "./ExportPanel.tsx";
 
 const CLIP = new TextEncoder().encode("not really an mp4, but bytes all the same");
@@ -26,6 +26,8 @@ function job(overrides: Partial<ClipExport>): ClipExport {
     size_bytes: null,
     download_url: null,
     error: null,
+    created_at: "2026-11-29T12:01:05Z",
+    created_by: "night.guard",
     ...overrides,
   };
 }

@@ -2,7 +2,8 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiError } from "../api/client.ts";
 import { useApi } from "../context.ts";
-import { createExport, getExport, type ClipExport } from "./api.ts";
+import type { ClipExport } from "../api/types.ts";
+import { createExport, getExport } from "../api/video.ts";
 import type { TimeRange } from "./timeline.ts";
 
 const POLL_MS = 1000;

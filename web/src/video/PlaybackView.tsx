@@ -4,7 +4,7 @@ import type { Camera } from "../api/types.ts";
 import { cameraOptions, Select, TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
 import { DEFAULT_ASPECT, fitAspect, percentBox, pictureAspect } from "../lib/aspect.ts";
-import { events as fetchEvents, recordings as fetchRecordings } from "./api.ts";
+import { events as fetchEvents, recordings as fetchRecordings } from "../api/video.ts";
 import { ExportPanel } from "./ExportPanel.tsx";
 import { useVideoSize } from "./LivePicture.tsx";
 import { playbackRequest, type PlaybackRequest } from "./navigation.ts";

@@ -8,7 +8,8 @@ import type Hls from "hls.js";
 import type { ErrorData, HlsConfig } from "hls.js";
 import type { ApiClient } from "../api/client.ts";
 import { ApiError } from "../api/client.ts";
-import { liveInfo, webrtcOffer, type StreamName } from "./api.ts";
+import type { StreamName } from "../api/types.ts";
+import { liveInfo, webrtcOffer } from "../api/video.ts";
 import { SERVER_CLOSED } from "./fallback.ts";
 
 /** How far behind live the picture is, and what that figure covers. */
@@ -313,7 +314,7 @@ export function startLiveHls(
   void liveInfo(api, cameraId, controller.signal).then(
     (info) => {
       if (closed) return;
-      if (info.hls_ready === false) {
+      if (!info.hls_ready) {
         // Asking now would only get 404s; the caller tries again shortly.
         callbacks.onError("the live HLS stream is not ready yet");
         return;

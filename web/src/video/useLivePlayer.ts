@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type RefObject } from "react";
 import { useServices } from "../context.ts";
-import type { StreamName } from "./api.ts";
+import type { StreamName } from "../api/types.ts";
 import { decide, firstTransport, type Attempt, type Transport } from "./fallback.ts";
 import { startLiveHls, startWebRtc, type Latency, type PlayerHandle } from "./players.ts";
 

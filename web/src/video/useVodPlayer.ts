@@ -1,7 +1,7 @@
 import type { LevelLoadedData } from "hls.js";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
 import { useServices } from "../context.ts";
-import { vodUrl } from "./api.ts";
+import { vodUrl } from "../api/video.ts";
 import type { PlaybackRequest } from "./navigation.ts";
 import { startHls } from "./players.ts";
 import { mediaToWall, wallToMedia, type VodFragment } from "./vod.ts";

@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { useApi } from "../context.ts";
-import { viewsApi, type ViewsApi } from "./api.ts";
+import { viewsApi, type ViewsApi } from "../api/views.ts";
 
 /** The views' typed calls over the signed-in client. */
 export function useViewsApi(): ViewsApi {

@@ -3,7 +3,7 @@ import { useId, useState } from "react";
 import type { Camera } from "../../api/types.ts";
 import { PageHeading } from "../../admin/common.tsx";
 import { FILTER_LABEL } from "../../components/formStyles.ts";
-import type { DailyReport } from "../api.ts";
+import type { DailyReport } from "../../api/types.ts";
 import { cameraOptions, Select, TextInput } from "../../components/inputs.tsx";
 import { dayRange, Field, localDay, QueryState, queryStatus, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";

@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { Camera } from "../../api/types.ts";
 import { formatFull, parseTimeMs } from "../../lib/time.ts";
-import type { VigilEvent } from "../api.ts";
+import type { VigilEvent } from "../../api/types.ts";
 import { useViewsApi } from "../useViewsApi.ts";
 import { coveragePercent, markerPercent, mergeSpans, toPercent } from "./timeline.ts";
 

@@ -3,7 +3,7 @@ import { BUTTON_SECONDARY } from "../../components/formStyles.ts";
 import { SeverityBadge } from "../../components/Pill.tsx";
 import { useAuthedImage } from "../../hooks/useAuthedImage.ts";
 import { formatAbsolute, formatFull, parseTimeMs } from "../../lib/time.ts";
-import type { VigilEvent } from "../api.ts";
+import type { VigilEvent } from "../../api/types.ts";
 
 export function EventCard({
   event,

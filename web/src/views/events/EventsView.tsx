@@ -3,7 +3,7 @@ import { useEffect, useId, useRef, useState, type ComponentProps, type ReactNode
 import type { Camera, Role, Severity } from "../../api/types.ts";
 import { PageHeading } from "../../admin/common.tsx";
 import { FILTER_LABEL, SELECT } from "../../components/formStyles.ts";
-import { RULE_TYPES, type EventFilter, type VigilEvent } from "../api.ts";
+import { RULE_TYPES, type EventFilter, type VigilEvent } from "../../api/types.ts";
 import {
   cameraOptions,
   Select,

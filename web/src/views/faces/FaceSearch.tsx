@@ -5,7 +5,7 @@ import type { Camera } from "../../api/types.ts";
 import { BUTTON_PRIMARY, BUTTON_SECONDARY } from "../../components/formStyles.ts";
 import { useApi } from "../../context.ts";
 import { formatFull, parseTimeMs } from "../../lib/time.ts";
-import type { FaceMatch, VigilEvent } from "../api.ts";
+import type { FaceMatch, VigilEvent } from "../../api/types.ts";
 import { errorText, Section } from "../common.tsx";
 import { Thumbnail } from "../events/EventCard.tsx";
 import { useViewsApi } from "../useViewsApi.ts";

@@ -1,6 +1,6 @@
 import type { Camera, Role } from "../../api/types.ts";
 import { PageHeading } from "../../admin/common.tsx";
-import type { VigilEvent } from "../api.ts";
+import type { VigilEvent } from "../../api/types.ts";
 import { FaceSearch } from "./FaceSearch.tsx";
 import { Persons } from "./Persons.tsx";
 import { Watchlists } from "./Watchlists.tsx";

@@ -4,7 +4,7 @@ import type { Camera, Severity } from "../../api/types.ts";
 import { CameraChoice } from "../../admin/common.tsx";
 import { BUTTON_PRIMARY, BUTTON_SECONDARY, CARD, LIST_ROW } from "../../components/formStyles.ts";
 import { severityInfo } from "../../components/styles.ts";
-import type { Watchlist, WatchlistInput } from "../api.ts";
+import type { Watchlist, WatchlistInput } from "../../api/types.ts";
 import {
   Checkbox,
   Select,

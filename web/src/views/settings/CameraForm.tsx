@@ -9,7 +9,6 @@ import { errorAt, type FieldErrors } from "../fieldErrors.ts";
 import {
   cameraFields,
   createBody,
-  createCamera,
   formProbe,
   formProblems,
   hasStoredPassword,
@@ -17,13 +16,12 @@ import {
   saveErrors,
   shownUrl,
   updateBody,
-  updateCamera,
   withCredentialsMoved,
   type CameraFields,
   type DisplayAspect,
   type SourceKind,
 } from "./cameraForm.ts";
-import { testCamera, testConnection } from "./cameraTest.ts";
+import { createCamera, testCamera, testConnection, updateCamera } from "../../api/cameras.ts";
 import { ProbeOutcome, useProbe } from "./CameraProbe.tsx";
 
 const STREAMS: readonly Option<"0" | "1">[] = [
@@ -306,15 +304,11 @@ export function CameraForm({
       )}
       <div className="mt-4 grid grid-cols-1 gap-4 sm:grid-cols-2">
         <Field id={ids.aspect} label="Picture shape" error={at("display_aspect")}>
-          <Select<DisplayAspect | "">
+          <Select<DisplayAspect>
             id={ids.aspect}
             data-testid="camera-form-aspect"
             value={fields.displayAspect}
-            options={
-              editing !== null && editing.display_aspect_setting === undefined
-                ? [["", "Unchanged"], ...ASPECTS]
-                : ASPECTS
-            }
+            options={ASPECTS}
             onChange={(displayAspect) => {
               set({ displayAspect });
             }}

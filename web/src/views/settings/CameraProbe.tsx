@@ -1,7 +1,8 @@
 import { useState } from "react";
 import { SessionExpiredError } from "../../api/client.ts";
 import { errorText } from "../common.tsx";
-import { probeSummary, type ProbeResult } from "./cameraTest.ts";
+import type { ProbeResult } from "../../api/types.ts";
+import { probeSummary } from "./cameraTest.ts";
 
 /** What a test came to: a result, or the reason the server refused to try. */
 export type Outcome = { result: ProbeResult } | { refused: string };

@@ -5,7 +5,7 @@ import { jsonResponse, LOGIN, makeCamera } from "../../test/fixtures.ts";
 import { sentJson } from "../../test/requests.ts";
 import { renderWithServices } from "../../test/render.tsx";
 import { CamerasPanel } from "./CamerasPanel.tsx";
-import type { ProbeResult } from "./cameraTest.ts";
+import type { ProbeResult } from "../../api/types.ts";
 
 const CONNECTED: ProbeResult = {
   ok: true,

@@ -4,10 +4,10 @@ import type { Camera } from "../../api/types.ts";
 import { BUTTON_PRIMARY, BUTTON_SECONDARY, LIST_ROW } from "../../components/formStyles.ts";
 import { useApi } from "../../context.ts";
 import { ConfirmButton, DoneLine, ErrorLine, Section, useListChange } from "../common.tsx";
-import { deleteCamera, updateCamera } from "./cameraForm.ts";
+import { deleteCamera, testCamera, updateCamera } from "../../api/cameras.ts";
 import { CameraForm } from "./CameraForm.tsx";
 import { ProbeOutcome, useProbe } from "./CameraProbe.tsx";
-import { cameraSourceText, testCamera } from "./cameraTest.ts";
+import { cameraSourceText } from "./cameraTest.ts";
 
 /** The dashboard's camera list (polled); refreshed at once after a change here. */
 const CAMERAS_KEY = ["cameras"] as const;
@@ -96,8 +96,8 @@ export function CamerasPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit:
                 key={camera.id}
                 data-testid="camera-row"
                 data-camera-id={camera.id}
-                data-source={camera.source ?? "config"}
-                data-enabled={String(isEnabled(camera))}
+                data-source={camera.source}
+                data-enabled={String(camera.enabled)}
               >
                 <CameraForm
                   editing={camera}
@@ -127,10 +127,6 @@ export function CamerasPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit:
   );
 }
 
-function isEnabled(camera: Camera): boolean {
-  return camera.enabled ?? camera.status !== "disabled";
-}
-
 /** Where a camera is defined: "from site.yaml (cameras[0])" or "added here". */
 export function originText(camera: Camera): string {
   if (camera.source === "api") return "added here";
@@ -154,13 +150,13 @@ function CameraRow({
 }) {
   const api = useApi();
   const { busy, outcome, run } = useProbe();
-  const enabled = isEnabled(camera);
+  const { enabled } = camera;
   const editable = canEdit && camera.source === "api";
   return (
     <li
       data-testid="camera-row"
       data-camera-id={camera.id}
-      data-source={camera.source ?? "config"}
+      data-source={camera.source}
       data-enabled={String(enabled)}
       className={LIST_ROW}
     >

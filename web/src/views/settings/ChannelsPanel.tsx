@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { SessionExpiredError } from "../../api/client.ts";
 import { BUTTON_SECONDARY, LIST_ROW } from "../../components/formStyles.ts";
-import type { ChannelTestResult } from "../api.ts";
+import type { ChannelTestResult, NotificationChannel } from "../../api/types.ts";
 import { errorText, QueryState, queryStatus, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 
@@ -35,13 +35,7 @@ export function ChannelsPanel({ canTest }: { canTest: boolean }) {
   );
 }
 
-function ChannelRow({
-  channel,
-  canTest,
-}: {
-  channel: { name: string; type?: string; target?: unknown; recipients?: unknown };
-  canTest: boolean;
-}) {
+function ChannelRow({ channel, canTest }: { channel: NotificationChannel; canTest: boolean }) {
   const views = useViewsApi();
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ChannelTestResult | null>(null);
@@ -66,8 +60,8 @@ function ChannelRow({
         <div>
           <p className="text-base font-semibold text-white">{channel.name}</p>
           <p className="text-sm text-slate-300">
-            {typeof channel.target === "string" ? channel.target : ""}
-            {typeof channel.recipients === "number" && ` · ${String(channel.recipients)} people`}
+            {channel.target}
+            {channel.recipients !== null && ` · ${String(channel.recipients)} people`}
           </p>
         </div>
         {canTest && (

@@ -5,7 +5,7 @@ import type { Camera, Severity } from "../../api/types.ts";
 import { CameraChoice } from "../../admin/common.tsx";
 import { BUTTON_PRIMARY, BUTTON_SECONDARY, CARD, LIST_ROW } from "../../components/formStyles.ts";
 import { severityInfo } from "../../components/styles.ts";
-import { RULE_TYPES, type Rule } from "../api.ts";
+import { RULE_TYPES, type Rule } from "../../api/types.ts";
 import {
   Checkbox,
   type Option,
@@ -124,7 +124,9 @@ export function RulesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
                     {rule.cameras === "*"
                       ? "All cameras"
                       : rule.cameras.map((c) => names.get(c) ?? c).join(", ")}
-                    {rule.zones.length > 0 && ` · zones ${rule.zones.join(", ")}`}
+                    {rule.zones !== undefined &&
+                      rule.zones.length > 0 &&
+                      ` · zones ${rule.zones.join(", ")}`}
                     {rule.schedule !== null && ` · schedule ${rule.schedule}`}
                     {rule.source === "config" && " · from site.yaml (read-only)"}
                   </p>

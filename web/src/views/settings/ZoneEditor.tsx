@@ -3,8 +3,9 @@ import type { Camera } from "../../api/types.ts";
 import { useAuthedImage } from "../../hooks/useAuthedImage.ts";
 import { useElementSize } from "../../hooks/useElementSize.ts";
 import { DEFAULT_ASPECT, pictureAspect } from "../../lib/aspect.ts";
-import type { Point, Zone } from "../api.ts";
+import type { Point, Zone } from "../../api/types.ts";
 import {
+  asPoints,
   movePoint,
   nearestPoint,
   normalise,
@@ -133,30 +134,38 @@ export function ZoneEditor({
         role="application"
         aria-label={`Drawing area over ${camera.name}: click to add ${mode === "line" ? "the line's end points" : "the zone's corners"}`}
       >
-        {zones.map((zone) => (
-          <g key={`${zone.camera_id}/${zone.id}`} data-testid="zone-outline" data-zone-id={zone.id}>
-            <polygon
-              points={zone.polygon.map((p) => toPx(p).join(",")).join(" ")}
-              fill={zone.source === "config" ? "rgba(148,163,184,0.15)" : "rgba(56,189,248,0.15)"}
-              stroke={zone.source === "config" ? "#94a3b8" : "#38bdf8"}
-              strokeWidth={2}
-              strokeDasharray={zone.source === "config" ? "6 4" : undefined}
-            />
-            {zone.polygon[0] !== undefined && (
-              <text
-                x={toPx(zone.polygon[0])[0] + 4}
-                y={toPx(zone.polygon[0])[1] + 16}
-                fontSize={14}
-                fill="#e2e8f0"
-                stroke="#000"
-                strokeWidth={3}
-                paintOrder="stroke"
-              >
-                {zone.name}
-              </text>
-            )}
-          </g>
-        ))}
+        {zones.map((zone) => {
+          const corners = asPoints(zone.polygon).map(toPx);
+          const first = corners[0];
+          return (
+            <g
+              key={`${zone.camera_id}/${zone.id}`}
+              data-testid="zone-outline"
+              data-zone-id={zone.id}
+            >
+              <polygon
+                points={corners.map((p) => p.join(",")).join(" ")}
+                fill={zone.source === "config" ? "rgba(148,163,184,0.15)" : "rgba(56,189,248,0.15)"}
+                stroke={zone.source === "config" ? "#94a3b8" : "#38bdf8"}
+                strokeWidth={2}
+                strokeDasharray={zone.source === "config" ? "6 4" : undefined}
+              />
+              {first !== undefined && (
+                <text
+                  x={first[0] + 4}
+                  y={first[1] + 16}
+                  fontSize={14}
+                  fill="#e2e8f0"
+                  stroke="#000"
+                  strokeWidth={3}
+                  paintOrder="stroke"
+                >
+                  {zone.name}
+                </text>
+              )}
+            </g>
+          );
+        })}
         {mode === "polygon" && draft.closed ? (
           <polygon points={path} fill="rgba(251,191,36,0.25)" stroke={stroke} strokeWidth={3} />
         ) : (

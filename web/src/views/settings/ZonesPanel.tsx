@@ -7,7 +7,7 @@ import {
   LIST_ROW,
   WARNING_BOX,
 } from "../../components/formStyles.ts";
-import type { Zone } from "../api.ts";
+import type { Zone } from "../../api/types.ts";
 import { cameraOptions, Select, TextInput, type Option } from "../../components/inputs.tsx";
 import {
   DoneLine,
@@ -23,7 +23,14 @@ import {
 } from "../common.tsx";
 import { errorAt } from "../fieldErrors.ts";
 import { useViewsApi } from "../useViewsApi.ts";
-import { addPoint, closePolygon, EMPTY_DRAFT, polygonProblem, type Draft } from "./geometry.ts";
+import {
+  addPoint,
+  asPoints,
+  closePolygon,
+  EMPTY_DRAFT,
+  polygonProblem,
+  type Draft,
+} from "./geometry.ts";
 import { ZoneEditor } from "./ZoneEditor.tsx";
 
 export const ZONES_KEY = ["zones"] as const;
@@ -50,7 +57,7 @@ export function ZonesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
 
   const startEdit = (zone: Zone) => {
     setEditing(zone);
-    setDraft({ points: zone.polygon, closed: true });
+    setDraft({ points: asPoints(zone.polygon), closed: true });
   };
   const reset = () => {
     setEditing(null);

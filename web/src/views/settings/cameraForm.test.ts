@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../api/client.ts";
-import type { Camera } from "../../api/types.ts";
 import { makeCamera } from "../../test/fixtures.ts";
 import {
   cameraFields,
@@ -149,11 +148,6 @@ describe("form → request body", () => {
       enabled: true,
       displayAspect: "auto",
     });
-    // A server that does not say: the setting is left as it is.
-    const older: Camera = { ...URL_CAMERA };
-    delete older.display_aspect_setting;
-    expect(cameraFields(older).displayAspect).toBe("");
-    expect(updateBody(older, cameraFields(older))).toEqual({});
   });
 
   it("patches only what changed, keeping the stored password unless retyped", () => {

@@ -1,13 +1,18 @@
-import { ApiError, type ApiClient } from "../../api/client.ts";
-import type { Camera } from "../../api/types.ts";
+import { ApiError } from "../../api/client.ts";
+import type {
+  Camera,
+  CameraCreate,
+  CameraUpdate,
+  DisplayAspectSetting,
+  ProbeRequest,
+} from "../../api/types.ts";
 import { fieldErrorsOf, type FieldErrors } from "../fieldErrors.ts";
-import type { ProbeRequest } from "./cameraTest.ts";
 
 /** What the server puts where a stored password was (`url_masked`). */
 export const MASK = "***";
 
 export type SourceKind = "channel" | "url";
-export type DisplayAspect = "auto" | "16:9" | "4:3" | "native";
+export type DisplayAspect = DisplayAspectSetting;
 
 /** The camera form as typed (strings where the person types). */
 export interface CameraFields {
@@ -23,8 +28,7 @@ export interface CameraFields {
   /** As typed; "" while editing keeps the stored password. */
   password: string;
   enabled: boolean;
-  /** "" (editing only): leave the camera's setting as it is. */
-  displayAspect: DisplayAspect | "";
+  displayAspect: DisplayAspect;
 }
 
 export const NEW_CAMERA: CameraFields = {
@@ -39,20 +43,6 @@ export const NEW_CAMERA: CameraFields = {
   enabled: true,
   displayAspect: "auto",
 };
-
-/** `POST /cameras`: exactly one of `channel` (a site DVR channel) or `url`. */
-export interface CameraCreate {
-  id: string;
-  name: string;
-  channel?: number;
-  stream: 0 | 1;
-  url?: string;
-  enabled: boolean;
-  display_aspect?: DisplayAspect;
-}
-
-/** `PATCH /cameras/{id}`: only what changed. */
-export type CameraUpdate = Partial<Omit<CameraCreate, "id">>;
 
 /** An RTSP URL taken apart: the address without credentials, and the credentials (decoded). */
 export interface RtspParts {
@@ -155,14 +145,14 @@ export function cameraFields(camera: Camera): CameraFields {
   return {
     id: camera.id,
     name: camera.name,
-    kind: camera.own_url === true ? "url" : "channel",
+    kind: camera.own_url ? "url" : "channel",
     channel: camera.channel == null ? "1" : String(camera.channel),
     stream: camera.stream === 1 ? "1" : "0",
     url: parts?.base ?? "",
     username: parts?.username ?? "",
     password: "",
-    enabled: camera.enabled ?? camera.status !== "disabled",
-    displayAspect: camera.display_aspect_setting ?? "",
+    enabled: camera.enabled,
+    displayAspect: camera.display_aspect_setting,
   };
 }
 
@@ -205,7 +195,7 @@ export function createBody(fields: CameraFields): CameraCreate {
     name: fields.name.trim(),
     stream: fields.stream === "1" ? (1 as const) : (0 as const),
     enabled: fields.enabled,
-    ...(fields.displayAspect === "" ? {} : { display_aspect: fields.displayAspect }),
+    display_aspect: fields.displayAspect,
   };
   return fields.kind === "channel"
     ? { ...common, channel: Number(fields.channel) }
@@ -219,8 +209,7 @@ export function updateBody(camera: Camera, fields: CameraFields): CameraUpdate {
   const name = fields.name.trim();
   if (name !== before.name) body.name = name;
   if (fields.enabled !== before.enabled) body.enabled = fields.enabled;
-  if (fields.displayAspect !== "" && fields.displayAspect !== before.displayAspect)
-    body.display_aspect = fields.displayAspect;
+  if (fields.displayAspect !== before.displayAspect) body.display_aspect = fields.displayAspect;
   if (fields.kind === "channel") {
     if (before.kind !== "channel" || fields.channel.trim() !== before.channel)
       body.channel = Number(fields.channel);
@@ -262,24 +251,6 @@ export function saveErrors(err: unknown, creating: boolean): FieldErrors {
   if (creating && err instanceof ApiError && err.status === 409 && Object.keys(errors).length === 0)
     return { id: err.detail };
   return errors;
-}
-
-const path = (cameraId: string) => `/api/v1/cameras/${encodeURIComponent(cameraId)}`;
-
-export function createCamera(api: ApiClient, body: CameraCreate): Promise<Camera> {
-  return api.request<Camera>("/api/v1/cameras", { method: "POST", body });
-}
-
-export function updateCamera(
-  api: ApiClient,
-  cameraId: string,
-  body: CameraUpdate,
-): Promise<Camera> {
-  return api.request<Camera>(path(cameraId), { method: "PATCH", body });
-}
-
-export function deleteCamera(api: ApiClient, cameraId: string): Promise<void> {
-  return api.requestNoContent(path(cameraId), { method: "DELETE" });
 }
 
 /** Credentials typed into the URL field move to the user and password fields (so the

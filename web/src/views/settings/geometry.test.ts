@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Point } from "../api.ts";
+import type { Point } from "../../api/types.ts";
 import {
   addLinePoint,
   addPoint,

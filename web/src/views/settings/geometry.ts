@@ -2,7 +2,15 @@
  * Zone and line drawing on a camera picture. Points are normalised [x, y] (0..1, origin
  * top-left, as the API stores them); the editor converts from CSS pixels of the picture.
  */
-import type { Point } from "../api.ts";
+import type { Point } from "../../api/types.ts";
+
+/**
+ * A polygon or line as the server answers it (`number[][]`: its answers do not declare pairs,
+ * only its request bodies do) as points.
+ */
+export function asPoints(points: readonly (readonly number[])[]): Point[] {
+  return points.map(([x = 0, y = 0]) => [x, y]);
+}
 
 export interface Draft {
   points: Point[];

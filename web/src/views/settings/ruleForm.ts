@@ -1,5 +1,6 @@
 import type { Severity } from "../../api/types.ts";
-import type { Point, Rule, RuleType } from "../api.ts";
+import type { Point, Rule, RuleInput, RuleType } from "../../api/types.ts";
+import { asPoints } from "./geometry.ts";
 
 /** The rule form's fields as typed (numbers as text, so a half-typed value is kept). */
 export interface RuleFields {
@@ -57,12 +58,12 @@ function num(text: string): number {
  * The rule as the API takes it. Only the fields of the chosen type are sent besides the common
  * ones; a number that does not parse is sent as null, so the server's error names the field.
  */
-export function ruleBody(f: RuleFields): Rule {
+export function ruleBody(f: RuleFields): RuleInput {
   const n = (text: string) => {
     const value = num(text);
     return Number.isFinite(value) ? value : (null as unknown as number);
   };
-  const rule: Rule = {
+  const rule: RuleInput = {
     id: f.id.trim(),
     name: f.name.trim(),
     type: f.type,
@@ -102,8 +103,8 @@ export function ruleFields(rule: Rule): RuleFields {
     name: rule.name,
     type: rule.type,
     cameras: rule.cameras === "*" ? null : rule.cameras,
-    zones: rule.zones,
-    classes: rule.classes.join(", "),
+    zones: rule.zones ?? [],
+    classes: (rule.classes ?? []).join(", "),
     schedule: rule.schedule ?? "",
     severity: rule.severity,
     minConfidence: String(rule.min_confidence),
@@ -111,8 +112,8 @@ export function ruleFields(rule: Rule): RuleFields {
     clearAfterS: String(rule.clear_after_s),
     cooldownS: s(rule.cooldown_s, NEW_RULE.cooldownS),
     enabled: rule.enabled,
-    line: rule.line ? [...rule.line] : [],
-    direction: rule.direction ?? "both",
+    line: rule.line ? asPoints(rule.line) : [],
+    direction: rule.direction,
     dwellS: s(rule.dwell_s, NEW_RULE.dwellS),
     minPeople: s(rule.min_people, NEW_RULE.minPeople),
     minDurationS: s(rule.min_duration_s, NEW_RULE.minDurationS),

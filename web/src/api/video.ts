@@ -1,61 +1,13 @@
-/** Wire types and calls of the video endpoints (live, WebRTC, VOD, exports). */
-import type { ApiClient } from "../api/client.ts";
-import type { Severity } from "../api/types.ts";
-
-export type StreamName = "main" | "sub";
-
-/** `GET /api/v1/cameras/{id}/live`: where to fetch the camera's live picture. */
-export interface LiveInfo {
-  camera_id: string;
-  webrtc: string;
-  hls: string;
-  /** Whether the live HLS playlist exists yet (older servers leave it out). */
-  hls_ready?: boolean;
-  /** The streams WebRTC can carry; live HLS has one stream. */
-  streams: StreamName[];
-  status: string;
-}
-
-export interface SessionDescription {
-  sdp: string;
-  type: "offer" | "answer";
-}
-
-/** One stored segment (`GET /api/v1/recordings`). */
-export interface Recording {
-  camera_id: string;
-  start: string;
-  end: string;
-  duration_s: number;
-}
-
-export interface EventSummary {
-  id: string;
-  occurred_at: string;
-  camera_id: string;
-  type: string;
-  severity: Severity;
-}
-
-export interface EventPage {
-  items: EventSummary[];
-  next_cursor: string | null;
-}
-
-export type ExportStatus = "pending" | "ready" | "failed";
-
-/** A clip export (`POST /api/v1/exports`, `GET /api/v1/exports/{id}`). */
-export interface ClipExport {
-  id: string;
-  camera_id: string;
-  start: string;
-  end: string;
-  status: ExportStatus;
-  sha256: string | null;
-  size_bytes: number | null;
-  download_url: string | null;
-  error: string | null;
-}
+/** Calls of the video endpoints (live, WebRTC, VOD, exports). */
+import type { ApiClient } from "./client.ts";
+import type {
+  ClipExport,
+  EventPage,
+  LiveInfo,
+  RecordingSegment,
+  StreamName,
+  WebRtcAnswer,
+} from "./types.ts";
 
 const cam = (cameraId: string) => encodeURIComponent(cameraId);
 
@@ -63,14 +15,15 @@ export function liveInfo(api: ApiClient, cameraId: string, signal?: AbortSignal)
   return api.getJson<LiveInfo>(`/api/v1/cameras/${cam(cameraId)}/live`, signal);
 }
 
+/** Posts the browser's offer to `path` (the `webrtc` of `liveInfo`); resolves with the answer. */
 export function webrtcOffer(
   api: ApiClient,
   path: string,
-  offer: SessionDescription,
+  offer: { sdp: string; type: "offer" },
   stream: StreamName,
   signal?: AbortSignal,
 ) {
-  return api.postJson<SessionDescription>(path, { ...offer, stream }, signal);
+  return api.postJson<WebRtcAnswer>(path, { ...offer, stream }, signal);
 }
 
 /** `start` and `end` (epoch ms) as ISO-8601 UTC, the way the API takes a time span. */
@@ -91,7 +44,7 @@ export function recordings(
   signal?: AbortSignal,
 ) {
   const params = new URLSearchParams({ camera_id: cameraId, ...span(startMs, endMs) });
-  return api.getJson<Recording[]>(`/api/v1/recordings?${params.toString()}`, signal);
+  return api.getJson<RecordingSegment[]>(`/api/v1/recordings?${params.toString()}`, signal);
 }
 
 export function events(

@@ -20,7 +20,13 @@ from vigil.clock import Clock
 from vigil.db.session import Database
 from vigil.db.tables import Alert, Camera, Event
 from vigil.model.incidents import INCIDENT_NAMESPACE, Incident, IncidentEnded
-from vigil.model.messages import AlertCleared, AlertRequest, AlertView
+from vigil.model.messages import (
+    AlertCleared,
+    AlertRequest,
+    AlertView,
+    alert_status_of,
+    severity_of,
+)
 from vigil.ops import metrics
 from vigil.storage import ObjectStore
 
@@ -36,8 +42,8 @@ def alert_view(alert: Alert, camera_name: str | None) -> AlertView:
         rule_id=alert.rule_id,
         rule_name=data.get("rule_name"),
         type=alert.type,
-        severity=alert.severity,
-        status=alert.status,
+        severity=severity_of(alert.severity),
+        status=alert_status_of(alert.status),
         title=alert.title,
         created_at=alert.created_at,
         acknowledged_at=alert.acknowledged_at,

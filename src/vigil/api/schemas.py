@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from vigil.config import Severity
+from vigil.model.messages import AlertView
 from vigil.model.views import EventPublic
-
-AlertStatus = Literal["new", "acknowledged", "resolved"]
 
 
 class Input(BaseModel):
@@ -104,30 +102,6 @@ class CameraPublic(BaseModel):
     detections: list[DetectionPublic]
 
 
-class AlertPublic(BaseModel):
-    id: str
-    camera_id: str
-    camera_name: str
-    rule_id: str | None
-    rule_name: str | None
-    type: str
-    severity: Severity
-    status: AlertStatus
-    title: str
-    created_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    resolved_at: datetime | None
-    event_id: str | None
-    snapshot_url: str | None
-    resolved_by: str | None = None
-    assigned_to: str | None = None
-    assigned_at: datetime | None = None
-    escalation_level: int = 0
-    escalated_at: datetime | None = None
-    details: dict[str, Any] = Field(default_factory=dict, description="Rule specifics.")
-
-
 class AlertCounts(BaseModel):
     new: int
     acknowledged: int
@@ -135,7 +109,7 @@ class AlertCounts(BaseModel):
 
 
 class AlertPage(BaseModel):
-    items: list[AlertPublic]
+    items: list[AlertView]
     next_cursor: str | None
 
 

@@ -12,14 +12,34 @@ import struct
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import Field
 
+from vigil.config import SEVERITIES, Severity
 from vigil.model.detections import Detection, Detections
 
 CameraId = str
+AlertStatus = Literal["new", "acknowledged", "resolved"]
+ALERT_STATUSES: tuple[AlertStatus, ...] = ("new", "acknowledged", "resolved")
+
+
+def severity_of(value: str) -> Severity:
+    """A severity read from a row (a CHECK constraint keeps it one of `SEVERITIES`)."""
+    for known in SEVERITIES:
+        if value == known:
+            return known
+    raise ValueError(f"unknown severity {value!r}")
+
+
+def alert_status_of(value: str) -> AlertStatus:
+    """An alert status read from a row (a CHECK constraint keeps it one of `ALERT_STATUSES`)."""
+    for known in ALERT_STATUSES:
+        if value == known:
+            return known
+    raise ValueError(f"unknown alert status {value!r}")
 
 
 class CameraState(StrEnum):
@@ -129,7 +149,8 @@ class CameraStatus:
 
 @dataclass(frozen=True, slots=True)
 class AlertView:
-    """An alert as people see it (API, WebSocket, notifications)."""
+    """An alert as people see it: the API's alert body (its schema in the OpenAPI document),
+    the WebSocket's message and what notifications say."""
 
     id: str
     camera_id: str
@@ -137,8 +158,8 @@ class AlertView:
     rule_id: str | None
     rule_name: str | None
     type: str
-    severity: str
-    status: str
+    severity: Severity
+    status: AlertStatus
     title: str
     created_at: datetime
     acknowledged_at: datetime | None
@@ -152,7 +173,9 @@ class AlertView:
     assigned_at: datetime | None = None
     escalation_level: int = 0
     escalated_at: datetime | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Annotated[dict[str, Any], Field(description="Rule specifics.")] = field(
+        default_factory=dict
+    )
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

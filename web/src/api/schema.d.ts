@@ -1490,12 +1490,16 @@ export interface components {
         /** AlertPage */
         AlertPage: {
             /** Items */
-            items: components["schemas"]["AlertPublic"][];
+            items: components["schemas"]["AlertView"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** AlertPublic */
-        AlertPublic: {
+        /**
+         * AlertView
+         * @description An alert as people see it: the API's alert body (its schema in the OpenAPI document),
+         *     the WebSocket's message and what notifications say.
+         */
+        AlertView: {
             /** Acknowledged At */
             acknowledged_at: string | null;
             /** Acknowledged By */
@@ -3969,7 +3973,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AlertPublic"];
+                    "application/json": components["schemas"]["AlertView"];
                 };
             };
             /** @description The request is wrong (detail says how) */
@@ -4045,7 +4049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AlertPublic"];
+                    "application/json": components["schemas"]["AlertView"];
                 };
             };
             /** @description The request is wrong (detail says how) */
@@ -4134,7 +4138,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AlertPublic"];
+                    "application/json": components["schemas"]["AlertView"];
                 };
             };
             /** @description The request is wrong (detail says how) */
@@ -4384,7 +4388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AlertPublic"];
+                    "application/json": components["schemas"]["AlertView"];
                 };
             };
             /** @description The request is wrong (detail says how) */

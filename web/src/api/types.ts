@@ -88,7 +88,7 @@ export type BboxXyxy = readonly [number, number, number, number];
 
 export type Detection = Schemas["DetectionPublic"];
 
-export type Alert = Schemas["AlertPublic"];
+export type Alert = Schemas["AlertView"];
 export type Severity = Alert["severity"];
 export type AlertStatus = Alert["status"];
 

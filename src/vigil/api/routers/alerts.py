@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigil.alerts.service import STATUSES
 from vigil.api.cursor import decode_cursor, encode_cursor
 from vigil.api.deps import CurrentUser, Operator, Principal, Services, audit_success
-from vigil.api.schemas import AlertCounts, AlertPage, AlertPublic, ErrorBody
+from vigil.api.schemas import AlertCounts, AlertPage, ErrorBody
 from vigil.errors import NotFoundError
 from vigil.model.messages import AlertView
 
@@ -63,7 +63,7 @@ async def list_alerts(
     statuses = [s.strip() for s in status.split(",") if s.strip()] or list(STATUSES)
     after = decode_cursor(cursor) if cursor else None
     views = await services.alerts.query(statuses, camera_id, limit, after, user.cameras)
-    items = [AlertPublic.model_validate(v.to_json()) for v in views]
+    items = list(views)
     next_cursor = encode_cursor(views[-1].created_at, views[-1].id) if len(views) == limit else None
     return AlertPage(items=items, next_cursor=next_cursor)
 
@@ -99,8 +99,8 @@ async def dead_letters(
 
 
 @router.get("/{alert_id}", responses={404: {"model": ErrorBody}})
-async def get_alert(alert_id: str, services: Services, user: CurrentUser) -> AlertPublic:
-    return AlertPublic.model_validate((await _visible(services, user, alert_id)).to_json())
+async def get_alert(alert_id: str, services: Services, user: CurrentUser) -> AlertView:
+    return await _visible(services, user, alert_id)
 
 
 async def _visible(services: Services, user: Principal, alert_id: str) -> AlertView:
@@ -120,32 +120,30 @@ async def _audit(
 @router.post("/{alert_id}/ack", responses=_ERRORS)
 async def acknowledge(
     alert_id: str, request: Request, services: Services, user: Operator
-) -> AlertPublic:
+) -> AlertView:
     await _visible(services, user, alert_id)
     view = await services.alerts.acknowledge(alert_id, user.username)
     await _audit(services, request, user, "alert.ack", alert_id)
-    return AlertPublic.model_validate(view.to_json())
+    return view
 
 
 @router.post("/{alert_id}/resolve", responses=_ERRORS)
-async def resolve(
-    alert_id: str, request: Request, services: Services, user: Operator
-) -> AlertPublic:
+async def resolve(alert_id: str, request: Request, services: Services, user: Operator) -> AlertView:
     """Resolve (from new or acknowledged); resolving twice is harmless."""
     await _visible(services, user, alert_id)
     view = await services.alerts.resolve(alert_id, user.username)
     await _audit(services, request, user, "alert.resolve", alert_id)
-    return AlertPublic.model_validate(view.to_json())
+    return view
 
 
 @router.post("/{alert_id}/assign", responses=_ERRORS)
 async def assign(
     alert_id: str, body: AssignBody, request: Request, services: Services, user: Operator
-) -> AlertPublic:
+) -> AlertView:
     await _visible(services, user, alert_id)
     view = await services.alerts.assign(alert_id, body.username, user.username)
     await _audit(services, request, user, "alert.assign", alert_id, assignee=view.assigned_to)
-    return AlertPublic.model_validate(view.to_json())
+    return view
 
 
 @router.get("/{alert_id}/notes", responses={404: {"model": ErrorBody}})

@@ -351,7 +351,7 @@ def config_check(
 
 
 def _probe_cameras(site: SiteConfig) -> bool:
-    from vigil.app.runtime import camera_url
+    from vigil.dvr.site import camera_url
     from vigil.edge.probe import probe_stream
 
     all_ok = True

@@ -25,6 +25,7 @@ from vigil.bus.base import Subscription
 from vigil.clock import Clock
 from vigil.db.session import Database
 from vigil.db.tables import Alert, Event, Segment
+from vigil.db.tables.recordings import overlapping
 from vigil.ops.tasks import cancel_and_wait
 from vigil.storage import ObjectStore
 from vigil.storage.remux import local_sources, remux_range
@@ -106,11 +107,7 @@ class ClipMaker:
             end = occurred_at + timedelta(seconds=self.post_s)
             segments = session.execute(
                 select(Segment.key, Segment.start_at)
-                .where(
-                    Segment.camera_id == camera_id,
-                    Segment.end_at > start,
-                    Segment.start_at < end,
-                )
+                .where(overlapping(camera_id, start, end))
                 .order_by(Segment.start_at)
             ).all()
         if not segments:

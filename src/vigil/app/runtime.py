@@ -46,7 +46,8 @@ from vigil.db.embedded import EmbeddedPostgres
 from vigil.db.migrate import upgrade
 from vigil.db.partitions import ensure_event_partitions
 from vigil.db.session import Database, database_health
-from vigil.dvr.cpplus import build_rtsp_url, mask_url
+from vigil.dvr.cpplus import mask_url
+from vigil.dvr.site import camera_url
 from vigil.edge.camera import CameraWorker
 from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
 from vigil.edge.camera_health import CameraHealthMonitor, HealthSettings
@@ -91,20 +92,6 @@ class RuntimeOptions:
     tls_cert: Path | None = None  # PEM; with tls_key the API is served over HTTPS
     tls_key: Path | None = None
     steps: Steps = NO_STEPS  # one-off start-up work shown on a terminal (database, models)
-
-
-def camera_url(config: SiteConfig, cam: CameraConfig) -> str:
-    if cam.url is not None:
-        return cam.url.get_secret_value()
-    password = config.dvr.password.get_secret_value() if config.dvr.password else ""
-    return build_rtsp_url(
-        config.dvr.host,
-        cam.dvr_channel,
-        cam.stream,
-        username=config.dvr.username,
-        password=password,
-        port=config.dvr.rtsp_port,
-    )
 
 
 class Vigil:

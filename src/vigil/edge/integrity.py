@@ -20,6 +20,7 @@ from sqlalchemy import select
 from vigil.clock import Clock
 from vigil.db.session import Database
 from vigil.db.tables import Camera, CameraStateChange, Segment
+from vigil.db.tables.recordings import overlapping
 
 GAP_MIN_S = 1.0  # holes shorter than this are keyframe-cut jitter, not lost video
 # The newest segment is still being written: up to this much after the last indexed one
@@ -166,11 +167,7 @@ class RecordingQueries:
             for cam in cameras:
                 spans = session.execute(
                     select(Segment.start_at, Segment.end_at)
-                    .where(
-                        Segment.camera_id == cam,
-                        Segment.end_at > start,
-                        Segment.start_at < end,
-                    )
+                    .where(overlapping(cam, start, end))
                     .order_by(Segment.start_at)
                 ).all()
                 changes = session.execute(
@@ -203,11 +200,7 @@ class RecordingQueries:
         with self._db.session() as session:
             rows = session.scalars(
                 select(Segment)
-                .where(
-                    Segment.camera_id == camera_id,
-                    Segment.end_at > start,
-                    Segment.start_at < end,
-                )
+                .where(overlapping(camera_id, start, end))
                 .order_by(Segment.start_at)
                 .limit(limit)
             ).all()

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from vigil.clock import Clock
 from vigil.db.session import Database
 from vigil.db.tables import ClipExport, Segment
+from vigil.db.tables.recordings import overlapping
 from vigil.errors import NotFoundError, StorageError, VigilError, public_text
 from vigil.storage import ObjectStore
 from vigil.storage.remux import local_sources, remux_range
@@ -112,11 +113,7 @@ class ExportService:
     def _create(self, camera_id: str, start: datetime, end: datetime, user: str) -> ExportView:
         with self._db.session() as session:
             has_video = session.scalar(
-                select(Segment.id)
-                .where(
-                    Segment.camera_id == camera_id, Segment.end_at > start, Segment.start_at < end
-                )
-                .limit(1)
+                select(Segment.id).where(overlapping(camera_id, start, end)).limit(1)
             )
             if has_video is None:
                 raise ExportRangeError(
@@ -153,9 +150,7 @@ class ExportService:
             camera_id, start, end = row.camera_id, row.start_at, row.end_at
             segments = session.execute(
                 select(Segment.key, Segment.start_at)
-                .where(
-                    Segment.camera_id == camera_id, Segment.end_at > start, Segment.start_at < end
-                )
+                .where(overlapping(camera_id, start, end))
                 .order_by(Segment.start_at)
             ).all()
         key = f"exports/{camera_id}/{start:%Y/%m/%d}/{export_id}.mp4"

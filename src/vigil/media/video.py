@@ -30,7 +30,9 @@ from vigil.clock import Clock
 from vigil.config import SiteConfig
 from vigil.db.session import Database
 from vigil.db.tables import Segment
-from vigil.dvr.cpplus import MAIN_STREAM, SUB_STREAM, build_rtsp_url
+from vigil.db.tables.recordings import overlapping
+from vigil.dvr.cpplus import MAIN_STREAM, SUB_STREAM
+from vigil.dvr.site import camera_url
 from vigil.edge.integrity import GAP_MIN_S
 from vigil.errors import NotFoundError, VigilError
 from vigil.media.exports import ExportService
@@ -229,11 +231,7 @@ class Recordings:
         with self._db.session() as session:
             rows = session.execute(
                 select(Segment.id, Segment.key, Segment.start_at, Segment.end_at)
-                .where(
-                    Segment.camera_id == camera_id,
-                    Segment.end_at > start,
-                    Segment.start_at < end,
-                )
+                .where(overlapping(camera_id, start, end))
                 .order_by(Segment.start_at)
             ).all()
         out = []
@@ -263,17 +261,8 @@ class Recordings:
 def camera_stream_url(config: SiteConfig, camera_id: str, stream: StreamName) -> str:
     """RTSP URL of a camera's main or sub stream (a camera given by `url` has only that one).
     Holds the DVR password: log it only through `mask_url`."""
-    cam = config.camera(camera_id)
-    if cam.url is not None:
-        return cam.url.get_secret_value()
-    password = config.dvr.password.get_secret_value() if config.dvr.password else ""
-    return build_rtsp_url(
-        config.dvr.host,
-        cam.dvr_channel,
-        SUB_STREAM if stream == "sub" else MAIN_STREAM,
-        username=config.dvr.username,
-        password=password,
-        port=config.dvr.rtsp_port,
+    return camera_url(
+        config, config.camera(camera_id), SUB_STREAM if stream == "sub" else MAIN_STREAM
     )
 
 

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator, model_
 
 from vigil.analytics.catalog import InvalidItemError
 from vigil.api.deps import Admin, ApiServices, Services
-from vigil.api.routers.camera_tests import check_rtsp_url
+from vigil.api.routers.camera_tests import check_rtsp_url, one_source
 from vigil.api.routers.cameras import camera_public, visible_camera
 from vigil.api.schemas import CameraPublic, ErrorBody
 from vigil.api.site_items import (
@@ -86,8 +86,7 @@ class CameraBody(ItemBody):
 
     @model_validator(mode="after")
     def _one_source(self) -> CameraBody:
-        if (self.channel is None) == (self.url is None):
-            raise ValueError("give either channel (a DVR channel) or url (an RTSP URL), not both")
+        one_source(self.channel, self.url)
         return self
 
 

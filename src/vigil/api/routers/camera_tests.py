@@ -19,7 +19,8 @@ from vigil.api.routers.cameras import visible_camera
 from vigil.api.schemas import ErrorBody
 from vigil.api.site_items import BODY_CONFIG, ConfigWordedRoute, ItemBody
 from vigil.config import SiteConfig
-from vigil.dvr.cpplus import CpPlusUrlError, build_rtsp_url, mask_url, parse_cpplus_path
+from vigil.dvr.cpplus import CpPlusUrlError, mask_url, parse_cpplus_path
+from vigil.dvr.site import channel_url
 from vigil.edge.probe import ProbeResult, probe_stream
 from vigil.errors import NotFoundError
 
@@ -35,6 +36,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _CHANNEL_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "The channel's camera is not in your scope"},
 }
+
+
+def one_source(channel: int | None, url: str | None) -> None:
+    """A camera added or probed through the API is a DVR channel or an RTSP URL: one of them.
+    (site.yaml lets a url override a channel; the API asks which one is meant.)"""
+    if (channel is None) == (url is None):
+        raise ValueError("give either channel (a DVR channel) or url (an RTSP URL), not both")
 
 
 def check_rtsp_url(url: str) -> str:
@@ -87,8 +95,7 @@ class ProbeBody(ItemBody):
 
     @model_validator(mode="after")
     def _one_target(self) -> ProbeBody:
-        if (self.channel is None) == (self.url is None):
-            raise ValueError("give either channel (a DVR channel) or url (an RTSP URL), not both")
+        one_source(self.channel, self.url)
         return self
 
 
@@ -118,19 +125,6 @@ class ProbePublic(BaseModel):
                 }
             ]
         }
-    )
-
-
-def dvr_url(config: SiteConfig, channel: int, stream: int) -> str:
-    """The site's DVR URL of one channel; `channel` counts from 1."""
-    dvr = config.dvr
-    return build_rtsp_url(
-        dvr.host,
-        channel,
-        stream,
-        username=dvr.username,
-        password=dvr.password.get_secret_value() if dvr.password else "",
-        port=dvr.rtsp_port,
     )
 
 
@@ -231,7 +225,7 @@ async def test_connection(
     if any(not admin.can_see(camera_id) for camera_id in on_channel):
         # A camera-scoped admin tests the channels of their cameras (and unused ones) only.
         raise NotFoundError(f"channel {body.channel} belongs to a camera outside your scope")
-    url = dvr_url(services.config, body.channel, body.stream)
+    url = channel_url(services.config.dvr, body.channel, body.stream)
     return await _answer(services, request, admin, url, f"cameras/test/channel/{body.channel}")
 
 
@@ -244,5 +238,5 @@ async def test_camera(
     if cam.url is not None:
         url = cam.url.get_secret_value()
     else:
-        url = dvr_url(services.config, cam.dvr_channel, cam.stream)
+        url = channel_url(services.config.dvr, cam.dvr_channel, cam.stream)
     return await _answer(services, request, admin, url, f"cameras/{cam.id}")

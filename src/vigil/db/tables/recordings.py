@@ -8,8 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Identity,
     Index,
+    and_,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,3 +74,10 @@ class ClipExport(Base):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None]
     error: Mapped[str | None]
+
+
+def overlapping(camera_id: str, start: datetime, end: datetime) -> ColumnElement[bool]:
+    """The condition "a segment of `camera_id` overlapping [start, end)": it ends after `start`
+    and starts before `end`. Every reader of recordings (playback, exports, clips, integrity)
+    selects by it, so they agree on which segments a time range holds."""
+    return and_(Segment.camera_id == camera_id, Segment.end_at > start, Segment.start_at < end)

@@ -193,7 +193,7 @@ def worker(
     the config is the hub's site.yaml. Workers of one role share a consumer group: Kafka
     spreads the cameras over them and moves a dead worker's cameras to the others.
     """
-    from vigil.app.workers import WORKER_ROLES
+    from vigil.app.runtime import WORKER_ROLES
 
     if role not in WORKER_ROLES:
         raise typer.BadParameter(f"{role!r}: give {', '.join(WORKER_ROLES)}", param_hint="--role")
@@ -205,20 +205,20 @@ def worker(
 
 
 async def _work(out: Output, site: SiteConfig, role: str, data: Path, host: str, port: int) -> None:
-    from vigil.app.workers import Worker, WorkerRole
+    from vigil.app.runtime import RuntimeOptions, Vigil, WorkerRole
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = Worker(
-        site,
-        cast("WorkerRole", role),
+    options = RuntimeOptions(
         data_dir=data,
-        database_url=os.environ.get("VIGIL_DATABASE_URL") or None,
         host=host,
         port=port,
+        database_url=os.environ.get("VIGIL_DATABASE_URL") or None,
+        role=cast("WorkerRole", role),
     )
+    runner = Vigil(site, options)
     try:
         await runner.start()
         out.say(

@@ -1,5 +1,6 @@
-"""The stages a site is made of, started the same way by `vigil up` (runtime.Vigil, all stages
-in one process) and by `vigil worker --role ...` (workers.Worker, one stage each).
+"""The pipeline stages a worker role can run alone (analytics, notify, inference), built the
+same way whether `vigil up` runs them all in one process or `vigil worker --role ...` runs one
+(both through `runtime.Vigil` and its table of stages).
 
 Each `start_*` starts its stage's components consumers-first, registers their health checks
 and records how to stop them on `started`, which stops them in reverse order.

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from prometheus_client import REGISTRY, CollectorRegistry, Gauge
-
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
+from vigil.edge import metrics
 from vigil.model.messages import AlertCleared, AlertRequest
 from vigil.ops.tasks import cancel_and_wait
 
@@ -100,21 +99,6 @@ _TITLES = {
     DiskState.NOT_WRITABLE: "Recording disk refuses writes",
 }
 
-_gauges: dict[int, Gauge] = {}
-
-
-def disk_free_gauge(registry: CollectorRegistry = REGISTRY) -> Gauge:
-    found = _gauges.get(id(registry))
-    if found is None:
-        found = Gauge(
-            "edge_disk_free_bytes",
-            "free bytes on the recordings disk",
-            ["edge"],
-            registry=registry,
-        )
-        _gauges[id(registry)] = found
-    return found
-
 
 class DiskWatch:
     """Polls `directory`'s disk and raises/clears the `edge_disk` alert of `edge_id`."""
@@ -139,7 +123,7 @@ class DiskWatch:
         self._clock = clock
         self._usage = usage
         self._probe = probe
-        self._gauge = disk_free_gauge().labels(edge_id)
+        self._gauge = metrics.edge_disk_free_bytes.labels(edge_id)
         self._task: asyncio.Task[None] | None = None
         self._alert_key: str | None = None
         self.last: DiskReading | None = None

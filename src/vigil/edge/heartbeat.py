@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
-from prometheus_client import REGISTRY, CollectorRegistry, Gauge
 
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
+from vigil.edge import metrics
 from vigil.model.messages import Heartbeat
 from vigil.ops.tasks import cancel_and_wait
 
@@ -25,28 +25,11 @@ __all__ = [
     "HEARTBEATS",
     "Heartbeat",
     "HeartbeatPublisher",
-    "memory_gauge",
 ]
 
 HEARTBEATS = topics.METRICS  # topic
 DEFAULT_PERIOD_S = 30.0
 MISSED_BEATS = 3
-
-
-_gauges: dict[int, Gauge] = {}
-
-
-def memory_gauge(registry: CollectorRegistry = REGISTRY) -> Gauge:
-    found = _gauges.get(id(registry))
-    if found is None:
-        found = Gauge(
-            "edge_memory_usage_percent",
-            "memory in use on the edge box",
-            ["edge"],
-            registry=registry,
-        )
-        _gauges[id(registry)] = found
-    return found
 
 
 class HeartbeatPublisher:
@@ -72,7 +55,7 @@ class HeartbeatPublisher:
 
     def beat(self) -> Heartbeat:
         mem = float(psutil.virtual_memory().percent)
-        memory_gauge().labels(self.edge_id).set(mem)
+        metrics.edge_memory_usage_percent.labels(self.edge_id).set(mem)
         beat = Heartbeat(
             edge_id=self.edge_id,
             timestamp=self._clock.now(),

@@ -117,7 +117,7 @@ class EdgeIndexer:
         if previous_end is not None and inserted is not None:
             hole_s = (seg.start - previous_end).total_seconds()
             if hole_s > GAP_MIN_S:
-                recording_gap_seconds(seg.camera_id).inc(hole_s)
+                recording_gap_seconds.labels(seg.camera_id).inc(hole_s)
 
     def record_status(self, status: CameraStatus) -> None:
         """Log a camera's state change and update its current state."""

@@ -30,12 +30,12 @@ import httpx
 from vigil.bus import Bus, topics
 from vigil.bus.base import Subscription
 from vigil.clock import Clock
+from vigil.config import UplinkConfig
 from vigil.db.session import Database
 from vigil.db.tables import Alert, Event
 from vigil.edge.backoff import Backoff
 from vigil.edge.heartbeat import HEARTBEATS, Heartbeat
-from vigil.edge.uplink_config import (
-    UplinkConfig,
+from vigil.edge.metrics import (
     uplink_dropped_total,
     uplink_last_success_timestamp,
     uplink_queue_bytes,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
 from sqlalchemy import func, select
 
 from vigil.db.session import Database
@@ -17,6 +19,8 @@ ACK_GOAL_S = 300.0  # the reference's 5-minute acknowledgement goal
 
 @dataclass(frozen=True, slots=True)
 class DailyReport:
+    """One site day: what happened, and how fast people responded (the API's daily report)."""
+
     day: date
     timezone: str
     start: datetime
@@ -24,14 +28,19 @@ class DailyReport:
     events_total: int
     events_by_camera: dict[str, int]
     events_by_type: dict[str, int]
-    events_by_hour: list[int]  # 24 buckets, site-local hours
+    events_by_hour: Annotated[list[int], Field(description="24 counts by hour of the site's day.")]
     alerts_total: int
     alerts_by_severity: dict[str, int]
     alerts_acknowledged: int
-    ack_p50_s: float | None
+    ack_p50_s: Annotated[
+        float | None, Field(description="Median seconds from alert to acknowledgement.")
+    ]
     ack_p90_s: float | None
     ack_max_s: float | None
-    ack_within_goal_pct: float | None
+    ack_within_goal_pct: Annotated[
+        float | None,
+        Field(description="Share of acknowledged alerts acknowledged within 5 minutes."),
+    ]
 
 
 def _percentile(sorted_values: list[float], q: float) -> float | None:

@@ -129,15 +129,7 @@ class AlertService:
 
     def _acknowledge(self, alert_id: uuid.UUID, username: str) -> tuple[AlertView, bool]:
         with self._db.session() as session:
-            row = session.execute(
-                select(Alert, Camera.name)
-                .outerjoin(Camera, Camera.id == Alert.camera_id)
-                .where(Alert.id == alert_id)
-                .with_for_update(of=Alert)
-            ).first()
-            if row is None:
-                raise NotFoundError(f"no alert {alert_id}")
-            alert, name = row
+            alert, name = lifecycle.locked(session, alert_id)
             if alert.status == "resolved":
                 raise ConflictError(f"alert {alert_id} is already resolved")
             changed = alert.status == "new"

@@ -1984,8 +1984,11 @@ export interface components {
              */
             status: "ok" | "degraded" | "down";
         };
-        /** DailyReportOut */
-        DailyReportOut: {
+        /**
+         * DailyReport
+         * @description One site day: what happened, and how fast people responded (the API's daily report).
+         */
+        DailyReport: {
             /** Ack Max S */
             ack_max_s: number | null;
             /**
@@ -8159,7 +8162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DailyReportOut"];
+                    "application/json": components["schemas"]["DailyReport"];
                 };
             };
             /** @description The request is wrong (detail says how) */

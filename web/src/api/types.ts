@@ -138,7 +138,7 @@ export type CameraIntegrity = Schemas["CameraIntegrityOut"];
 /** One gap in a camera's recording, from the segment index. */
 export type RecordingGap = Schemas["GapOut"];
 
-export type DailyReport = Schemas["DailyReportOut"];
+export type DailyReport = Schemas["DailyReport"];
 
 /** `cells`: rows x cols, row 0 at the top. */
 export type Heatmap = Schemas["HeatmapOut"];

@@ -13,12 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal, get_args
+from typing import Final, Literal, get_args
 
 import uvicorn
 
@@ -32,6 +31,7 @@ from vigil.analytics.service import AnalyticsService
 from vigil.api.app import create_app, server_config
 from vigil.api.deps import ApiServices
 from vigil.api.ws import AlertHub
+from vigil.app.cameras import start_cameras
 from vigil.app.stages import (
     StageContext,
     Started,
@@ -43,24 +43,20 @@ from vigil.app.stages import (
 from vigil.app.wiring import build_api_services, register_cluster_health
 from vigil.app.workers import health_app, require_cluster
 from vigil.auth.security import KeyManager
-from vigil.bus import Bus, topics
+from vigil.bus import Bus
 from vigil.bus.select import bus_for, kafka_bootstrap, prepare
 from vigil.clock import Clock, SystemClock
-from vigil.config import CameraConfig, SiteConfig
+from vigil.config import SiteConfig
 from vigil.db.embedded import EmbeddedPostgres
 from vigil.db.migrate import upgrade
 from vigil.db.partitions import ensure_event_partitions
 from vigil.db.session import Database, database_health
-from vigil.dvr.cpplus import mask_url
-from vigil.dvr.site import camera_url
-from vigil.edge.camera import CameraWorker
 from vigil.edge.camera_catalog import CameraCatalog, CameraSecrets
 from vigil.edge.camera_health import CameraHealthMonitor, HealthSettings
-from vigil.edge.camera_workers import CameraWorkers
 from vigil.edge.disk import DiskWatch
 from vigil.edge.heartbeat import HeartbeatPublisher
 from vigil.edge.index import EdgeIndexer, sync_cameras
-from vigil.edge.pool import CameraHandle, IngestPool, PoolCamera, ingest_processes
+from vigil.edge.pool import CameraHandle
 from vigil.edge.retention import RetentionSweeper
 from vigil.edge.uplink import Uplink
 from vigil.errors import ConfigError
@@ -69,7 +65,7 @@ from vigil.hub.fanout import RedisFanout, masked_redis_url, redis_url
 from vigil.hub.heartbeat import HeartbeatMonitor
 from vigil.media.live import LiveView
 from vigil.media.video import MediaServices
-from vigil.model.messages import CameraState, CameraStatus, Frame, SegmentInfo
+from vigil.model.messages import CameraState
 from vigil.ops.health import ComponentHealth, HealthRegistry, camera_health
 from vigil.ops.progress import NO_STEPS, Steps
 from vigil.ops.serve import QuietServer
@@ -380,7 +376,11 @@ class Vigil:
     async def _camera_workers(self) -> None:
         if self.options.start_cameras:
             assert self._store is not None and self.camera_catalog is not None
-            await self._start_cameras(self._store, self._data / "staging", self.camera_catalog)
+            await start_cameras(
+                self.config, self.bus, self.clock, self._store,
+                staging=self._data / "staging", live_root=self._data / "live",
+                catalog=self.camera_catalog, handles=self.cameras, started=self._started,
+            )  # fmt: skip
 
     async def _retention(self) -> None:
         assert self.db is not None and self._store is not None
@@ -472,91 +472,6 @@ class Vigil:
                 await asyncio.wait_for(task, 10)
 
         self._started.add(name, stop_server)
-
-    async def _start_cameras(
-        self, store: ObjectStore, staging: Path, catalog: CameraCatalog
-    ) -> None:
-        await asyncio.to_thread(staging.mkdir, parents=True, exist_ok=True)
-        cams = [c for c in self.config.cameras if c.enabled]
-        # CameraWorker keyword arguments, the same in process and in ingest children.
-        worker_kwargs: dict[str, Any] = {
-            "segment_s": self.config.recording.segment_s,
-            "frame_interval_s": self.config.detection.frame_interval_s,
-            "live_root": self.options.data_dir.resolve() / "live",  # live HLS, per camera
-        }
-        processes = ingest_processes(
-            self.config.recording.ingest_processes, len(cams), os.cpu_count() or 1
-        )
-        if processes > 0:
-            for cam in cams:
-                url = mask_url(camera_url(self.config, cam))
-                log.info("camera %s (%s): %s", cam.id, cam.name, url)
-            # The pool's children get their cameras once: no live changes (said, not half-done).
-            catalog.refuse_changes_with_pool(processes, self.config.recording.ingest_processes)
-            pool = IngestPool(
-                [PoolCamera(cam.id, camera_url(self.config, cam)) for cam in cams],
-                processes=processes,
-                store=store,
-                staging_dir=staging,
-                clock=self.clock,
-                on_frame=self._on_frame,
-                on_segment=self._on_segment,
-                on_status=self._on_status,
-                worker_kwargs=worker_kwargs,
-            )
-            pool.start()
-            self.cameras.update(pool.cameras)
-            self._started.add("cameras", lambda: asyncio.to_thread(pool.stop))
-            return
-
-        def make_worker(cam: CameraConfig, url: str) -> CameraWorker:
-            return CameraWorker(
-                cam.id,
-                url,
-                store=store,
-                staging_dir=staging / cam.id,
-                clock=self.clock,
-                on_frame=self._on_frame,
-                on_segment=self._on_segment,
-                on_status=self._on_status,
-                **worker_kwargs,
-            )
-
-        # Started, stopped and restarted as cameras are added, changed or deleted (the API).
-        workers = CameraWorkers(
-            self.bus, self.clock, self.config, catalog,
-            url_of=lambda cam: camera_url(self.config, cam), make_worker=make_worker,
-            handles=self.cameras,
-        )  # fmt: skip
-        await workers.start()
-        self._started.add("cameras", workers.stop)
-
-    async def _start_uplink(self, db: Database, store: ObjectStore, data: Path) -> None:
-        """The edge's store-and-forward link to its hub; its queue file under `data`."""
-        config = self.config.uplink
-        assert config is not None  # checked in __init__
-        config = config.model_copy(update={"queue_path": data / config.queue_path})
-        uplink = Uplink(
-            config, edge_id=self.config.site.id, bus=self.bus, db=db, store=store,
-            clock=self.clock, health=self.health,
-        )  # fmt: skip
-        await uplink.start()
-        self._started.add("uplink", uplink.stop)
-
-    def _on_frame(self, frame: Frame) -> None:
-        self.bus.publish(topics.FRAMES, frame.camera_id, frame)
-
-    def _on_segment(self, segment: SegmentInfo) -> None:
-        self.bus.publish(topics.SEGMENTS, segment.camera_id, segment)
-
-    def _on_status(self, status: CameraStatus) -> None:
-        log.info(
-            "camera %s is %s%s",
-            status.camera_id,
-            status.state.value,
-            f": {status.detail}" if status.detail else "",
-        )
-        self.bus.publish(topics.CAMERA_STATUS, status.camera_id, status)
 
     def _register_health(self, db: Database, data: Path, fanout: RedisFanout | None) -> None:
         def cameras() -> ComponentHealth:

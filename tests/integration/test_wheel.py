@@ -74,7 +74,16 @@ _PROBE = textwrap.dedent(
 
 def _run(*args: str | Path, cwd: Path | None = None, **env: str) -> str:
     """The command's stdout and stderr, together (it must succeed)."""
-    done = subprocess.run(
+    done = _call(*args, cwd=cwd, **env)
+    assert done.returncode == 0, f"{args[:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout + done.stderr
+
+
+def _call(
+    *args: str | Path, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run a command of the virtualenv, with nothing of this checkout on its path."""
+    return subprocess.run(
         [str(a) for a in args],
         cwd=cwd,
         capture_output=True,
@@ -82,8 +91,6 @@ def _run(*args: str | Path, cwd: Path | None = None, **env: str) -> str:
         timeout=900,
         env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")} | env,
     )
-    assert done.returncode == 0, f"{args[:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done.stdout + done.stderr
 
 
 @pytest.mark.skipif(not VTEST.is_file(), reason="needs Debian opencv-doc (make test installs it)")
@@ -136,8 +143,6 @@ def test_the_built_wheel_detects_tracks_and_embeds_faces_in_a_fresh_virtualenv(
     verdict = _run(cli, "config", "check", site, cwd=tmp_path, VIGIL_DVR_PASSWORD="x")
     assert "OK" in verdict and "camera(s)" in verdict, verdict
     # The benchmarks stay in the checkout: the wheel has none, and says where they are.
-    bench = subprocess.run(
-        [str(cli), "bench", "ingest", "--quick"], cwd=tmp_path, capture_output=True, text=True
-    )
+    bench = _call(cli, "bench", "ingest", "--quick", cwd=tmp_path)
     assert bench.returncode == 2, bench.stdout + bench.stderr
     assert "source checkout's bench/" in " ".join(bench.stdout.split()), bench.stdout

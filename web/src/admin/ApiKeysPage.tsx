@@ -6,15 +6,21 @@ import { Pill } from "../components/Pill.tsx";
 import {
   BUTTON_DANGER,
   BUTTON_PRIMARY,
-  BUTTON_SECONDARY,
-  CARD,
   INPUT,
   LABEL,
   WARNING_BOX,
 } from "../components/formStyles.ts";
+import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
-import { errorText, formatTimestamp, InlineError, PageHeading, RoleSelect } from "./common.tsx";
+import {
+  CardForm,
+  errorText,
+  formatTimestamp,
+  InlineError,
+  PageHeading,
+  RoleSelect,
+} from "./common.tsx";
 
 const API_KEYS_KEY = ["api-keys"] as const;
 
@@ -86,10 +92,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (created: ApiKeyCreated) => v
   };
 
   return (
-    <form onSubmit={submit} aria-labelledby="key-create-heading" className={CARD}>
-      <h2 id="key-create-heading" className="mb-3 text-xl font-semibold text-white">
-        Create a key
-      </h2>
+    <CardForm headingId="key-create-heading" title="Create a key" onSubmit={submit}>
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
         <label className={LABEL}>
           Name
@@ -109,7 +112,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (created: ApiKeyCreated) => v
       <button type="submit" disabled={busy} className={`mt-4 ${BUTTON_PRIMARY}`}>
         {busy ? "Creating…" : "Create key"}
       </button>
-    </form>
+    </CardForm>
   );
 }
 
@@ -233,35 +236,16 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
         )}
       </dl>
       {confirming && (
-        <div
-          role="alertdialog"
-          aria-label="Confirm"
-          className="mt-3 rounded-md border border-red-500 bg-red-950/60 p-3"
-        >
-          <p className="text-base text-red-100">
-            Revoke “{apiKey.name}”? Anything using it stops working at once.
-          </p>
-          <div className="mt-3 flex flex-wrap gap-3">
-            <button
-              type="button"
-              autoFocus
-              disabled={busy}
-              onClick={revoke}
-              className={BUTTON_DANGER}
-            >
-              Yes, revoke
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setConfirming(false);
-              }}
-              className={BUTTON_SECONDARY}
-            >
-              Cancel
-            </button>
-          </div>
-        </div>
+        <ConfirmDialog
+          spaced
+          question={<>Revoke “{apiKey.name}”? Anything using it stops working at once.</>}
+          confirmLabel="Yes, revoke"
+          busy={busy}
+          onConfirm={revoke}
+          onCancel={() => {
+            setConfirming(false);
+          }}
+        />
       )}
       <InlineError error={error} />
     </li>

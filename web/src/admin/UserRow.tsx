@@ -8,6 +8,7 @@ import {
   BUTTON_SECONDARY,
   LABEL,
 } from "../components/formStyles.ts";
+import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { Checkbox, TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
 import { CameraChoice, errorText, InlineError, RoleSelect, USERS_KEY } from "./common.tsx";
@@ -197,43 +198,25 @@ export function UserRow({
             )}
           </div>
           {confirming !== null && (
-            <div
-              role="alertdialog"
-              aria-label="Confirm"
-              className="rounded-md border border-red-500 bg-red-950/60 p-3"
-            >
-              <p className="text-base text-red-100">
-                {confirming === "delete"
+            <ConfirmDialog
+              question={
+                confirming === "delete"
                   ? `Delete ${user.username}? This cannot be undone.`
-                  : `Turn two-factor sign-in off for ${user.username}? They will sign in with a password only until they enrol again.`}
-              </p>
-              <div className="mt-3 flex flex-wrap gap-3">
-                <button
-                  type="button"
-                  autoFocus
-                  disabled={busy}
-                  onClick={() => {
-                    if (confirming === "delete") {
-                      run(() => api.deleteUser(user.id), "Deleted.");
-                    } else {
-                      run(() => api.updateUser(user.id, { reset_mfa: true }), "Two-factor reset.");
-                    }
-                  }}
-                  className={BUTTON_DANGER}
-                >
-                  {confirming === "delete" ? "Yes, delete" : "Yes, reset two-factor"}
-                </button>
-                <button
-                  type="button"
-                  onClick={() => {
-                    setConfirming(null);
-                  }}
-                  className={BUTTON_SECONDARY}
-                >
-                  Cancel
-                </button>
-              </div>
-            </div>
+                  : `Turn two-factor sign-in off for ${user.username}? They will sign in with a password only until they enrol again.`
+              }
+              confirmLabel={confirming === "delete" ? "Yes, delete" : "Yes, reset two-factor"}
+              busy={busy}
+              onConfirm={() => {
+                if (confirming === "delete") {
+                  run(() => api.deleteUser(user.id), "Deleted.");
+                } else {
+                  run(() => api.updateUser(user.id, { reset_mfa: true }), "Two-factor reset.");
+                }
+              }}
+              onCancel={() => {
+                setConfirming(null);
+              }}
+            />
           )}
           <InlineError error={error} />
           {done !== null && (

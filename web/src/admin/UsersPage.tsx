@@ -1,11 +1,12 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SubmitEvent } from "react";
 import type { Camera, Role, UserAccount } from "../api/types.ts";
-import { BUTTON_PRIMARY, CARD, LABEL } from "../components/formStyles.ts";
+import { BUTTON_PRIMARY, LABEL } from "../components/formStyles.ts";
 import { TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
 import {
   CameraChoice,
+  CardForm,
   errorText,
   InlineError,
   PageHeading,
@@ -84,10 +85,7 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
   };
 
   return (
-    <form onSubmit={submit} aria-labelledby="user-create-heading" className={CARD}>
-      <h2 id="user-create-heading" className="mb-3 text-xl font-semibold text-white">
-        Add a user
-      </h2>
+    <CardForm headingId="user-create-heading" title="Add a user" onSubmit={submit}>
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
         <label className={LABEL}>
           Username
@@ -140,6 +138,6 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
       >
         {busy ? "Creating…" : "Create user"}
       </button>
-    </form>
+    </CardForm>
   );
 }

@@ -1,7 +1,7 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, type ReactNode, type SubmitEvent } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Camera, Role } from "../api/types.ts";
-import { ERROR_BOX, LABEL } from "../components/formStyles.ts";
+import { CARD, ERROR_BOX, LABEL } from "../components/formStyles.ts";
 import { Checkbox, type Option, Select, toggled } from "../components/inputs.tsx";
 import { parseTimeMs } from "../lib/time.ts";
 
@@ -26,6 +26,28 @@ const timestamp = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", time
 export function formatTimestamp(iso: string | null): string {
   const ms = parseTimeMs(iso);
   return ms === null ? "—" : timestamp.format(ms);
+}
+
+/** A create form on a card, named by its own `<h2>` (`aria-labelledby`). */
+export function CardForm({
+  headingId,
+  title,
+  onSubmit,
+  children,
+}: {
+  headingId: string;
+  title: string;
+  onSubmit: (event: SubmitEvent<HTMLFormElement>) => void;
+  children: ReactNode;
+}) {
+  return (
+    <form onSubmit={onSubmit} aria-labelledby={headingId} className={CARD}>
+      <h2 id={headingId} className="mb-3 text-xl font-semibold text-white">
+        {title}
+      </h2>
+      {children}
+    </form>
+  );
 }
 
 /** The page's title; focused when the page opens, so keyboard and reader users start here. */

@@ -20,6 +20,7 @@ import {
   InlineError,
   PageHeading,
   RoleSelect,
+  useServerCall,
 } from "./common.tsx";
 
 const API_KEYS_KEY = ["api-keys"] as const;
@@ -69,26 +70,18 @@ function CreateKeyForm({ onCreated }: { onCreated: (created: ApiKeyCreated) => v
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("operator");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useServerCall();
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    api.createApiKey(name.trim(), role).then(
-      (created) => {
-        setBusy(false);
+    run(() => api.createApiKey(name.trim(), role), {
+      done: (created) => {
         setName("");
         void queryClient.invalidateQueries({ queryKey: API_KEYS_KEY });
         onCreated(created);
       },
-      (err: unknown) => {
-        setBusy(false);
-        setError(errorText(err, "Could not create the key"));
-      },
-    );
+      refused: "Could not create the key",
+    });
   };
 
   return (
@@ -164,26 +157,19 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useServerCall();
   const revoked = apiKey.revoked_at !== null;
 
   const revoke = () => {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    api.revokeApiKey(apiKey.id).then(
-      () => {
-        setBusy(false);
+    run(() => api.revokeApiKey(apiKey.id), {
+      settled: () => {
         setConfirming(false);
+      },
+      done: () => {
         void queryClient.invalidateQueries({ queryKey: API_KEYS_KEY });
       },
-      (err: unknown) => {
-        setBusy(false);
-        setConfirming(false);
-        setError(errorText(err, "Could not revoke the key"));
-      },
-    );
+      refused: "Could not revoke the key",
+    });
   };
 
   return (

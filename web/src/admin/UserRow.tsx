@@ -11,7 +11,7 @@ import {
 import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { Checkbox, TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
-import { CameraChoice, errorText, InlineError, RoleSelect, USERS_KEY } from "./common.tsx";
+import { CameraChoice, InlineError, RoleSelect, USERS_KEY, useServerCall } from "./common.tsx";
 
 function sameScope(a: string[] | null, b: string[] | null): boolean {
   if (a === null || b === null) return a === b;
@@ -38,8 +38,7 @@ export function UserRow({
   const [scope, setScope] = useState<string[] | null>(user.cameras);
   const [password, setPassword] = useState("");
   const [confirming, setConfirming] = useState<Confirming>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run: call } = useServerCall();
   const [done, setDone] = useState<string | null>(null);
   const editorId = `user-edit-${user.id}`;
 
@@ -55,22 +54,21 @@ export function UserRow({
   };
 
   const run = (action: () => Promise<unknown>, success: string) => {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    setDone(null);
-    action().then(
+    call(
       () => {
-        setBusy(false);
-        setConfirming(null);
-        setPassword("");
-        setDone(success);
-        void queryClient.invalidateQueries({ queryKey: USERS_KEY });
+        setDone(null);
+        return action();
       },
-      (err: unknown) => {
-        setBusy(false);
-        setConfirming(null);
-        setError(errorText(err, "The server refused the change"));
+      {
+        settled: () => {
+          setConfirming(null);
+        },
+        done: () => {
+          setPassword("");
+          setDone(success);
+          void queryClient.invalidateQueries({ queryKey: USERS_KEY });
+        },
+        refused: "The server refused the change",
       },
     );
   };

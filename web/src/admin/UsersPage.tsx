@@ -12,6 +12,7 @@ import {
   PageHeading,
   RoleSelect,
   USERS_KEY,
+  useServerCall,
 } from "./common.tsx";
 import { UserRow } from "./UserRow.tsx";
 
@@ -57,29 +58,26 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<Role>("operator");
   const [scope, setScope] = useState<string[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useServerCall();
   const [created, setCreated] = useState<string | null>(null);
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    setCreated(null);
-    const body = { username: username.trim(), password, role };
-    api.createUser(scope === null ? body : { ...body, cameras: scope }).then(
-      (user: UserAccount) => {
-        setBusy(false);
-        setCreated(user.username);
-        setUsername("");
-        setPassword("");
-        setScope(null);
-        void queryClient.invalidateQueries({ queryKey: USERS_KEY });
+    run(
+      () => {
+        setCreated(null);
+        const body = { username: username.trim(), password, role };
+        return api.createUser(scope === null ? body : { ...body, cameras: scope });
       },
-      (err: unknown) => {
-        setBusy(false);
-        setError(errorText(err, "Could not create the user"));
+      {
+        done: (user: UserAccount) => {
+          setCreated(user.username);
+          setUsername("");
+          setPassword("");
+          setScope(null);
+          void queryClient.invalidateQueries({ queryKey: USERS_KEY });
+        },
+        refused: "Could not create the user",
       },
     );
   };

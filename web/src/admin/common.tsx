@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode, type SubmitEvent } from "react";
+import { useEffect, useRef, useState, type ReactNode, type SubmitEvent } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Camera, Role } from "../api/types.ts";
 import { CARD, ERROR_BOX, LABEL } from "../components/formStyles.ts";
@@ -26,6 +26,37 @@ const timestamp = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", time
 export function formatTimestamp(iso: string | null): string {
   const ms = parseTimeMs(iso);
   return ms === null ? "—" : timestamp.format(ms);
+}
+
+/**
+ * Busy and error state of a form's server calls, one at a time: `run` does nothing while a call is
+ * in flight; when it settles, `settled` runs (either way), then `done` with its answer, or the error
+ * is shown as `errorText(err, refused)`.
+ */
+export function useServerCall() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = <T,>(
+    call: () => Promise<T>,
+    { done, refused, settled }: { done: (value: T) => void; refused: string; settled?: () => void },
+  ) => {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    call().then(
+      (value) => {
+        setBusy(false);
+        settled?.();
+        done(value);
+      },
+      (err: unknown) => {
+        setBusy(false);
+        settled?.();
+        setError(errorText(err, refused));
+      },
+    );
+  };
+  return { busy, error, setError, run };
 }
 
 /** A create form on a card, named by its own `<h2>` (`aria-labelledby`). */

@@ -11,26 +11,19 @@ import {
   MemoryStorage,
 } from "./test/fixtures.ts";
 import { renderWithServices, type FetchHandler } from "./test/render.tsx";
+import { SilentWebSocket } from "./test/socket.ts";
 
 /** Stands in for the browser WebSocket; tests drive it through `FakeWebSocket.last`. */
-class FakeWebSocket {
+class FakeWebSocket extends SilentWebSocket {
   static instances: FakeWebSocket[] = [];
   static get last(): FakeWebSocket {
     const socket = FakeWebSocket.instances.at(-1);
     if (socket === undefined) throw new Error("no WebSocket opened");
     return socket;
   }
-  onopen: ((e: Event) => void) | null = null;
-  onmessage: ((e: MessageEvent) => void) | null = null;
-  onclose: ((e: CloseEvent) => void) | null = null;
-  onerror: ((e: Event) => void) | null = null;
-  readonly url: string;
   constructor(url: string) {
-    this.url = url;
+    super(url);
     FakeWebSocket.instances.push(this);
-  }
-  close(): void {
-    // The real one fires close later; the client has detached by then.
   }
   open(): void {
     act(() => this.onopen?.(new Event("open")));

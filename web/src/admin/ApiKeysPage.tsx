@@ -6,15 +6,22 @@ import { Pill } from "../components/Pill.tsx";
 import {
   BUTTON_DANGER,
   BUTTON_PRIMARY,
-  BUTTON_SECONDARY,
-  CARD,
   INPUT,
   LABEL,
   WARNING_BOX,
 } from "../components/formStyles.ts";
+import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
-import { errorText, formatTimestamp, InlineError, PageHeading, RoleSelect } from "./common.tsx";
+import {
+  CardForm,
+  errorText,
+  formatTimestamp,
+  InlineError,
+  PageHeading,
+  RoleSelect,
+  useServerCall,
+} from "./common.tsx";
 
 const API_KEYS_KEY = ["api-keys"] as const;
 
@@ -63,33 +70,22 @@ function CreateKeyForm({ onCreated }: { onCreated: (created: ApiKeyCreated) => v
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("operator");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useServerCall();
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    api.createApiKey(name.trim(), role).then(
-      (created) => {
-        setBusy(false);
+    run(() => api.createApiKey(name.trim(), role), {
+      done: (created) => {
         setName("");
         void queryClient.invalidateQueries({ queryKey: API_KEYS_KEY });
         onCreated(created);
       },
-      (err: unknown) => {
-        setBusy(false);
-        setError(errorText(err, "Could not create the key"));
-      },
-    );
+      refused: "Could not create the key",
+    });
   };
 
   return (
-    <form onSubmit={submit} aria-labelledby="key-create-heading" className={CARD}>
-      <h2 id="key-create-heading" className="mb-3 text-xl font-semibold text-white">
-        Create a key
-      </h2>
+    <CardForm headingId="key-create-heading" title="Create a key" onSubmit={submit}>
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
         <label className={LABEL}>
           Name
@@ -109,7 +105,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (created: ApiKeyCreated) => v
       <button type="submit" disabled={busy} className={`mt-4 ${BUTTON_PRIMARY}`}>
         {busy ? "Creating…" : "Create key"}
       </button>
-    </form>
+    </CardForm>
   );
 }
 
@@ -161,26 +157,19 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useServerCall();
   const revoked = apiKey.revoked_at !== null;
 
   const revoke = () => {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    api.revokeApiKey(apiKey.id).then(
-      () => {
-        setBusy(false);
+    run(() => api.revokeApiKey(apiKey.id), {
+      settled: () => {
         setConfirming(false);
+      },
+      done: () => {
         void queryClient.invalidateQueries({ queryKey: API_KEYS_KEY });
       },
-      (err: unknown) => {
-        setBusy(false);
-        setConfirming(false);
-        setError(errorText(err, "Could not revoke the key"));
-      },
-    );
+      refused: "Could not revoke the key",
+    });
   };
 
   return (
@@ -233,35 +222,16 @@ function KeyRow({ apiKey }: { apiKey: ApiKey }) {
         )}
       </dl>
       {confirming && (
-        <div
-          role="alertdialog"
-          aria-label="Confirm"
-          className="mt-3 rounded-md border border-red-500 bg-red-950/60 p-3"
-        >
-          <p className="text-base text-red-100">
-            Revoke “{apiKey.name}”? Anything using it stops working at once.
-          </p>
-          <div className="mt-3 flex flex-wrap gap-3">
-            <button
-              type="button"
-              autoFocus
-              disabled={busy}
-              onClick={revoke}
-              className={BUTTON_DANGER}
-            >
-              Yes, revoke
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                setConfirming(false);
-              }}
-              className={BUTTON_SECONDARY}
-            >
-              Cancel
-            </button>
-          </div>
-        </div>
+        <ConfirmDialog
+          spaced
+          question={<>Revoke “{apiKey.name}”? Anything using it stops working at once.</>}
+          confirmLabel="Yes, revoke"
+          busy={busy}
+          onConfirm={revoke}
+          onCancel={() => {
+            setConfirming(false);
+          }}
+        />
       )}
       <InlineError error={error} />
     </li>

@@ -5,6 +5,7 @@ import { Pill } from "../components/Pill.tsx";
 import { BUTTON_PRIMARY, BUTTON_SECONDARY, CARD, LABEL } from "../components/formStyles.ts";
 import { type Option, Select, TextInput } from "../components/inputs.tsx";
 import type { Tone } from "../components/styles.ts";
+import { ColumnHeads } from "../components/TitledSection.tsx";
 import { useApi } from "../context.ts";
 import { errorText, formatTimestamp, InlineError, PageHeading } from "./common.tsx";
 
@@ -130,27 +131,10 @@ export function AuditPage() {
           <table className="w-full min-w-[48rem] text-left text-sm">
             <thead className="bg-slate-900 text-slate-300">
               <tr>
-                <th scope="col" className="px-3 py-2 font-semibold">
-                  Time
-                </th>
-                <th scope="col" className="px-3 py-2 font-semibold">
-                  Actor
-                </th>
-                <th scope="col" className="px-3 py-2 font-semibold">
-                  Action
-                </th>
-                <th scope="col" className="px-3 py-2 font-semibold">
-                  Outcome
-                </th>
-                <th scope="col" className="px-3 py-2 font-semibold">
-                  Resource
-                </th>
-                <th scope="col" className="px-3 py-2 font-semibold">
-                  IP
-                </th>
-                <th scope="col" className="px-3 py-2 font-semibold">
-                  Details
-                </th>
+                <ColumnHeads
+                  labels={["Time", "Actor", "Action", "Outcome", "Resource", "IP", "Details"]}
+                  className="px-3 py-2 font-semibold"
+                />
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-800">

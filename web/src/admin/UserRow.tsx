@@ -8,9 +8,10 @@ import {
   BUTTON_SECONDARY,
   LABEL,
 } from "../components/formStyles.ts";
+import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 import { Checkbox, TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
-import { CameraChoice, errorText, InlineError, RoleSelect, USERS_KEY } from "./common.tsx";
+import { CameraChoice, InlineError, RoleSelect, USERS_KEY, useServerCall } from "./common.tsx";
 
 function sameScope(a: string[] | null, b: string[] | null): boolean {
   if (a === null || b === null) return a === b;
@@ -37,8 +38,7 @@ export function UserRow({
   const [scope, setScope] = useState<string[] | null>(user.cameras);
   const [password, setPassword] = useState("");
   const [confirming, setConfirming] = useState<Confirming>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run: call } = useServerCall();
   const [done, setDone] = useState<string | null>(null);
   const editorId = `user-edit-${user.id}`;
 
@@ -54,22 +54,21 @@ export function UserRow({
   };
 
   const run = (action: () => Promise<unknown>, success: string) => {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    setDone(null);
-    action().then(
+    call(
       () => {
-        setBusy(false);
-        setConfirming(null);
-        setPassword("");
-        setDone(success);
-        void queryClient.invalidateQueries({ queryKey: USERS_KEY });
+        setDone(null);
+        return action();
       },
-      (err: unknown) => {
-        setBusy(false);
-        setConfirming(null);
-        setError(errorText(err, "The server refused the change"));
+      {
+        settled: () => {
+          setConfirming(null);
+        },
+        done: () => {
+          setPassword("");
+          setDone(success);
+          void queryClient.invalidateQueries({ queryKey: USERS_KEY });
+        },
+        refused: "The server refused the change",
       },
     );
   };
@@ -197,43 +196,25 @@ export function UserRow({
             )}
           </div>
           {confirming !== null && (
-            <div
-              role="alertdialog"
-              aria-label="Confirm"
-              className="rounded-md border border-red-500 bg-red-950/60 p-3"
-            >
-              <p className="text-base text-red-100">
-                {confirming === "delete"
+            <ConfirmDialog
+              question={
+                confirming === "delete"
                   ? `Delete ${user.username}? This cannot be undone.`
-                  : `Turn two-factor sign-in off for ${user.username}? They will sign in with a password only until they enrol again.`}
-              </p>
-              <div className="mt-3 flex flex-wrap gap-3">
-                <button
-                  type="button"
-                  autoFocus
-                  disabled={busy}
-                  onClick={() => {
-                    if (confirming === "delete") {
-                      run(() => api.deleteUser(user.id), "Deleted.");
-                    } else {
-                      run(() => api.updateUser(user.id, { reset_mfa: true }), "Two-factor reset.");
-                    }
-                  }}
-                  className={BUTTON_DANGER}
-                >
-                  {confirming === "delete" ? "Yes, delete" : "Yes, reset two-factor"}
-                </button>
-                <button
-                  type="button"
-                  onClick={() => {
-                    setConfirming(null);
-                  }}
-                  className={BUTTON_SECONDARY}
-                >
-                  Cancel
-                </button>
-              </div>
-            </div>
+                  : `Turn two-factor sign-in off for ${user.username}? They will sign in with a password only until they enrol again.`
+              }
+              confirmLabel={confirming === "delete" ? "Yes, delete" : "Yes, reset two-factor"}
+              busy={busy}
+              onConfirm={() => {
+                if (confirming === "delete") {
+                  run(() => api.deleteUser(user.id), "Deleted.");
+                } else {
+                  run(() => api.updateUser(user.id, { reset_mfa: true }), "Two-factor reset.");
+                }
+              }}
+              onCancel={() => {
+                setConfirming(null);
+              }}
+            />
           )}
           <InlineError error={error} />
           {done !== null && (

@@ -1,16 +1,18 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SubmitEvent } from "react";
 import type { Camera, Role, UserAccount } from "../api/types.ts";
-import { BUTTON_PRIMARY, CARD, LABEL } from "../components/formStyles.ts";
+import { BUTTON_PRIMARY, LABEL } from "../components/formStyles.ts";
 import { TextInput } from "../components/inputs.tsx";
 import { useApi } from "../context.ts";
 import {
   CameraChoice,
+  CardForm,
   errorText,
   InlineError,
   PageHeading,
   RoleSelect,
   USERS_KEY,
+  useServerCall,
 } from "./common.tsx";
 import { UserRow } from "./UserRow.tsx";
 
@@ -56,38 +58,32 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<Role>("operator");
   const [scope, setScope] = useState<string[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useServerCall();
   const [created, setCreated] = useState<string | null>(null);
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    setCreated(null);
-    const body = { username: username.trim(), password, role };
-    api.createUser(scope === null ? body : { ...body, cameras: scope }).then(
-      (user: UserAccount) => {
-        setBusy(false);
-        setCreated(user.username);
-        setUsername("");
-        setPassword("");
-        setScope(null);
-        void queryClient.invalidateQueries({ queryKey: USERS_KEY });
+    run(
+      () => {
+        setCreated(null);
+        const body = { username: username.trim(), password, role };
+        return api.createUser(scope === null ? body : { ...body, cameras: scope });
       },
-      (err: unknown) => {
-        setBusy(false);
-        setError(errorText(err, "Could not create the user"));
+      {
+        done: (user: UserAccount) => {
+          setCreated(user.username);
+          setUsername("");
+          setPassword("");
+          setScope(null);
+          void queryClient.invalidateQueries({ queryKey: USERS_KEY });
+        },
+        refused: "Could not create the user",
       },
     );
   };
 
   return (
-    <form onSubmit={submit} aria-labelledby="user-create-heading" className={CARD}>
-      <h2 id="user-create-heading" className="mb-3 text-xl font-semibold text-white">
-        Add a user
-      </h2>
+    <CardForm headingId="user-create-heading" title="Add a user" onSubmit={submit}>
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
         <label className={LABEL}>
           Username
@@ -140,6 +136,6 @@ function CreateUserForm({ cameras }: { cameras: Camera[] | undefined }) {
       >
         {busy ? "Creating…" : "Create user"}
       </button>
-    </form>
+    </CardForm>
   );
 }

@@ -1,7 +1,7 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode, type SubmitEvent } from "react";
 import { ApiError } from "../api/client.ts";
 import type { Camera, Role } from "../api/types.ts";
-import { ERROR_BOX, LABEL } from "../components/formStyles.ts";
+import { CARD, ERROR_BOX, LABEL } from "../components/formStyles.ts";
 import { Checkbox, type Option, Select, toggled } from "../components/inputs.tsx";
 import { parseTimeMs } from "../lib/time.ts";
 
@@ -26,6 +26,59 @@ const timestamp = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", time
 export function formatTimestamp(iso: string | null): string {
   const ms = parseTimeMs(iso);
   return ms === null ? "—" : timestamp.format(ms);
+}
+
+/**
+ * Busy and error state of a form's server calls, one at a time: `run` does nothing while a call is
+ * in flight; when it settles, `settled` runs (either way), then `done` with its answer, or the error
+ * is shown as `errorText(err, refused)`.
+ */
+export function useServerCall() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = <T,>(
+    call: () => Promise<T>,
+    { done, refused, settled }: { done: (value: T) => void; refused: string; settled?: () => void },
+  ) => {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    call().then(
+      (value) => {
+        setBusy(false);
+        settled?.();
+        done(value);
+      },
+      (err: unknown) => {
+        setBusy(false);
+        settled?.();
+        setError(errorText(err, refused));
+      },
+    );
+  };
+  return { busy, error, setError, run };
+}
+
+/** A create form on a card, named by its own `<h2>` (`aria-labelledby`). */
+export function CardForm({
+  headingId,
+  title,
+  onSubmit,
+  children,
+}: {
+  headingId: string;
+  title: string;
+  onSubmit: (event: SubmitEvent<HTMLFormElement>) => void;
+  children: ReactNode;
+}) {
+  return (
+    <form onSubmit={onSubmit} aria-labelledby={headingId} className={CARD}>
+      <h2 id={headingId} className="mb-3 text-xl font-semibold text-white">
+        {title}
+      </h2>
+      {children}
+    </form>
+  );
 }
 
 /** The page's title; focused when the page opens, so keyboard and reader users start here. */

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type SubmitEvent } from "react";
 import { ApiError, isMfaRequired } from "../api/client.ts";
+import { Logo } from "../components/Logo.tsx";
 import { useServices } from "../context.ts";
 
 export function LoginScreen({
@@ -61,15 +62,7 @@ export function LoginScreen({
     <main className="grid min-h-dvh place-items-center px-4 py-10">
       <div className="w-full max-w-sm">
         <div className="mb-6 flex items-center justify-center gap-3">
-          <svg viewBox="0 0 32 32" className="size-10" aria-hidden="true">
-            <path
-              d="M16 3 5 7v8c0 7 4.6 12.4 11 14 6.4-1.6 11-7 11-14V7L16 3Z"
-              fill="#0f172a"
-              stroke="#fbbf24"
-              strokeWidth="2"
-            />
-            <circle cx="16" cy="16" r="3" fill="#fbbf24" />
-          </svg>
+          <Logo className="size-10" eye={false} />
           <h1 className="text-3xl font-bold tracking-tight text-white">Vigil</h1>
         </div>
         <form

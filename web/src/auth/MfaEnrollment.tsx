@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type SubmitEvent } from "react";
+import { useEffect, useRef, useState, type ReactNode, type SubmitEvent } from "react";
 import { ApiError } from "../api/client.ts";
 import type { MfaEnrollment as Enrollment } from "../api/types.ts";
 import { CopyButton } from "../components/CopyButton.tsx";
@@ -18,6 +18,26 @@ type Step =
   | { kind: "code"; enrollment: Enrollment }
   | { kind: "codes"; recoveryCodes: string[] }
   | { kind: "finishing"; recoveryCodes: string[] };
+
+/** A step's buttons, then Cancel where the flow can be left. */
+function Actions({
+  onCancel,
+  children,
+}: {
+  onCancel: (() => void) | undefined;
+  children: ReactNode;
+}) {
+  return (
+    <div className="mt-4 flex flex-wrap gap-3">
+      {children}
+      {onCancel !== undefined && (
+        <button type="button" onClick={onCancel} className={BUTTON_SECONDARY}>
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}
 
 function message(err: unknown, fallback: string): string {
   return err instanceof ApiError ? err.detail : fallback;
@@ -119,16 +139,11 @@ export function MfaEnrollmentFlow({
         ) : (
           <>
             {errorBox}
-            <div className="mt-4 flex flex-wrap gap-3">
+            <Actions onCancel={onCancel}>
               <button type="button" onClick={start} className={BUTTON_PRIMARY}>
                 Try again
               </button>
-              {onCancel !== undefined && (
-                <button type="button" onClick={onCancel} className={BUTTON_SECONDARY}>
-                  Cancel
-                </button>
-              )}
-            </div>
+            </Actions>
           </>
         )}
       </div>
@@ -190,7 +205,7 @@ export function MfaEnrollmentFlow({
           />
         </label>
         {errorBox}
-        <div className="mt-4 flex flex-wrap gap-3">
+        <Actions onCancel={onCancel}>
           <button
             data-testid="mfa-confirm"
             type="submit"
@@ -199,12 +214,7 @@ export function MfaEnrollmentFlow({
           >
             {busy ? "Checking…" : "Turn on two-factor sign-in"}
           </button>
-          {onCancel !== undefined && (
-            <button type="button" onClick={onCancel} className={BUTTON_SECONDARY}>
-              Cancel
-            </button>
-          )}
-        </div>
+        </Actions>
       </form>
     );
   }

@@ -1,35 +1,16 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useRef } from "react";
 import type { User } from "../api/types.ts";
+import { usePopover } from "./usePopover.ts";
 
 /** The user's name and role; opens a small menu with their account page (two-factor sign-in). */
 export function AccountMenu({ user, onOpenAccount }: { user: User; onOpenAccount: () => void }) {
-  const [open, setOpen] = useState(false);
   const menuId = useId();
-  const rootRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const firstItemRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    if (!open) return;
-    firstItemRef.current?.focus();
-    const onPointer = (event: PointerEvent) => {
-      if (!(event.target instanceof Node) || rootRef.current?.contains(event.target) !== true) {
-        setOpen(false);
-      }
-    };
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") {
-        setOpen(false);
-        buttonRef.current?.focus();
-      }
-    };
-    document.addEventListener("pointerdown", onPointer);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("pointerdown", onPointer);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+  const { open, setOpen, rootRef } = usePopover({
+    focusOnOpen: firstItemRef,
+    focusOnEscape: buttonRef,
+  });
 
   return (
     <div ref={rootRef} className="relative">

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import type { Health, User } from "../api/types.ts";
 import type { SocketState } from "../lib/socket.ts";
 import { HealthIndicator } from "./HealthIndicator.tsx";
+import { Logo } from "./Logo.tsx";
 
 const SOCKET_TEXT: Record<SocketState, string> = {
   open: "Live",
@@ -36,7 +37,7 @@ export function Header({
     <header className="sticky top-0 z-10 border-b border-slate-800 bg-slate-950/95 backdrop-blur">
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2 px-4 py-2.5">
         <div className="flex items-center gap-2">
-          <Logo />
+          <Logo className="size-8" />
           <span className="text-2xl font-bold tracking-tight text-white">Vigil</span>
         </div>
         <HealthIndicator health={health} unreachable={serverUnreachable} />
@@ -92,25 +93,5 @@ export function Header({
       </div>
       {nav}
     </header>
-  );
-}
-
-function Logo() {
-  return (
-    <svg viewBox="0 0 32 32" className="size-8" aria-hidden="true">
-      <path
-        d="M16 3 5 7v8c0 7 4.6 12.4 11 14 6.4-1.6 11-7 11-14V7L16 3Z"
-        fill="#0f172a"
-        stroke="#fbbf24"
-        strokeWidth="2"
-      />
-      <path
-        d="M8.5 16s2.8-5 7.5-5 7.5 5 7.5 5-2.8 5-7.5 5-7.5-5-7.5-5Z"
-        fill="none"
-        stroke="#fbbf24"
-        strokeWidth="1.8"
-      />
-      <circle cx="16" cy="16" r="2.3" fill="#fbbf24" />
-    </svg>
   );
 }

@@ -1,6 +1,7 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useId } from "react";
 import type { Health } from "../api/types.ts";
 import { healthInfo, TONE_DOT, TONE_PILL, type Tone } from "./styles.ts";
+import { usePopover } from "./usePopover.ts";
 
 /** Site health from `/system/health`, with the failing components one click away. */
 export function HealthIndicator({
@@ -10,25 +11,8 @@ export function HealthIndicator({
   health: Health | undefined;
   unreachable: boolean;
 }) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, rootRef } = usePopover();
   const panelId = useId();
-  const rootRef = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") setOpen(false);
-    };
-    const onPointer = (event: PointerEvent) => {
-      if (!rootRef.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener("keydown", onKey);
-    document.addEventListener("pointerdown", onPointer);
-    return () => {
-      document.removeEventListener("keydown", onKey);
-      document.removeEventListener("pointerdown", onPointer);
-    };
-  }, [open]);
 
   let label = "Checking…";
   let tone: Tone = "muted";

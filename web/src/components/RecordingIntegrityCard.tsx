@@ -1,5 +1,6 @@
 import type { CameraIntegrity } from "../api/types.ts";
 import { Pill } from "./Pill.tsx";
+import { ColumnHeads, TitledSection } from "./TitledSection.tsx";
 import type { Tone } from "./styles.ts";
 
 /** Green at 99.9% and above, amber from 95%, red below. */
@@ -28,14 +29,13 @@ export function RecordingIntegrityCard({
   failed: boolean;
 }) {
   return (
-    <section
-      aria-labelledby="integrity-title"
-      data-testid="recording-integrity"
+    <TitledSection
+      headingId="integrity-title"
+      testId="recording-integrity"
       className="mt-6 rounded-lg bg-slate-900 p-4 ring-1 ring-slate-700"
+      headingClassName="mb-3 text-lg font-semibold text-slate-100"
+      title="Recording integrity"
     >
-      <h2 id="integrity-title" className="mb-3 text-lg font-semibold text-slate-100">
-        Recording integrity
-      </h2>
       {failed && <p className="text-red-200">Cannot load recording integrity.</p>}
       {!failed && cameras === undefined && <p className="text-slate-400">Loading…</p>}
       {cameras !== undefined && cameras.length === 0 && (
@@ -45,18 +45,11 @@ export function RecordingIntegrityCard({
         <table className="w-full text-left text-sm text-slate-200">
           <thead className="text-slate-400">
             <tr>
-              <th scope="col" className="py-1 pr-3 font-medium">
-                Camera
-              </th>
-              <th scope="col" className="py-1 pr-3 font-medium">
-                Last hour
-              </th>
-              <th scope="col" className="py-1 pr-3 font-medium">
-                Last 24 h
-              </th>
-              <th scope="col" className="py-1 font-medium">
-                Gaps (24 h)
-              </th>
+              <ColumnHeads
+                labels={["Camera", "Last hour", "Last 24 h", "Gaps (24 h)"]}
+                className="py-1 pr-3 font-medium"
+                lastClassName="py-1 font-medium"
+              />
             </tr>
           </thead>
           <tbody>
@@ -93,6 +86,6 @@ export function RecordingIntegrityCard({
           </tbody>
         </table>
       )}
-    </section>
+    </TitledSection>
   );
 }

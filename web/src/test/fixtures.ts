@@ -54,6 +54,17 @@ export function makeCamera(overrides: Partial<Camera> = {}): Camera {
   };
 }
 
+/** A camera added through the API with its own RTSP URL (no DVR channel); its password masked. */
+export const URL_CAMERA: Camera = makeCamera({
+  id: "shed",
+  name: "Shed",
+  channel: null,
+  own_url: true,
+  source: "api",
+  enabled: true,
+  url_masked: "rtsp://admin:***@10.0.0.9:554/live",
+});
+
 export const LOGIN: LoginResponse = {
   access_token: "tok-1",
   token_type: "bearer",

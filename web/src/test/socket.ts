@@ -1,7 +1,7 @@
 import { vi } from "vitest";
 
 /** A WebSocket that never connects: for tests that render the dashboard but not its live feed. */
-class SilentWebSocket {
+export class SilentWebSocket {
   onopen: ((e: Event) => void) | null = null;
   onmessage: ((e: MessageEvent) => void) | null = null;
   onclose: ((e: CloseEvent) => void) | null = null;
@@ -11,7 +11,7 @@ class SilentWebSocket {
     this.url = url;
   }
   close(): void {
-    // Nothing to close.
+    // Nothing to close: the real one fires close later, and the client has detached by then.
   }
 }
 

@@ -71,17 +71,23 @@ describe("ExportPanel", () => {
     return { handler, posted, polls: () => polls };
   }
 
-  it("exports the range, polls until ready, shows the SHA-256 and saves a matching download", async () => {
+  /** Renders the panel against `serve` (both hashes `sha`), catching the download's anchor click, and starts the export. */
+  async function startExport(sha: string) {
     const user = userEvent.setup();
     const server = serve(
-      () => CLIP_SHA,
-      () => CLIP_SHA,
+      () => sha,
+      () => sha,
     );
     const click = vi
       .spyOn(HTMLAnchorElement.prototype, "click")
       .mockImplementation(() => undefined);
     renderWithServices(<ExportPanel cameraId="gate" range={RANGE} />, server.handler, LOGIN);
     await user.click(screen.getByTestId("export-start"));
+    return { user, server, click };
+  }
+
+  it("exports the range, polls until ready, shows the SHA-256 and saves a matching download", async () => {
+    const { user, server, click } = await startExport(CLIP_SHA);
     expect(server.posted).toEqual([
       { camera_id: "gate", start: "2026-11-29T12:00:00.000Z", end: "2026-11-29T12:01:00.000Z" },
     ]);
@@ -96,17 +102,7 @@ describe("ExportPanel", () => {
   });
 
   it("refuses to save a download that does not match its recorded SHA-256", async () => {
-    const user = userEvent.setup();
-    const tampered = "0".repeat(64);
-    const server = serve(
-      () => tampered,
-      () => tampered,
-    );
-    const click = vi
-      .spyOn(HTMLAnchorElement.prototype, "click")
-      .mockImplementation(() => undefined);
-    renderWithServices(<ExportPanel cameraId="gate" range={RANGE} />, server.handler, LOGIN);
-    await user.click(screen.getByTestId("export-start"));
+    const { user, click } = await startExport("0".repeat(64));
     await user.click(await screen.findByTestId("export-download", {}, { timeout: 4000 }));
     expect(await screen.findByRole("alert")).toHaveTextContent(
       `does not match its recorded SHA-256 (got ${CLIP_SHA}); not saved`,

@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiError } from "../api/client.ts";
+import { TitledSection } from "../components/TitledSection.tsx";
 import { useApi } from "../context.ts";
 import type { ClipExport } from "../api/types.ts";
 import { createExport, getExport } from "../api/video.ts";
@@ -87,14 +88,14 @@ export function ExportPanel({ cameraId, range }: { cameraId: string; range: Time
   };
 
   return (
-    <section
-      aria-labelledby="export-title"
-      data-testid="export-panel"
+    <TitledSection
+      headingId="export-title"
+      testId="export-panel"
       className="rounded-lg bg-slate-900 p-4 ring-1 ring-slate-700"
+      headingLevel="h3"
+      headingClassName="mb-2 text-lg font-semibold text-white"
+      title="Export a clip"
     >
-      <h3 id="export-title" className="mb-2 text-lg font-semibold text-white">
-        Export a clip
-      </h3>
       <p className="mb-3 text-base text-slate-300">
         <span data-testid="export-range">
           {new Date(range.startMs).toLocaleString()} – {new Date(range.endMs).toLocaleTimeString()}
@@ -162,6 +163,6 @@ export function ExportPanel({ cameraId, range }: { cameraId: string; range: Time
           )}
         </div>
       )}
-    </section>
+    </TitledSection>
   );
 }

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo, useRef, useState, type SyntheticEvent } from "react";
 import type { Camera } from "../api/types.ts";
 import { cameraOptions, Select, TextInput } from "../components/inputs.tsx";
+import { TitledSection } from "../components/TitledSection.tsx";
 import { useApi } from "../context.ts";
 import { DEFAULT_ASPECT, fitAspect, percentBox, pictureAspect } from "../lib/aspect.ts";
 import { events as fetchEvents, recordings as fetchRecordings } from "../api/video.ts";
@@ -55,14 +56,13 @@ export function PlaybackView({
   );
   const shown = request ?? fallback;
   return (
-    <section
-      aria-labelledby="playback-title"
-      data-testid="playback-view"
+    <TitledSection
+      headingId="playback-title"
+      testId="playback-view"
       className="mx-auto max-w-6xl space-y-4"
+      headingClassName="text-xl font-bold text-white"
+      title="Playback"
     >
-      <h2 id="playback-title" className="text-xl font-bold text-white">
-        Playback
-      </h2>
       {cameras === undefined ? (
         <p className="text-slate-400">Loading cameras…</p>
       ) : shown === null ? (
@@ -83,7 +83,7 @@ export function PlaybackView({
           />
         </>
       )}
-    </section>
+    </TitledSection>
   );
 }
 

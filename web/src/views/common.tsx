@@ -64,6 +64,38 @@ export function QueryState({
   return <>{children}</>;
 }
 
+/** A query's items as a list (`children` renders each), in `QueryState`'s words until there are some; `header` stands above the list. */
+export function QueryList<T>({
+  what,
+  query,
+  empty,
+  header,
+  children,
+}: {
+  what: string;
+  query: {
+    isPending: boolean;
+    error: unknown;
+    refetch: () => Promise<unknown>;
+    data: T[] | undefined;
+  };
+  empty: ReactNode;
+  header?: ReactNode;
+  children: (item: T) => ReactNode;
+}) {
+  return (
+    <QueryState
+      what={what}
+      {...queryStatus(query)}
+      isEmpty={query.data?.length === 0}
+      empty={empty}
+    >
+      {header}
+      <ul className="space-y-2">{query.data?.map((item) => children(item))}</ul>
+    </QueryState>
+  );
+}
+
 /** A query's loading, failure and retry, as `QueryState` takes them. */
 export function queryStatus(query: {
   isPending: boolean;

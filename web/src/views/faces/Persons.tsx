@@ -7,8 +7,7 @@ import {
   DoneLine,
   ErrorLine,
   Field,
-  QueryState,
-  queryStatus,
+  QueryList,
   Section,
   useFormRequest,
   useListChange,
@@ -30,45 +29,42 @@ export function Persons({ canEdit }: { canEdit: boolean }) {
     <Section id="persons" title="Enrolled people" intro="People whose faces watchlists look for.">
       {canEdit && <EnrolForm />}
       <div className="mt-4">
-        <QueryState
+        <QueryList
           what="enrolled people"
-          {...queryStatus(persons)}
-          isEmpty={persons.data?.length === 0}
+          query={persons}
           empty="Nobody is enrolled yet."
+          header={<ErrorLine error={remove.error} className="mb-2" />}
         >
-          <ErrorLine error={remove.error} className="mb-2" />
-          <ul className="space-y-2">
-            {persons.data?.map((person) => (
-              <li
-                key={person.id}
-                data-testid="person-row"
-                data-person-id={person.id}
-                className={`flex flex-wrap items-center justify-between gap-2 ${LIST_ROW}`}
-              >
-                <div>
-                  <p className="text-lg font-semibold text-white">{person.name}</p>
-                  <p className="text-sm text-slate-400">
-                    {person.photos} photos
-                    {person.photos_to_reenrol
-                      ? ` · ${person.photos_to_reenrol} from an older face model: upload them again`
-                      : ""}
-                    {person.notes ? ` · ${person.notes}` : ""}
-                  </p>
-                </div>
-                {canEdit && (
-                  <ConfirmButton
-                    question={`Remove ${person.name} and their photos?`}
-                    onConfirm={() => {
-                      remove.run(views.deletePerson(person.id), `Could not remove ${person.name}`);
-                    }}
-                  >
-                    Remove
-                  </ConfirmButton>
-                )}
-              </li>
-            ))}
-          </ul>
-        </QueryState>
+          {(person) => (
+            <li
+              key={person.id}
+              data-testid="person-row"
+              data-person-id={person.id}
+              className={`flex flex-wrap items-center justify-between gap-2 ${LIST_ROW}`}
+            >
+              <div>
+                <p className="text-lg font-semibold text-white">{person.name}</p>
+                <p className="text-sm text-slate-400">
+                  {person.photos} photos
+                  {person.photos_to_reenrol
+                    ? ` · ${person.photos_to_reenrol} from an older face model: upload them again`
+                    : ""}
+                  {person.notes ? ` · ${person.notes}` : ""}
+                </p>
+              </div>
+              {canEdit && (
+                <ConfirmButton
+                  question={`Remove ${person.name} and their photos?`}
+                  onConfirm={() => {
+                    remove.run(views.deletePerson(person.id), `Could not remove ${person.name}`);
+                  }}
+                >
+                  Remove
+                </ConfirmButton>
+              )}
+            </li>
+          )}
+        </QueryList>
       </div>
     </Section>
   );

@@ -17,8 +17,7 @@ import {
   ErrorLine,
   Field,
   FieldError,
-  QueryState,
-  queryStatus,
+  QueryList,
   Section,
   useFormRequest,
   useListChange,
@@ -61,64 +60,61 @@ export function Watchlists({
     >
       {canEdit && <WatchlistForm cameras={cameras} persons={persons.data ?? []} />}
       <div className="mt-4">
-        <QueryState
+        <QueryList
           what="watchlists"
-          {...queryStatus(lists)}
-          isEmpty={lists.data?.length === 0}
+          query={lists}
           empty="No watchlists yet."
+          header={<ErrorLine error={error} className="mb-2" />}
         >
-          <ErrorLine error={error} className="mb-2" />
-          <ul className="space-y-2">
-            {lists.data?.map((list) => (
-              <li
-                key={list.id}
-                data-testid="watchlist-row"
-                className={`flex flex-wrap items-center justify-between gap-2 ${LIST_ROW}`}
-              >
-                <div>
-                  <p className="text-lg font-semibold text-white">
-                    {list.name}{" "}
-                    <span className="text-sm font-normal text-slate-400">
-                      {list.enabled ? "on" : "off"} · {severityInfo(list.severity).label} · match ≥{" "}
-                      {Math.round(list.threshold * 100)}%
-                    </span>
-                  </p>
-                  <p className="text-sm text-slate-300">
-                    {list.person_ids.map((id) => names.get(id) ?? id).join(", ") || "nobody"} ·{" "}
-                    {list.cameras === "*" ? "all cameras" : list.cameras.join(", ")}
-                  </p>
+          {(list) => (
+            <li
+              key={list.id}
+              data-testid="watchlist-row"
+              className={`flex flex-wrap items-center justify-between gap-2 ${LIST_ROW}`}
+            >
+              <div>
+                <p className="text-lg font-semibold text-white">
+                  {list.name}{" "}
+                  <span className="text-sm font-normal text-slate-400">
+                    {list.enabled ? "on" : "off"} · {severityInfo(list.severity).label} · match ≥{" "}
+                    {Math.round(list.threshold * 100)}%
+                  </span>
+                </p>
+                <p className="text-sm text-slate-300">
+                  {list.person_ids.map((id) => names.get(id) ?? id).join(", ") || "nobody"} ·{" "}
+                  {list.cameras === "*" ? "all cameras" : list.cameras.join(", ")}
+                </p>
+              </div>
+              {canEdit && (
+                <div className="flex gap-2">
+                  <button
+                    type="button"
+                    className={BUTTON_SECONDARY}
+                    onClick={() => {
+                      change(
+                        views.updateWatchlist(list.id, {
+                          ...inputOf(list),
+                          enabled: !list.enabled,
+                        }),
+                        "Could not change the watchlist",
+                      );
+                    }}
+                  >
+                    {list.enabled ? "Turn off" : "Turn on"}
+                  </button>
+                  <ConfirmButton
+                    question={`Delete the watchlist ${list.name}?`}
+                    onConfirm={() => {
+                      change(views.deleteWatchlist(list.id), "Could not delete the watchlist");
+                    }}
+                  >
+                    Delete
+                  </ConfirmButton>
                 </div>
-                {canEdit && (
-                  <div className="flex gap-2">
-                    <button
-                      type="button"
-                      className={BUTTON_SECONDARY}
-                      onClick={() => {
-                        change(
-                          views.updateWatchlist(list.id, {
-                            ...inputOf(list),
-                            enabled: !list.enabled,
-                          }),
-                          "Could not change the watchlist",
-                        );
-                      }}
-                    >
-                      {list.enabled ? "Turn off" : "Turn on"}
-                    </button>
-                    <ConfirmButton
-                      question={`Delete the watchlist ${list.name}?`}
-                      onConfirm={() => {
-                        change(views.deleteWatchlist(list.id), "Could not delete the watchlist");
-                      }}
-                    >
-                      Delete
-                    </ConfirmButton>
-                  </div>
-                )}
-              </li>
-            ))}
-          </ul>
-        </QueryState>
+              )}
+            </li>
+          )}
+        </QueryList>
       </div>
     </Section>
   );

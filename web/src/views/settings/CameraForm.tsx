@@ -93,6 +93,16 @@ export function CameraForm({
     "aria-invalid": at(name) !== null,
     "aria-describedby": at(name) !== null ? `${ids[name]}-error` : undefined,
   });
+  /** The props that tie a text field to `fields[name]`: id, test id, invalid state, value, change. */
+  const textField = (name: "id" | "name" | "channel" | "url" | "username") => ({
+    id: ids[name],
+    "data-testid": `camera-form-${name}`,
+    ...invalid(name),
+    value: fields[name],
+    onChange: (value: string) => {
+      set({ [name]: value });
+    },
+  });
   const shown = fields.kind === "channel" ? CHANNEL_FIELDS : URL_FIELDS;
   const storedPassword = hasStoredPassword(editing);
 
@@ -162,33 +172,21 @@ export function CameraForm({
           className="min-w-0"
         >
           <TextInput
-            id={ids.id}
-            data-testid="camera-form-id"
+            {...textField("id")}
             required
             autoFocus={editing === null}
             readOnly={editing !== null}
             autoComplete="off"
             spellCheck={false}
             pattern="[a-z0-9][a-z0-9_\-]{0,62}"
-            {...invalid("id")}
-            value={fields.id}
-            onChange={(id) => {
-              set({ id });
-            }}
           />
         </Field>
         <Field id={ids.name} label="Name" error={at("name")} className="min-w-0">
           <TextInput
-            id={ids.name}
-            data-testid="camera-form-name"
+            {...textField("name")}
             required
             autoFocus={editing !== null}
             autoComplete="off"
-            {...invalid("name")}
-            value={fields.name}
-            onChange={(name) => {
-              set({ name });
-            }}
           />
         </Field>
       </div>
@@ -220,17 +218,7 @@ export function CameraForm({
             error={at("channel")}
             className="min-w-0"
           >
-            <TextInput
-              id={ids.channel}
-              data-testid="camera-form-channel"
-              inputMode="numeric"
-              required
-              {...invalid("channel")}
-              value={fields.channel}
-              onChange={(channel) => {
-                set({ channel });
-              }}
-            />
+            <TextInput {...textField("channel")} inputMode="numeric" required />
           </Field>
           <Field id={ids.stream} label="Stream" error={at("stream")} className="min-w-0">
             <Select
@@ -253,35 +241,19 @@ export function CameraForm({
             className="min-w-0 sm:col-span-2"
           >
             <TextInput
-              id={ids.url}
-              data-testid="camera-form-url"
+              {...textField("url")}
               type="url"
               required
               autoComplete="off"
               spellCheck={false}
               placeholder="rtsp://192.168.29.31:554/stream1"
-              {...invalid("url")}
-              value={fields.url}
-              onChange={(url) => {
-                set({ url });
-              }}
               onBlur={() => {
                 setFields(withCredentialsMoved);
               }}
             />
           </Field>
           <Field id={ids.username} label="User name" error={at("username")} className="min-w-0">
-            <TextInput
-              id={ids.username}
-              data-testid="camera-form-username"
-              autoComplete="off"
-              spellCheck={false}
-              {...invalid("username")}
-              value={fields.username}
-              onChange={(username) => {
-                set({ username });
-              }}
-            />
+            <TextInput {...textField("username")} autoComplete="off" spellCheck={false} />
           </Field>
           <Field
             id={ids.password}

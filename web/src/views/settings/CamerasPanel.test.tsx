@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import type { Role } from "../../api/types.ts";
-import { jsonResponse, LOGIN, makeCamera } from "../../test/fixtures.ts";
+import { jsonResponse, LOGIN, makeCamera, URL_CAMERA } from "../../test/fixtures.ts";
 import { sentJson } from "../../test/requests.ts";
 import { renderWithServices } from "../../test/render.tsx";
 import { CamerasPanel } from "./CamerasPanel.tsx";
@@ -44,15 +44,7 @@ function renderPanel(
       defined_in: "cameras[0]",
     }),
     makeCamera({ id: "yard", name: "Yard", channel: 2, stream: 1, status: "auth_failed" }),
-    makeCamera({
-      id: "shed",
-      name: "Shed",
-      channel: null,
-      own_url: true,
-      source: "api",
-      enabled: true,
-      url_masked: "rtsp://admin:***@10.0.0.9:554/live",
-    }),
+    URL_CAMERA,
   ];
   renderWithServices(
     <CamerasPanel cameras={cameras} canEdit={role === "admin"} />,

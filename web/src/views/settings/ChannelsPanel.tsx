@@ -3,7 +3,7 @@ import { useState } from "react";
 import { SessionExpiredError } from "../../api/client.ts";
 import { BUTTON_SECONDARY, LIST_ROW } from "../../components/formStyles.ts";
 import type { ChannelTestResult, NotificationChannel } from "../../api/types.ts";
-import { errorText, QueryState, queryStatus, Section } from "../common.tsx";
+import { errorText, QueryList, Section } from "../common.tsx";
 import { useViewsApi } from "../useViewsApi.ts";
 
 /** The notification channels of site.yaml, each with a "send test" button (admins). */
@@ -19,18 +19,13 @@ export function ChannelsPanel({ canTest }: { canTest: boolean }) {
       title="Notification channels"
       intro="Where alerts are sent besides this page."
     >
-      <QueryState
+      <QueryList
         what="notification channels"
-        {...queryStatus(channels)}
-        isEmpty={channels.data?.length === 0}
+        query={channels}
         empty="No channels are set up: alerts are only shown here (see alerts.channels in site.yaml)."
       >
-        <ul className="space-y-2">
-          {channels.data?.map((channel) => (
-            <ChannelRow key={channel.name} channel={channel} canTest={canTest} />
-          ))}
-        </ul>
-      </QueryState>
+        {(channel) => <ChannelRow key={channel.name} channel={channel} canTest={canTest} />}
+      </QueryList>
     </Section>
   );
 }

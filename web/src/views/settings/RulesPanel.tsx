@@ -21,8 +21,7 @@ import {
   errorText,
   Field,
   FieldError,
-  QueryState,
-  queryStatus,
+  QueryList,
   Section,
   useListChange,
 } from "../common.tsx";
@@ -96,61 +95,54 @@ export function RulesPanel({ cameras, canEdit }: { cameras: Camera[]; canEdit: b
       )}
       <div className="mt-4">
         <ErrorLine error={change.error} className="mb-2" />
-        <QueryState
-          what="rules"
-          {...queryStatus(rules)}
-          isEmpty={rules.data?.length === 0}
-          empty="No rules: nothing raises alerts."
-        >
-          <ul className="space-y-2">
-            {rules.data?.map((rule) => (
-              <li
-                key={rule.id}
-                data-testid="rule-row"
-                data-rule-id={rule.id}
-                data-source={rule.source}
-                className={`flex flex-wrap items-start justify-between gap-2 ${LIST_ROW}`}
-              >
-                <div>
-                  <p className="text-base font-semibold text-white">
-                    {rule.name}{" "}
-                    <span className="text-sm font-normal text-slate-400">
-                      ({rule.id}) · {rule.type.replaceAll("_", " ")} ·{" "}
-                      {severityInfo(rule.severity).label}
-                      {rule.enabled ? "" : " · off"}
-                    </span>
+        <QueryList what="rules" query={rules} empty="No rules: nothing raises alerts.">
+          {(rule) => (
+            <li
+              key={rule.id}
+              data-testid="rule-row"
+              data-rule-id={rule.id}
+              data-source={rule.source}
+              className={`flex flex-wrap items-start justify-between gap-2 ${LIST_ROW}`}
+            >
+              <div>
+                <p className="text-base font-semibold text-white">
+                  {rule.name}{" "}
+                  <span className="text-sm font-normal text-slate-400">
+                    ({rule.id}) · {rule.type.replaceAll("_", " ")} ·{" "}
+                    {severityInfo(rule.severity).label}
+                    {rule.enabled ? "" : " · off"}
+                  </span>
+                </p>
+                <p className="text-sm text-slate-300">
+                  {rule.cameras === "*"
+                    ? "All cameras"
+                    : rule.cameras.map((c) => names.get(c) ?? c).join(", ")}
+                  {rule.zones !== undefined &&
+                    rule.zones.length > 0 &&
+                    ` · zones ${rule.zones.join(", ")}`}
+                  {rule.schedule !== null && ` · schedule ${rule.schedule}`}
+                  {rule.source === "config" && " · from site.yaml (read-only)"}
+                </p>
+                {rule.problem != null && (
+                  <p className="text-sm font-semibold text-amber-200">
+                    Not running: {rule.problem}
                   </p>
-                  <p className="text-sm text-slate-300">
-                    {rule.cameras === "*"
-                      ? "All cameras"
-                      : rule.cameras.map((c) => names.get(c) ?? c).join(", ")}
-                    {rule.zones !== undefined &&
-                      rule.zones.length > 0 &&
-                      ` · zones ${rule.zones.join(", ")}`}
-                    {rule.schedule !== null && ` · schedule ${rule.schedule}`}
-                    {rule.source === "config" && " · from site.yaml (read-only)"}
-                  </p>
-                  {rule.problem != null && (
-                    <p className="text-sm font-semibold text-amber-200">
-                      Not running: {rule.problem}
-                    </p>
-                  )}
-                </div>
-                {canEdit && rule.source === "api" && (
-                  <EditDelete
-                    onEdit={() => {
-                      setEditing(rule);
-                    }}
-                    question={`Delete the rule ${rule.name}?`}
-                    onDelete={() => {
-                      change.run(views.deleteRule(rule.id), `Could not delete ${rule.name}`);
-                    }}
-                  />
                 )}
-              </li>
-            ))}
-          </ul>
-        </QueryState>
+              </div>
+              {canEdit && rule.source === "api" && (
+                <EditDelete
+                  onEdit={() => {
+                    setEditing(rule);
+                  }}
+                  question={`Delete the rule ${rule.name}?`}
+                  onDelete={() => {
+                    change.run(views.deleteRule(rule.id), `Could not delete ${rule.name}`);
+                  }}
+                />
+              )}
+            </li>
+          )}
+        </QueryList>
       </div>
     </Section>
   );

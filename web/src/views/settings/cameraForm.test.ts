@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../api/client.ts";
-import { makeCamera } from "../../test/fixtures.ts";
+import { makeCamera, URL_CAMERA } from "../../test/fixtures.ts";
 import {
   cameraFields,
   composeRtspUrl,
@@ -16,17 +16,6 @@ import {
   withCredentialsMoved,
   type CameraFields,
 } from "./cameraForm.ts";
-
-const URL_CAMERA = makeCamera({
-  id: "shed",
-  name: "Shed",
-  channel: null,
-  own_url: true,
-  source: "api",
-  enabled: true,
-  url_masked: "rtsp://admin:***@10.0.0.9:554/live",
-  display_aspect_setting: "auto",
-});
 
 function urlFields(patch: Partial<CameraFields> = {}): CameraFields {
   return { ...NEW_CAMERA, id: "shed", name: "Shed", kind: "url", ...patch };

@@ -145,4 +145,5 @@ def test_the_built_wheel_detects_tracks_and_embeds_faces_in_a_fresh_virtualenv(
     # The benchmarks stay in the checkout: the wheel has none, and says where they are.
     bench = _call(cli, "bench", "ingest", "--quick", cwd=tmp_path)
     assert bench.returncode == 2, bench.stdout + bench.stderr
-    assert "source checkout's bench/" in " ".join(bench.stdout.split()), bench.stdout
+    said = " ".join((bench.stdout + bench.stderr).split())
+    assert "source checkout's bench/" in said, said

@@ -290,3 +290,12 @@ def test_a_camera_with_neither_channel_nor_url_is_refused_at_its_channel() -> No
         "cameras[0].channel": "missing: a camera on the DVR needs its channel (1-based); "
         "one that is not needs url"
     }
+
+
+def test_a_value_read_back_must_be_one_of_its_literal() -> None:
+    from vigil.config import SEVERITIES
+    from vigil.config.base import checked_literal
+
+    assert checked_literal("high", SEVERITIES, "severity") == "high"
+    with pytest.raises(ValueError, match="unknown severity 'urgent'"):
+        checked_literal("urgent", SEVERITIES, "severity")

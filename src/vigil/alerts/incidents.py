@@ -17,15 +17,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from vigil.alerts.snapshots import render_snapshot
 from vigil.bus import Bus, topics
 from vigil.clock import Clock
+from vigil.config import SEVERITIES
+from vigil.config.base import checked_literal
 from vigil.db.session import Database
 from vigil.db.tables import Alert, Camera, Event
 from vigil.model.incidents import INCIDENT_NAMESPACE, Incident, IncidentEnded
 from vigil.model.messages import (
+    ALERT_STATUSES,
     AlertCleared,
     AlertRequest,
     AlertView,
-    alert_status_of,
-    severity_of,
 )
 from vigil.ops import metrics
 from vigil.storage import ObjectStore
@@ -42,8 +43,8 @@ def alert_view(alert: Alert, camera_name: str | None) -> AlertView:
         rule_id=alert.rule_id,
         rule_name=data.get("rule_name"),
         type=alert.type,
-        severity=severity_of(alert.severity),
-        status=alert_status_of(alert.status),
+        severity=checked_literal(alert.severity, SEVERITIES, "severity"),
+        status=checked_literal(alert.status, ALERT_STATUSES, "alert status"),
         title=alert.title,
         created_at=alert.created_at,
         acknowledged_at=alert.acknowledged_at,

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vigil.clock import Clock
+from vigil.config.base import checked_literal
 from vigil.errors import AuthError
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,7 @@ ROLES: tuple[Role, ...] = ("admin", "operator", "viewer")
 
 def as_role(value: str) -> Role:
     """A role read from the database (where a CHECK constraint keeps it valid)."""
-    for role in ROLES:
-        if value == role:
-            return role
-    raise ValueError(f"unknown role {value!r}")
+    return checked_literal(value, ROLES, "role")
 
 
 def hash_password(password: str) -> str:

@@ -4,7 +4,7 @@ the cross-reference errors the loader reports with their paths."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -47,3 +47,15 @@ def refuse_duplicates(ids: Iterable[str], field: str, what: str) -> None:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+_L = TypeVar("_L", bound=str)
+
+
+def checked_literal(value: str, allowed: tuple[_L, ...], what: str) -> _L:
+    """`value` as one of `allowed` (a Literal's values), for a value read back from where a
+    CHECK constraint keeps it valid (a row's severity, status or role); else ValueError."""
+    for known in allowed:
+        if value == known:
+            return known
+    raise ValueError(f"unknown {what} {value!r}")

@@ -18,28 +18,12 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field
 
-from vigil.config import SEVERITIES, Severity
+from vigil.config import Severity
 from vigil.model.detections import Detection, Detections
 
 CameraId = str
 AlertStatus = Literal["new", "acknowledged", "resolved"]
 ALERT_STATUSES: tuple[AlertStatus, ...] = ("new", "acknowledged", "resolved")
-
-
-def severity_of(value: str) -> Severity:
-    """A severity read from a row (a CHECK constraint keeps it one of `SEVERITIES`)."""
-    for known in SEVERITIES:
-        if value == known:
-            return known
-    raise ValueError(f"unknown severity {value!r}")
-
-
-def alert_status_of(value: str) -> AlertStatus:
-    """An alert status read from a row (a CHECK constraint keeps it one of `ALERT_STATUSES`)."""
-    for known in ALERT_STATUSES:
-        if value == known:
-            return known
-    raise ValueError(f"unknown alert status {value!r}")
 
 
 class CameraState(StrEnum):
